@@ -1,0 +1,158 @@
+# clonelab: clone(2) by hand. See README.md.
+#   make [ARCH=x86_64|aarch64] [CROSS_COMPILE=...] [O=dir] [V=1]
+#   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
+# Adding an architecture: arch/<arch>/ plus its lines in the "architectures" block.
+
+HOSTARCH := $(shell uname -m)
+ARCH ?= $(HOSTARCH)
+O ?= build/$(ARCH)
+PREFIX ?= /usr/local
+DESTDIR ?=
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- architectures ----
+ifeq ($(ARCH),x86_64)
+ASM_SRC := start syscall clone snap
+ASM_EXT := asm
+ARCH_CFLAGS := -mstack-protector-guard=global -mgeneral-regs-only
+$(O)/obj/arch/%.o: arch/x86_64/%.asm
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  NASM    $@")
+	$(Q)nasm -f elf64 -Wall -o $@ $<
+else ifeq ($(ARCH),aarch64)
+ASM_SRC := start syscall clone snap
+ASM_EXT := S
+ARCH_CFLAGS := -mstack-protector-guard=global -mno-outline-atomics
+ifneq ($(HOSTARCH),aarch64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
+$(O)/obj/arch/%.o: arch/aarch64/%.S
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AS      $@")
+	$(Q)$(CC) -c -o $@ $<
+else
+$(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its lines here)
+endif
+
+CC := $(CROSS_COMPILE)gcc
+AR := $(CROSS_COMPILE)ar
+
+# Freestanding, and sure of it: -nostdinc keeps every libc header out; only the
+# compiler's own (stddef.h, stdint.h, stdarg.h) remain.
+CFLAGS_BASE := -std=gnu11 -Os -ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
+	-fno-stack-clash-protection -fcf-protection=none -Wall -Wextra -Werror=implicit-function-declaration \
+	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS)
+# clonelab's own objects carry the stack protector (canary seeded from AT_RANDOM).
+CFLAGS := $(CFLAGS_BASE) -fstack-protector-strong
+# libclonelab.a does not: a hosted program's libc keeps its canary elsewhere (in TLS).
+CFLAGS_LIB := $(CFLAGS_BASE) -fno-stack-protector
+LDFLAGS := -nostdlib -static -no-pie -s -Wl,--gc-sections -Wl,--build-id=none \
+	-Wl,-z,noexecstack -T linker/$(ARCH).ld
+ifeq ($(CC:%gcc=gcc),gcc)
+CFLAGS_BASE := $(CFLAGS_BASE:-fcf-protection=none=$(if $(filter aarch64,$(ARCH)),,-fcf-protection=none))
+endif
+
+# ---- sources ----
+RT_SRC := out json args errno str file qemu
+LIB_SRC := auxv fork thread userns regnames
+CMD_SRC := main facts env
+EXAMPLES := fork thread userns chimera
+TEST_SRC := unit
+
+ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
+CRT0_OBJ := $(O)/obj/arch/start.o $(O)/obj/rt/start.o $(O)/obj/rt/mem.o
+LIBCORE := $(RT_SRC:%=rt/%) $(LIB_SRC:%=lib/%)
+SSP_LIB := $(O)/obj/libcore.a
+PUB_LIB := $(O)/lib/libclonelab.a
+CRT0 := $(O)/lib/crt0.o
+BIN := $(O)/clonelab
+EXAMPLE_BIN := $(EXAMPLES:%=$(O)/examples/%)
+TEST_BIN := $(O)/tests/clonelab-test
+
+all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0)
+
+$(O)/obj/%.o: src/%.c $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O)/libobj/%.o: src/%.c $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_LIB) -c -o $@ $<
+
+$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Internal archive: the protected build of the library, for clonelab and its tests.
+$(SSP_LIB): $(LIBCORE:%=$(O)/obj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ))
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(PUB_LIB): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ))
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# crt0.o: _start, start-up to main, the canary, mem*: what a freestanding program adds.
+$(CRT0): $(CRT0_OBJ)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -nostdlib -r -o $@ $^
+
+$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB)
+
+$(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $< $(PUB_LIB)
+
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB) linker/$(ARCH).ld
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
+
+.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system
+
+both:
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
+	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 all
+
+deps:
+	$(Q)tests/deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BIN) tour
+
+check: deps both
+	$(Q)tests/check.sh
+
+check-native: both
+	$(Q)tests/check.sh native
+
+check-user: both
+	$(Q)tests/check.sh user-$(ARCH)
+
+size: both
+	$(Q)tests/size.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/clonelab $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
+	install -m 644 $(PUB_LIB) $(CRT0) $(DESTDIR)$(PREFIX)/lib/clonelab/
+	install -m 644 src/include/clonelab.h $(DESTDIR)$(PREFIX)/include/clonelab.h
+
+clean:
+	rm -rf build

@@ -1,0 +1,72 @@
+// Lean clone trampolines (aarch64, GNU as): the ones the library's threads use.
+//
+//   long cl_clone(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+//                 int *parent_tid, void *tls, int *child_tid)
+//   long cl_clone3(struct cl_clone_args *args, unsigned long size,
+//                  int (*fn)(void *), void *arg)
+//
+// Contract (both):
+//   - The stack top must be non-zero; the parent aligns it down to 16 bytes, since the
+//     kernel never does and any sp-based access with a misaligned sp faults.
+//   - fn and arg are stored in the 16 bytes just below the top, where the child's sp
+//     then points: at or above sp, out of reach of signal frames. clone3 lowers
+//     args->stack_size by those 16 bytes.
+//   - Legacy clone on arm64 is CONFIG_CLONE_BACKWARDS: tls is the 4th kernel argument
+//     and child_tid the 5th (x86_64 has them the other way round).
+//   - In the parent: returns the child's tid or -errno. Clobbers x0..x8, x16.
+//   - In the child: x29 and x30 still point into the parent's frames, so both are
+//     zeroed; then fn(arg), then exit (not exit_group) with its result.
+
+#define SYS_exit	93
+#define SYS_clone	220
+#define SYS_clone3	435
+
+	.text
+	.global	cl_clone, cl_clone3
+	.p2align 2
+	.type	cl_clone, %function
+cl_clone:
+	// in: x0 fn, x1 stack_top, x2 flags, x3 arg, x4 parent_tid, x5 tls, x6 child_tid
+	and	x1, x1, #~15		// x1 = aligned top
+	stp	x0, x3, [x1, #-16]!	// [top-16] = fn, [top-8] = arg; x1 = the child's sp
+	mov	x0, x2			// kernel a1: flags
+	mov	x2, x4			// kernel a3: parent_tid
+	mov	x3, x5			// kernel a4: tls
+	mov	x4, x6			// kernel a5: child_tid
+	mov	x8, #SYS_clone
+	svc	#0
+	cbz	x0, child		// x0 = 0: we are the child, sp = the new stack
+	ret				// parent: x0 = child tid or -errno
+	.size	cl_clone, . - cl_clone
+
+	.type	cl_clone3, %function
+cl_clone3:
+	// in: x0 args, x1 size, x2 fn, x3 arg
+	ldp	x4, x5, [x0, #40]	// x4 = args->stack, x5 = args->stack_size
+	add	x16, x4, x5
+	and	x16, x16, #~15		// x16 = aligned top
+	stp	x2, x3, [x16, #-16]!	// fn, arg; x16 = the child's sp
+	sub	x5, x16, x4
+	str	x5, [x0, #48]		// args->stack_size: the kernel starts the child at x16
+	mov	x8, #SYS_clone3
+	svc	#0
+	cbz	x0, child
+	ret
+	.size	cl_clone3, . - cl_clone3
+
+	.type	child, %function
+child:
+	// sp = new stack, [sp] = fn, [sp+8] = arg; x29 and x30 are the parent's
+	mov	x29, xzr
+	mov	x30, xzr
+	ldp	x1, x0, [sp], #16	// x1 = fn, x0 = arg; sp back at the top
+	mov	x2, sp
+	tst	x2, #15
+	b.ne	1f
+	blr	x1
+	mov	x8, #SYS_exit		// x0 = fn's result = exit status
+	svc	#0
+1:	brk	#0			// exit does not return; or the stack was misaligned
+	.size	child, . - child
+
+	.section .note.GNU-stack, "", %progbits

@@ -1,0 +1,15 @@
+/* The aarch64 register snapshot: the order in which arch/aarch64/snap.S stores registers.
+ * pc is the instruction after `svc`; nzcv the condition flags; tpidr_el0 the thread
+ * pointer that CLONE_SETTLS sets. */
+#ifndef CL_REGS_H
+#define CL_REGS_H
+#define CL_NREGS 35
+#define CL_REG_NAMES "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", \
+	"x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", \
+	"x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", \
+	"sp", "pc", "nzcv", "tpidr_el0"
+#define CL_REG_RET 0
+#define CL_REG_SP 31
+#define CL_REG_PC 32
+#define CL_REG_TP 34
+#endif

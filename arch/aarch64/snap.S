@@ -1,0 +1,167 @@
+// Recording clone trampolines (aarch64, GNU as): clone and clone3 that photograph the
+// whole integer register file on both sides of the syscall.
+//
+//   long cl_clone_snap(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+//                      int *parent_tid, void *tls, int *child_tid, struct cl_snap *snap)
+//   long cl_clone3_snap(struct cl_clone_args *args, unsigned long size,
+//                       int (*fn)(void *), void *arg, struct cl_snap *snap)
+//
+// The frame. Both sides store their registers relative to their own sp with plain
+// stores, which change no register and no flag. The parent builds the frame at its sp
+// and, given a new stack, an identical one at the child's new sp:
+//   [sp+0] fn  [sp+8] arg  [sp+16] snap  [sp+24] child's counter  [sp+32..] registers
+// Without a new stack (the fork shape) the child wakes on a copy of the parent's frame.
+//
+// Contract: as arch/x86_64/snap.asm. snap may be 0; otherwise memory both sides reach
+// afterwards. t_clone is cntvct_el0 read just before the svc; t_child is read by the
+// child after saving only x0 and x1. fn = 0 with no stack: the child returns 0.
+// The parent returns the child's tid or -errno; clobbers x0..x17.
+
+#define SYS_exit	93
+#define SYS_clone	220
+#define SYS_clone3	435
+#define NREGS		35
+#define F_FN		0
+#define F_ARG		8
+#define F_SNAP		16
+#define F_T		24
+#define F_REGS		32
+#define FRAME		320		// 32 + 35*8, rounded up to 16
+#define S_T0		0		// struct cl_snap: t_clone, t_child, parent[35], child[35]
+#define S_T1		8
+#define S_PARENT	16
+#define S_CHILD		(16 + NREGS*8)
+#define R(n)		(F_REGS + (n)*8)
+
+// Record every register at sp, then branch to the shared tail. \back is this macro's
+// own address: where the kernel resumed us.
+.macro SNAPSHOT back
+	stp	x0, x1, [sp, #R(0)]
+	mrs	x1, cntvct_el0		// the child's first act: read the virtual counter
+	str	x1, [sp, #F_T]
+	stp	x2, x3, [sp, #R(2)]
+	stp	x4, x5, [sp, #R(4)]
+	stp	x6, x7, [sp, #R(6)]
+	stp	x8, x9, [sp, #R(8)]
+	stp	x10, x11, [sp, #R(10)]
+	stp	x12, x13, [sp, #R(12)]
+	stp	x14, x15, [sp, #R(14)]
+	stp	x16, x17, [sp, #R(16)]
+	stp	x18, x19, [sp, #R(18)]
+	stp	x20, x21, [sp, #R(20)]
+	stp	x22, x23, [sp, #R(22)]
+	stp	x24, x25, [sp, #R(24)]
+	stp	x26, x27, [sp, #R(26)]
+	stp	x28, x29, [sp, #R(28)]
+	str	x30, [sp, #R(30)]
+	mov	x1, sp
+	str	x1, [sp, #R(31)]
+	adr	x1, \back
+	str	x1, [sp, #R(32)]
+	mrs	x1, nzcv		// no instruction so far has set the flags
+	str	x1, [sp, #R(33)]
+	mrs	x1, tpidr_el0
+	str	x1, [sp, #R(34)]
+	b	snap_tail
+.endm
+
+	.text
+	.global	cl_clone_snap, cl_clone3_snap
+	.p2align 2
+	.type	cl_clone_snap, %function
+cl_clone_snap:
+	// in: x0 fn, x1 stack_top, x2 flags, x3 arg, x4 parent_tid, x5 tls, x6 child_tid, x7 snap
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp			// x29: the way back for the parent (and a fork-shaped child)
+	sub	sp, sp, #FRAME
+	stp	x0, x3, [sp, #F_FN]	// fn, arg
+	str	x7, [sp, #F_SNAP]
+	cbz	x1, 1f			// no new stack: the child inherits this frame
+	and	x1, x1, #~15
+	sub	x1, x1, #FRAME		// kernel a2: the child's sp, at its own frame
+	stp	x0, x3, [x1, #F_FN]
+	str	x7, [x1, #F_SNAP]
+1:	mov	x0, x2			// kernel a1: flags
+	mov	x2, x4			// kernel a3: parent_tid
+	mov	x3, x5			// kernel a4: tls (CONFIG_CLONE_BACKWARDS)
+	mov	x4, x6			// kernel a5: child_tid
+	cbz	x7, 2f
+	mrs	x9, cntvct_el0
+	str	x9, [x7, #S_T0]
+2:	mov	x8, #SYS_clone
+	svc	#0
+3:	SNAPSHOT 3b
+	.size	cl_clone_snap, . - cl_clone_snap
+
+	.type	cl_clone3_snap, %function
+cl_clone3_snap:
+	// in: x0 args, x1 size, x2 fn, x3 arg, x4 snap
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	sub	sp, sp, #FRAME
+	stp	x2, x3, [sp, #F_FN]
+	str	x4, [sp, #F_SNAP]
+	ldp	x5, x6, [x0, #40]	// x5 = args->stack, x6 = args->stack_size
+	cbz	x5, 1f
+	add	x6, x5, x6
+	and	x6, x6, #~15
+	sub	x6, x6, #FRAME		// x6 = the child's sp
+	stp	x2, x3, [x6, #F_FN]
+	str	x4, [x6, #F_SNAP]
+	sub	x6, x6, x5
+	str	x6, [x0, #48]		// the kernel will start the child at its frame
+1:	cbz	x4, 2f
+	mrs	x9, cntvct_el0
+	str	x9, [x4, #S_T0]
+2:	mov	x8, #SYS_clone3
+	svc	#0
+3:	SNAPSHOT 3b
+	.size	cl_clone3_snap, . - cl_clone3_snap
+
+// Both sides arrive here with their registers saved at [sp+R(n)].
+	.type	snap_tail, %function
+snap_tail:
+	ldr	x9, [sp, #F_SNAP]	// x9 = snap (or 0)
+	ldr	x0, [sp, #R(0)]
+	cbz	x0, 5f
+	cbz	x9, 4f			// parent: copy our registers to snap->parent
+	add	x10, sp, #F_REGS
+	add	x11, x9, #S_PARENT
+	bl	copy_regs
+	ldr	x0, [sp, #R(0)]
+4:	mov	sp, x29
+	ldp	x29, x30, [sp], #16
+	ret
+5:	cbz	x9, 6f			// child: counter and registers to snap->child
+	ldr	x10, [sp, #F_T]
+	str	x10, [x9, #S_T1]
+	add	x10, sp, #F_REGS
+	add	x11, x9, #S_CHILD
+	bl	copy_regs
+6:	mov	x10, sp
+	tst	x10, #15		// the parent aligned our stack; check it did
+	b.ne	7f
+	ldr	x10, [sp, #F_FN]
+	mov	x0, xzr
+	cbz	x10, 4b			// fork shape: return 0 through the copied epilogue
+	ldr	x0, [sp, #F_ARG]
+	mov	x29, xzr		// outermost frame of the new task
+	mov	x30, xzr
+	blr	x10
+	mov	x8, #SYS_exit
+	svc	#0
+7:	brk	#0
+	.size	snap_tail, . - snap_tail
+
+// copy_regs: copy NREGS words from [x10] to [x11]. Clobbers x10..x13.
+	.type	copy_regs, %function
+copy_regs:
+	mov	x12, #NREGS
+1:	ldr	x13, [x10], #8
+	str	x13, [x11], #8
+	subs	x12, x12, #1
+	b.ne	1b
+	ret
+	.size	copy_regs, . - copy_regs
+
+	.section .note.GNU-stack, "", %progbits

@@ -1,0 +1,74 @@
+/* aarch64 system call numbers: the generic table (include/uapi/asm-generic/unistd.h).
+ * aarch64 has no fork, vfork, open or arch_prctl: those are clone, openat and TPIDR_EL0.
+ * tests/check_uapi.py compares every one of these with the kernel's UAPI headers. */
+#ifndef CL_SYSNR_H
+#define CL_SYSNR_H
+#define CL_ARCH_NAME "aarch64"
+#define CL_NR_getcwd 17
+#define CL_NR_dup3 24
+#define CL_NR_fcntl 25
+#define CL_NR_ioctl 29
+#define CL_NR_mkdirat 34
+#define CL_NR_umount2 39
+#define CL_NR_mount 40
+#define CL_NR_pivot_root 41
+#define CL_NR_chdir 49
+#define CL_NR_fchdir 50
+#define CL_NR_chroot 51
+#define CL_NR_openat 56
+#define CL_NR_close 57
+#define CL_NR_pipe2 59
+#define CL_NR_getdents64 61
+#define CL_NR_read 63
+#define CL_NR_write 64
+#define CL_NR_readlinkat 78
+#define CL_NR_newfstatat 79
+#define CL_NR_exit 93
+#define CL_NR_exit_group 94
+#define CL_NR_waitid 95
+#define CL_NR_set_tid_address 96
+#define CL_NR_unshare 97
+#define CL_NR_futex 98
+#define CL_NR_nanosleep 101
+#define CL_NR_clock_gettime 113
+#define CL_NR_sched_setaffinity 122
+#define CL_NR_sched_getaffinity 123
+#define CL_NR_sched_yield 124
+#define CL_NR_kill 129
+#define CL_NR_tgkill 131
+#define CL_NR_sigaltstack 132
+#define CL_NR_rt_sigaction 134
+#define CL_NR_rt_sigprocmask 135
+#define CL_NR_rt_sigreturn 139
+#define CL_NR_reboot 142
+#define CL_NR_setgid 144
+#define CL_NR_setuid 146
+#define CL_NR_setresuid 147
+#define CL_NR_setresgid 149
+#define CL_NR_setpgid 154
+#define CL_NR_setsid 157
+#define CL_NR_setgroups 159
+#define CL_NR_uname 160
+#define CL_NR_sethostname 161
+#define CL_NR_umask 166
+#define CL_NR_prctl 167
+#define CL_NR_getcpu 168
+#define CL_NR_getpid 172
+#define CL_NR_getppid 173
+#define CL_NR_getuid 174
+#define CL_NR_geteuid 175
+#define CL_NR_getgid 176
+#define CL_NR_getegid 177
+#define CL_NR_gettid 178
+#define CL_NR_munmap 215
+#define CL_NR_clone 220
+#define CL_NR_execve 221
+#define CL_NR_mmap 222
+#define CL_NR_mprotect 226
+#define CL_NR_wait4 260
+#define CL_NR_setns 268
+#define CL_NR_kcmp 272
+#define CL_NR_pidfd_send_signal 424
+#define CL_NR_pidfd_open 434
+#define CL_NR_clone3 435
+#endif

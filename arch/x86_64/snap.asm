@@ -1,0 +1,207 @@
+; Recording clone trampolines (x86_64, NASM): clone and clone3 that photograph the whole
+; integer register file on both sides of the syscall. clonelab's lab commands use these.
+;
+;   long cl_clone_snap(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+;                      int *parent_tid, void *tls, int *child_tid, struct cl_snap *snap)
+;   long cl_clone3_snap(struct cl_clone_args *args, unsigned long size,
+;                       int (*fn)(void *), void *arg, struct cl_snap *snap)
+;
+; The frame. Parent and child both store their registers relative to their own rsp, with
+; plain stores that change no register and no flag. So the parent first builds a frame at
+; its rsp and, given a new stack, an identical one at the child's new rsp:
+;   [rsp+0] fn   [rsp+8] arg   [rsp+16] snap   [rsp+24] child's counter   [rsp+32..] registers
+; Without a new stack (stack_top = 0, the fork shape) the child wakes on a copy of the
+; parent's own frame, which already holds fn, arg and snap.
+;
+; Contract:
+;   - snap may be 0. If not, it must be memory both sides can reach afterwards (the same
+;     memory for CLONE_VM; a MAP_SHARED page otherwise). Filled in: t_clone (counter read
+;     in the parent just before the syscall), t_child (counter read by the child after
+;     saving only the registers the read overwrites), parent[] and child[] in regs.h order.
+;   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
+;     Otherwise the child zeroes rbp, calls fn(arg) and exits with its result.
+;   - clone3 lowers args->stack_size by FRAME, so that the kernel starts the child there.
+;   - The parent returns the child's tid or -errno. Clobbers the caller-saved registers.
+
+SYS_clone	equ 56
+SYS_exit	equ 60
+SYS_arch_prctl	equ 158
+SYS_clone3	equ 435
+ARCH_GET_FS	equ 0x1003
+
+NREGS		equ 19
+F_FN		equ 0
+F_ARG		equ 8
+F_SNAP		equ 16
+F_T		equ 24
+F_REGS		equ 32
+FRAME		equ 192			; 32 + 19*8, rounded up to 16
+S_T0		equ 0			; struct cl_snap: t_clone, t_child, parent[19], child[19]
+S_T1		equ 8
+S_PARENT	equ 16
+S_CHILD		equ 16 + NREGS*8
+
+%define R(n) (F_REGS + (n)*8)		; the slot of register n, in regs.h order
+
+; Record every register at rsp, then jump to the shared tail. %1 is the address the
+; syscall returns to, which is also this macro's own address.
+%macro SNAPSHOT 1
+	mov	[rsp+R(0)], rax
+	mov	[rsp+R(3)], rdx
+	rdtsc				; the child's first act: edx:eax = time stamp counter
+	mov	[rsp+F_T], eax
+	mov	[rsp+F_T+4], edx
+	mov	[rsp+R(1)], rbx
+	mov	[rsp+R(2)], rcx
+	mov	[rsp+R(4)], rsi
+	mov	[rsp+R(5)], rdi
+	mov	[rsp+R(6)], rbp
+	mov	[rsp+R(7)], rsp
+	mov	[rsp+R(8)], r8
+	mov	[rsp+R(9)], r9
+	mov	[rsp+R(10)], r10
+	mov	[rsp+R(11)], r11
+	mov	[rsp+R(12)], r12
+	mov	[rsp+R(13)], r13
+	mov	[rsp+R(14)], r14
+	mov	[rsp+R(15)], r15
+	lea	rax, [rel %1]
+	mov	[rsp+R(16)], rax	; rip: where the kernel resumed us
+	pushfq				; no instruction so far has touched the flags
+	pop	rax
+	mov	[rsp+R(17)], rax
+	jmp	snap_tail
+%endmacro
+
+section .text progbits alloc exec nowrite align=16
+global cl_clone_snap, cl_clone3_snap
+
+cl_clone_snap:
+	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls,
+	;     [rsp+8] child_tid, [rsp+16] snap
+	push	rbp
+	mov	rbp, rsp		; rbp: the way back for the parent (and a fork-shaped child)
+	sub	rsp, FRAME
+	and	rsp, -16
+	mov	rax, [rbp+24]		; rax = snap
+	mov	[rsp+F_FN], rdi
+	mov	[rsp+F_ARG], rcx
+	mov	[rsp+F_SNAP], rax
+	mov	rdi, rdx		; kernel a1: flags
+	mov	rdx, r8			; kernel a3: parent_tid
+	mov	r10, [rbp+16]		; kernel a4: child_tid
+	mov	r8, r9			; kernel a5: tls
+	test	rsi, rsi
+	jz	.go			; no new stack: the child inherits this frame
+	and	rsi, -16
+	sub	rsi, FRAME		; kernel a2: the child's rsp, at its own frame
+	mov	r9, [rsp+F_FN]
+	mov	[rsi+F_FN], r9
+	mov	r9, [rsp+F_ARG]
+	mov	[rsi+F_ARG], r9
+	mov	[rsi+F_SNAP], rax
+.go:
+	call	stamp_t0
+	mov	eax, SYS_clone
+	syscall
+.back:
+	SNAPSHOT .back
+
+cl_clone3_snap:
+	; in: rdi args, rsi size, rdx fn, rcx arg, r8 snap
+	push	rbp
+	mov	rbp, rsp
+	sub	rsp, FRAME
+	and	rsp, -16
+	mov	[rsp+F_FN], rdx
+	mov	[rsp+F_ARG], rcx
+	mov	[rsp+F_SNAP], r8
+	mov	rax, [rdi+40]		; args->stack
+	test	rax, rax
+	jz	.go
+	add	rax, [rdi+48]		; + args->stack_size = the top
+	and	rax, -16
+	sub	rax, FRAME		; rax = the child's rsp
+	mov	[rax+F_FN], rdx
+	mov	[rax+F_ARG], rcx
+	mov	[rax+F_SNAP], r8
+	sub	rax, [rdi+40]
+	mov	[rdi+48], rax		; the kernel will start the child at its frame
+.go:
+	mov	rax, r8
+	call	stamp_t0
+	mov	eax, SYS_clone3
+	syscall
+.back:
+	SNAPSHOT .back
+
+; stamp_t0: if rax (snap) is non-zero, store the time stamp counter in snap->t_clone.
+; Clobbers r9, r11 and the flags; keeps every syscall argument register.
+stamp_t0:
+	test	rax, rax
+	jz	.none
+	mov	r11, rax
+	mov	r9, rdx			; rdtsc overwrites rdx (an argument): keep it in r9
+	rdtsc
+	mov	[r11+S_T0], eax
+	mov	[r11+S_T0+4], edx
+	mov	rdx, r9
+.none:
+	ret
+
+; Both sides arrive here with their registers saved at [rsp+R(n)].
+snap_tail:
+	mov	rdi, [rsp+F_SNAP]	; rdi = snap (or 0)
+	cmp	qword [rsp+R(0)], 0
+	je	.child
+	; parent: copy our registers into snap->parent, return the syscall's value
+	test	rdi, rdi
+	jz	.ret
+	lea	rsi, [rsp+R(18)]
+	call	get_fs
+	mov	rdi, [rsp+F_SNAP]
+	lea	rsi, [rsp+F_REGS]
+	add	rdi, S_PARENT
+	mov	ecx, NREGS
+	rep	movsq
+.ret:
+	mov	rax, [rsp+R(0)]
+	mov	rsp, rbp
+	pop	rbp
+	ret
+.child:
+	test	rdi, rdi
+	jz	.run
+	lea	rsi, [rsp+R(18)]
+	call	get_fs
+	mov	rdi, [rsp+F_SNAP]
+	mov	rax, [rsp+F_T]
+	mov	[rdi+S_T1], rax
+	lea	rsi, [rsp+F_REGS]
+	add	rdi, S_CHILD
+	mov	ecx, NREGS
+	rep	movsq
+.run:
+	test	spl, 15			; the parent aligned our stack; check it did
+	jnz	.misaligned
+	mov	rax, [rsp+F_FN]
+	test	rax, rax
+	jz	.ret			; fork shape: return 0 through the parent's epilogue copy
+	xor	ebp, ebp		; outermost frame of the new task
+	mov	rdi, [rsp+F_ARG]
+	call	rax
+	mov	edi, eax
+	mov	eax, SYS_exit
+	syscall
+	ud2
+.misaligned:
+	ud2
+
+; get_fs: store the FS base (the thread pointer) at [rsi]. Clobbers rax, rcx, r11, rdi.
+get_fs:
+	mov	edi, ARCH_GET_FS
+	mov	eax, SYS_arch_prctl
+	syscall
+	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,20 @@
+/* facts.c: probes of what this environment allows. */
+#include "cmd.h"
+
+long cl_clone3_probe(void)
+{
+	return SYS2(clone3, 0, 0);
+}
+
+long cl_userns_probe(void)
+{
+	cl_flush_all();
+	long pid = SYS5(clone, CL_CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		SYS1(exit, 0);	/* the child: being created was the test */
+	if (pid < 0)
+		return pid;
+	int status;
+	cl_wait((int)pid, &status, 0);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* main.c: clonelab's command table and global options. */
+#include "cmd.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+	const char *what;
+} cmds[] = {
+	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
+};
+
+static void usage(struct cl_out *o)
+{
+	cl_printf(o, "usage: clonelab COMMAND [OPTIONS]\n"
+		     "       clonelab --help | --version\n\n"
+		     "clone(2) by hand: processes, threads and namespaces made with the raw\n"
+		     "clone/clone3 syscalls, and what the kernel handed the new task.\n\n"
+		     "commands:\n");
+	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		cl_printf(o, "  %-9s %s\n", cmds[i].name, cmds[i].what);
+	cl_printf(o, "\nEvery command takes --help and --json.\n"
+		     "Exit status: 0 success, 1 failure, 2 usage error, 3 not possible here.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(&cl_stderr);
+		return CL_EXIT_USAGE;
+	}
+	const char *c = argv[1];
+	if (cl_streq(c, "--help") || cl_streq(c, "-h") || cl_streq(c, "help")) {
+		usage(&cl_stdout);
+		return CL_EXIT_OK;
+	}
+	if (cl_streq(c, "--version")) {
+		out("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
+		return CL_EXIT_OK;
+	}
+	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (cl_streq(c, cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	err("clonelab: unknown command '%s' (try clonelab --help)\n", c);
+	return CL_EXIT_USAGE;
+}

@@ -1,0 +1,177 @@
+/*
+ * clonelab.h: clone(2) by hand, without a libc.
+ *
+ * Link a freestanding program with crt0.o and libclonelab.a; link a hosted one
+ * (glibc, musl) with libclonelab.a alone: every public name starts with cl_ or CL_,
+ * so nothing here collides with a libc.
+ *
+ * Conventions:
+ *  - Every call that can fail returns -errno (a negative number), never sets a
+ *    global errno: there is none, so nothing here is thread-unsafe because of it.
+ *  - "tid" is the kernel's task id. A process's pid is its first thread's tid.
+ *  - Before every clone, the library flushes clonelab's own output buffers
+ *    (cl_flush_all), so nothing is lost or printed twice. A hosted program must
+ *    fflush its stdio buffers itself.
+ */
+#ifndef CLONELAB_H
+#define CLONELAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Clone flags (include/uapi/linux/sched.h). The low byte of legacy clone's
+ * flags is the exit signal; clone3 takes it in its own field. ---- */
+#define CL_CSIGNAL		0x000000ffUL
+#define CL_CLONE_NEWTIME	0x00000080UL	/* clone3 only: bit 7 overlaps CSIGNAL */
+#define CL_CLONE_VM		0x00000100UL	/* share the address space */
+#define CL_CLONE_FS		0x00000200UL	/* share cwd, root and umask */
+#define CL_CLONE_FILES		0x00000400UL	/* share the descriptor table */
+#define CL_CLONE_SIGHAND	0x00000800UL	/* share signal handlers */
+#define CL_CLONE_PIDFD		0x00001000UL	/* return a pidfd for the child */
+#define CL_CLONE_PTRACE		0x00002000UL
+#define CL_CLONE_VFORK		0x00004000UL	/* parent sleeps until the child execs or exits */
+#define CL_CLONE_PARENT		0x00008000UL	/* the child's parent is our parent */
+#define CL_CLONE_THREAD		0x00010000UL	/* same thread group (same pid) */
+#define CL_CLONE_NEWNS		0x00020000UL
+#define CL_CLONE_SYSVSEM	0x00040000UL	/* share System V semaphore undo lists */
+#define CL_CLONE_SETTLS		0x00080000UL	/* set the thread pointer to tls */
+#define CL_CLONE_PARENT_SETTID	0x00100000UL	/* store the child's tid at parent_tid */
+#define CL_CLONE_CHILD_CLEARTID	0x00200000UL	/* zero child_tid and futex-wake it at exit */
+#define CL_CLONE_DETACHED	0x00400000UL	/* ignored by the kernel since 2.6.2 */
+#define CL_CLONE_UNTRACED	0x00800000UL
+#define CL_CLONE_CHILD_SETTID	0x01000000UL	/* store the child's tid at child_tid */
+#define CL_CLONE_NEWCGROUP	0x02000000UL
+#define CL_CLONE_NEWUTS		0x04000000UL
+#define CL_CLONE_NEWIPC		0x08000000UL
+#define CL_CLONE_NEWUSER	0x10000000UL
+#define CL_CLONE_NEWPID		0x20000000UL
+#define CL_CLONE_NEWNET		0x40000000UL
+#define CL_CLONE_IO		0x80000000UL
+#define CL_CLONE_CLEAR_SIGHAND	0x100000000ULL	/* clone3 only */
+#define CL_CLONE_INTO_CGROUP	0x200000000ULL	/* clone3 only */
+
+#define CL_SIGCHLD		17
+/* The flags NPTL uses for a thread: works natively, under QEMU user mode and valgrind. */
+#define CL_THREAD_FLAGS (CL_CLONE_VM | CL_CLONE_FS | CL_CLONE_FILES | CL_CLONE_SIGHAND | \
+	CL_CLONE_THREAD | CL_CLONE_SYSVSEM | CL_CLONE_SETTLS | CL_CLONE_PARENT_SETTID | \
+	CL_CLONE_CHILD_CLEARTID)
+
+/* struct clone_args, as of Linux 5.7 (88 bytes). All fields are 64-bit. */
+struct cl_clone_args {
+	uint64_t flags;		/* CL_CLONE_* without the exit signal */
+	uint64_t pidfd;		/* int *: where CLONE_PIDFD stores the pidfd */
+	uint64_t child_tid;	/* int *: CHILD_SETTID / CHILD_CLEARTID word */
+	uint64_t parent_tid;	/* int *: PARENT_SETTID word */
+	uint64_t exit_signal;	/* signal sent to the parent at exit (0: none) */
+	uint64_t stack;		/* LOWEST address of the child's stack */
+	uint64_t stack_size;	/* the kernel starts the child at stack + stack_size */
+	uint64_t tls;
+	uint64_t set_tid;	/* pid_t *: chosen pids, one per pid namespace level */
+	uint64_t set_tid_size;
+	uint64_t cgroup;	/* cgroup directory fd for CLONE_INTO_CGROUP */
+};
+
+/* ---- Raw system calls: the number, then up to six arguments. Returns the kernel's
+ * value, -4095..-1 meaning -errno. ---- */
+long cl_syscall0(long nr);
+long cl_syscall1(long nr, long a);
+long cl_syscall2(long nr, long a, long b);
+long cl_syscall3(long nr, long a, long b, long c);
+long cl_syscall4(long nr, long a, long b, long c, long d);
+long cl_syscall5(long nr, long a, long b, long c, long d, long e);
+long cl_syscall6(long nr, long a, long b, long c, long d, long e, long f);
+
+/* ---- Clone trampolines (arch/<arch>/clone.*). The child runs fn(arg) on the given
+ * stack and exits with its result; the parent gets the child's tid or -errno.
+ * Arguments are in glibc's clone() order; the stub reorders them for the kernel. ---- */
+long cl_clone(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+	      int *parent_tid, void *tls, int *child_tid);
+/* clone3: args->stack must be set. The trampoline keeps 16 bytes at the top for fn
+ * and arg and lowers args->stack_size accordingly. */
+long cl_clone3(struct cl_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+
+/* ---- Register snapshots (arch/<arch>/snap.*): the same, recording every register on
+ * both sides into *snap (which may be NULL). With stack_top = NULL and fn = NULL the
+ * child returns 0, as from fork. snap must be reachable by both afterwards: shared via
+ * CLONE_VM, or in a MAP_SHARED page. clone3's frame costs CL_SNAP_FRAME stack bytes. */
+#define CL_SNAP_MAXREGS 35
+struct cl_snap {
+	uint64_t t_clone;	/* cycle counter read just before the syscall */
+	uint64_t t_child;	/* cycle counter read as the child's first act */
+	uint64_t parent[CL_SNAP_MAXREGS];	/* in cl_reg_names() order */
+	uint64_t child[CL_SNAP_MAXREGS];
+};
+#define CL_SNAP_FRAME 320
+long cl_clone_snap(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+		   int *parent_tid, void *tls, int *child_tid, struct cl_snap *snap);
+long cl_clone3_snap(struct cl_clone_args *args, size_t size, int (*fn)(void *),
+		    void *arg, struct cl_snap *snap);
+/* The names of the snapshot's registers on this architecture; *n gets their count. */
+const char *const *cl_reg_names(int *n);
+
+/* ---- Processes ---- */
+/* fork, emulated with clone(SIGCHLD) and no new stack: returns twice, 0 in the child. */
+long cl_fork(void);
+/* wait4(pid, status, options | __WALL): __WALL so that children whose exit signal is
+ * not SIGCHLD are found too. Returns the pid reaped or -errno. */
+long cl_wait(int pid, int *status, int options);
+#define CL_WNOHANG 1
+#define CL_WALL 0x40000000
+/* Decoding a wait status. */
+#define CL_WIFEXITED(s)	(((s) & 0x7f) == 0)
+#define CL_WEXITSTATUS(s)	(((s) >> 8) & 0xff)
+#define CL_WIFSIGNALED(s)	(((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
+#define CL_WTERMSIG(s)	((s) & 0x7f)
+
+/* ---- Threads ----
+ * cl_thread_spawn: a thread with CL_THREAD_FLAGS on a stack from mmap with a
+ * PROT_NONE guard page below it, and its own TLS block (struct cl_thread itself, at
+ * the top of the stack mapping) set with CLONE_SETTLS. Signals are blocked across the
+ * clone and restored in the thread before fn runs.
+ * cl_thread_join: futex-waits (shared, not private: the kernel's CLEARTID wake is a
+ * shared wake) until the kernel has zeroed the thread's tid word, then keeps the stack
+ * in a small cache for the next spawn. Only then is the stack free to reuse.
+ * A thread must not call a libc in a hosted program: its thread pointer is ours. */
+struct cl_thread {
+	struct cl_thread *self;	/* x86_64's TLS ABI: the thread pointer points at itself */
+	void *tcb_pad;		/* aarch64's TLS ABI: 16 bytes of TCB before TLS data */
+	volatile int tid;	/* PARENT_SETTID writes it; CHILD_CLEARTID zeroes it */
+	int result;		/* fn's return value */
+	int (*fn)(void *);
+	void *arg;
+	uint64_t sigmask;	/* the spawner's mask, restored in the thread */
+	void *map;		/* the whole mapping: guard page + stack + this block */
+	size_t map_size;
+	struct cl_thread *next;	/* the stack cache's free list */
+};
+#define CL_THREAD_STACK (64 * 1024)
+int cl_thread_spawn(struct cl_thread **t, int (*fn)(void *), void *arg);
+int cl_thread_join(struct cl_thread *t, int *result);
+/* The calling thread's tid. */
+int cl_gettid(void);
+/* Drop every cached stack (mostly for tests that count mappings). */
+void cl_thread_trim(void);
+
+/* ---- User namespaces ----
+ * Make uid 0 inside the user namespace of process pid (0: this process) map to
+ * outside_uid, and gid 0 to outside_gid: "deny" to setgroups, then "0 <outside> 1" to
+ * uid_map and gid_map. Returns 0 or -errno; *why (if given) names the step that failed.
+ * Writable by the parent for its child, or by the child for itself. */
+int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, const char **why);
+/* Why creating a user namespace failed with err, in plain words. */
+const char *cl_userns_why(long err);
+
+/* ---- Output (not thread-safe: print from one thread). ---- */
+struct cl_out { int fd; unsigned len; unsigned size; char *buf; };
+extern struct cl_out cl_stdout, cl_stderr;
+/* printf-like: %s %c %d %u %x %ld %lu %lx %p, width, '-' and '0', and %q for a
+ * JSON-quoted string. */
+void cl_printf(struct cl_out *o, const char *fmt, ...);
+void cl_write(struct cl_out *o, const char *s, size_t n);
+void cl_flush(struct cl_out *o);
+void cl_flush_all(void);
+/* The errno's name ("EINVAL") and its plain meaning; NULL if unknown. */
+const char *cl_errno_name(long err);
+const char *cl_errno_text(long err);
+
+#endif

@@ -1,0 +1,114 @@
+/* thread.c: threads on raw clone, joined through the kernel's CHILD_CLEARTID futex.
+ *
+ * One mapping per thread: [guard page][stack ......][struct cl_thread]. The struct
+ * sits at the top, so the stack grows down away from it, and it doubles as the TLS
+ * block (x86_64 wants its first word to point at itself; aarch64 wants 16 bytes of
+ * TCB at the thread pointer). Joined threads' mappings are kept for the next spawn:
+ * a stack is reused only after the kernel has zeroed its tid word, which it does
+ * after the thread's last touch of it. */
+#include "rt.h"
+
+#define CACHE_MAX 16
+static struct cl_thread *cache;
+static unsigned cached;
+static int cache_lock;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&cache_lock, 1, __ATOMIC_ACQUIRE))
+		SYS0(sched_yield);
+}
+
+static void unlock(void) { __atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE); }
+
+static int entry(void *p)
+{
+	struct cl_thread *t = p;
+	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	return t->result = t->fn(t->arg);
+}
+
+static struct cl_thread *new_thread(void)
+{
+	size_t page = cl_getauxval(AT_PAGESZ);
+	if (!page)
+		page = 4096;
+	size_t top = (sizeof(struct cl_thread) + 63) & ~(size_t)63;
+	size_t size = (page + CL_THREAD_STACK + top + page - 1) & ~(page - 1);
+	long map = SYS6(mmap, 0, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (cl_is_err(map))
+		return (struct cl_thread *)map;
+	/* Everything above the lowest page becomes usable; that page stays the guard. */
+	long r = SYS3(mprotect, map + (long)page, size - page, PROT_READ | PROT_WRITE);
+	if (r < 0) {
+		SYS2(munmap, map, size);
+		return (struct cl_thread *)r;
+	}
+	struct cl_thread *t = (struct cl_thread *)(map + (long)(size - top));
+	t->map = (void *)map;
+	t->map_size = size;
+	return t;
+}
+
+int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
+{
+	lock();
+	struct cl_thread *t = cache;
+	if (t)
+		cache = t->next, cached--;
+	unlock();
+	if (!t) {
+		t = new_thread();
+		if (cl_is_err((long)t))
+			return (int)(long)t;
+	}
+	t->self = t;
+	t->fn = fn;
+	t->arg = arg;
+	t->tid = 0;
+	cl_flush_all();
+	/* Block every signal across the clone: a handler must not run in the new thread
+	 * before entry() has it set up. entry() restores the mask saved here. */
+	uint64_t all = ~0UL;
+	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &t->sigmask, 8);
+	long r = cl_clone(entry, t, CL_THREAD_FLAGS, t, (int *)&t->tid, t, (int *)&t->tid);
+	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	if (r < 0) {
+		SYS2(munmap, t->map, t->map_size);
+		return (int)r;
+	}
+	*tp = t;
+	return 0;
+}
+
+int cl_thread_join(struct cl_thread *t, int *result)
+{
+	int tid;
+	/* A shared (not FUTEX_PRIVATE) wait: that is the wake the kernel sends. */
+	while ((tid = __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE)) != 0)
+		SYS4(futex, &t->tid, FUTEX_WAIT, tid, 0);
+	if (result)
+		*result = t->result;
+	lock();
+	if (cached < CACHE_MAX) {
+		t->next = cache, cache = t, cached++;
+		t = 0;
+	}
+	unlock();
+	if (t)
+		SYS2(munmap, t->map, t->map_size);
+	return 0;
+}
+
+void cl_thread_trim(void)
+{
+	lock();
+	struct cl_thread *t = cache;
+	cache = 0, cached = 0;
+	unlock();
+	while (t) {
+		struct cl_thread *next = t->next;
+		SYS2(munmap, t->map, t->map_size);
+		t = next;
+	}
+}

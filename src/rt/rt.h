@@ -1,0 +1,140 @@
+/* rt.h: clonelab's freestanding runtime, for its own sources (not installed).
+ * Everything a command needs: system calls by name, strings, output, JSON, arguments,
+ * /proc files. The public API is ../include/clonelab.h. */
+#ifndef CL_RT_H
+#define CL_RT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "clonelab.h"
+#include "sysnr.h"	/* arch/<arch>/: CL_NR_*, CL_ARCH_NAME */
+#include "regs.h"	/* arch/<arch>/: CL_NREGS, CL_REG_NAMES */
+
+#define CL_EXIT_OK 0
+#define CL_EXIT_FAIL 1
+#define CL_EXIT_USAGE 2
+#define CL_EXIT_UNSUPPORTED 3
+
+/* ---- system calls by name: thin inline wrappers over the arch stubs ---- */
+#define SYS0(n) cl_syscall0(CL_NR_##n)
+#define SYS1(n, a) cl_syscall1(CL_NR_##n, (long)(a))
+#define SYS2(n, a, b) cl_syscall2(CL_NR_##n, (long)(a), (long)(b))
+#define SYS3(n, a, b, c) cl_syscall3(CL_NR_##n, (long)(a), (long)(b), (long)(c))
+#define SYS4(n, a, b, c, d) cl_syscall4(CL_NR_##n, (long)(a), (long)(b), (long)(c), (long)(d))
+#define SYS5(n, a, b, c, d, e) \
+	cl_syscall5(CL_NR_##n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e))
+#define SYS6(n, a, b, c, d, e, f) cl_syscall6(CL_NR_##n, (long)(a), (long)(b), (long)(c), \
+	(long)(d), (long)(e), (long)(f))
+
+#define AT_FDCWD -100
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define O_DIRECTORY 0200000
+#define O_CLOEXEC 02000000
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define MAP_SHARED 1
+#define MAP_PRIVATE 2
+#define MAP_ANONYMOUS 0x20
+#define MAP_STACK 0x20000
+#define MAP_FAILED_MAX (-4096UL)	/* mmap returned -errno if above this */
+#define SIG_BLOCK 0
+#define SIG_SETMASK 2
+#define SIGKILL 9
+#define SIGTERM 15
+#define SIGCHLD 17
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define ENOENT 2
+#define ESRCH 3
+#define EINTR 4
+#define E2BIG 7
+#define ECHILD 10
+#define EAGAIN 11
+#define ENOMEM 12
+#define EACCES 13
+#define EFAULT 14
+#define EBUSY 16
+#define EEXIST 17
+#define ENOTDIR 20
+#define EINVAL 22
+#define ENOSPC 28
+#define ENOSYS 38
+#define EUSERS 87
+#define EPERM 1
+
+static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
+
+/* ---- start-up (src/rt/start.c) ---- */
+extern char **cl_environ;
+extern unsigned long *cl_auxv;
+unsigned long cl_getauxval(unsigned long type);
+#define AT_PAGESZ 6
+#define AT_RANDOM 25
+__attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
+
+/* ---- memory and strings (src/rt/mem.c, src/rt/str.c) ---- */
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t cl_strlen(const char *s);
+int cl_streq(const char *a, const char *b);
+int cl_strcaseeq(const char *a, const char *b);
+int cl_startswith(const char *s, const char *prefix);
+/* Parse a decimal or 0x-hex number that fills all of s. 0 or -1. */
+int cl_parse_ulong(const char *s, unsigned long *v);
+/* Format v in decimal into buf (at least 21 bytes); returns buf. */
+char *cl_utoa(unsigned long v, char *buf);
+
+/* ---- files (src/rt/file.c) ---- */
+/* Read a small file into buf (NUL-terminated). Returns its length or -errno. */
+long cl_read_file(const char *path, char *buf, size_t size);
+/* Write s to path (O_WRONLY, no create). Returns 0 or -errno. */
+long cl_write_file(const char *path, const char *s);
+/* In "Key:\tvalue\n" text, the value of key (up to the newline, in out). 0 or -1. */
+int cl_field(const char *text, const char *key, char *out, size_t size);
+/* /proc/<pid>/<name> (pid 0: self) into buf. */
+char *cl_proc_path(char *buf, int pid, const char *name);
+
+/* ---- output (src/rt/out.c): see clonelab.h for cl_printf ---- */
+void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
+#define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
+#define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
+
+/* ---- JSON writer (src/rt/json.c): commas and nesting are tracked for you ---- */
+struct cl_json { struct cl_out *o; int depth; uint32_t need_comma; };
+void cl_json_open(struct cl_json *j, const char *key, char brace);	/* '{' or '[' */
+void cl_json_close(struct cl_json *j, char brace);			/* '}' or ']' */
+void cl_json_str(struct cl_json *j, const char *key, const char *v);	/* NULL: null */
+void cl_json_int(struct cl_json *j, const char *key, long v);
+void cl_json_bool(struct cl_json *j, const char *key, int v);
+void cl_json_hex(struct cl_json *j, const char *key, unsigned long v);	/* "0x..." */
+void cl_json_null(struct cl_json *j, const char *key);
+
+/* ---- arguments (src/rt/args.c) ---- */
+struct cl_opt { const char *name; int has_arg; };
+struct cl_args { int argc; char **argv; int i; const char *val; int stop; };
+#define CL_ARG_END -1		/* no more arguments */
+#define CL_ARG_POSITIONAL -2	/* a non-option; its text is in val */
+#define CL_ARG_BAD -3		/* unknown option or missing value; already reported */
+/* The next argument: the index of the option in opts (its value, if any, in val),
+ * or one of the CL_ARG_ codes. Takes "--name value", "--name=value" and "--". */
+int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
+
+/* ---- errors (src/rt/errno.c) ---- */
+/* Print "cmd: what: ENAME: text" (or with why instead of text) to stderr. */
+void cl_perror(const char *cmd, const char *what, long err, const char *why);
+
+/* ---- environment facts (src/rt/envfacts.c) ---- */
+int cl_under_qemu(void);	/* QEMU user mode: /proc/self/status shows 2+ threads while we have 1 */
+#define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
+	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
+	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
+
+#endif
