@@ -62,9 +62,9 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu
 LIB_SRC := auxv fork thread userns regnames
-CMD_SRC := main facts env
+CMD_SRC := main facts env lab scenarios
 EXAMPLES := fork thread userns chimera
-TEST_SRC := unit
+TEST_SRC := main runtime probes
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_OBJ := $(O)/obj/arch/start.o $(O)/obj/rt/start.o $(O)/obj/rt/mem.o
@@ -88,7 +88,7 @@ $(O)/libobj/%.o: src/%.c $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_LIB) -c -o $@ $<
 
-$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard tests/unit/*.h src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<

@@ -66,7 +66,7 @@
 .endm
 
 	.text
-	.global	cl_clone_snap, cl_clone3_snap
+	.global	cl_clone_snap, cl_clone3_snap, cl_counter, cl_counter_hz
 	.p2align 2
 	.type	cl_clone_snap, %function
 cl_clone_snap:
@@ -152,6 +152,20 @@ snap_tail:
 	svc	#0
 7:	brk	#0
 	.size	snap_tail, . - snap_tail
+
+// uint64_t cl_counter(void): the counter the snapshots use (cntvct_el0).
+	.type	cl_counter, %function
+cl_counter:
+	mrs	x0, cntvct_el0
+	ret
+	.size	cl_counter, . - cl_counter
+
+// uint64_t cl_counter_hz(void): its frequency, which arm64 states in cntfrq_el0.
+	.type	cl_counter_hz, %function
+cl_counter_hz:
+	mrs	x0, cntfrq_el0
+	ret
+	.size	cl_counter_hz, . - cl_counter_hz
 
 // copy_regs: copy NREGS words from [x10] to [x11]. Clobbers x10..x13.
 	.type	copy_regs, %function

@@ -36,10 +36,10 @@ F_SNAP		equ 16
 F_T		equ 24
 F_REGS		equ 32
 FRAME		equ 192			; 32 + 19*8, rounded up to 16
-S_T0		equ 0			; struct cl_snap: t_clone, t_child, parent[19], child[19]
+S_T0		equ 0			; struct cl_snap: t_clone, t_child, parent[35], child[35]
 S_T1		equ 8
 S_PARENT	equ 16
-S_CHILD		equ 16 + NREGS*8
+S_CHILD		equ 16 + 35*8		; struct cl_snap reserves CL_SNAP_MAXREGS (35) a side
 
 %define R(n) (F_REGS + (n)*8)		; the slot of register n, in regs.h order
 
@@ -74,7 +74,7 @@ S_CHILD		equ 16 + NREGS*8
 %endmacro
 
 section .text progbits alloc exec nowrite align=16
-global cl_clone_snap, cl_clone3_snap
+global cl_clone_snap, cl_clone3_snap, cl_counter, cl_counter_hz
 
 cl_clone_snap:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls,
@@ -196,6 +196,20 @@ snap_tail:
 	ud2
 .misaligned:
 	ud2
+
+; uint64_t cl_counter(void): the counter the snapshots use (the time stamp counter).
+; Clobbers rdx.
+cl_counter:
+	rdtsc
+	shl	rdx, 32
+	or	rax, rdx
+	ret
+
+; uint64_t cl_counter_hz(void): its frequency, or 0 when the architecture does not say:
+; x86 has no portable way to ask for the TSC's rate, so the caller measures it.
+cl_counter_hz:
+	xor	eax, eax
+	ret
 
 ; get_fs: store the FS base (the thread pointer) at [rsi]. Clobbers rax, rcx, r11, rdi.
 get_fs:

@@ -6,6 +6,11 @@ static const struct {
 	int (*run)(int, char **);
 	const char *what;
 } cmds[] = {
+	{ "tour", cmd_tour, "the four scenarios below, in order, with the story between them" },
+	{ "fork", cmd_fork, "fork emulated with clone: one call, two returns" },
+	{ "thread", cmd_thread, "a thread made with clone, joined through CHILD_CLEARTID" },
+	{ "userns", cmd_userns, "a child in a new user namespace, where it is root" },
+	{ "chimera", cmd_chimera, "CLONE_VM without CLONE_THREAD: two processes, one memory" },
 	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
 };
 

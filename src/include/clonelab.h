@@ -106,6 +106,10 @@ long cl_clone_snap(int (*fn)(void *), void *stack_top, unsigned long flags, void
 		   int *parent_tid, void *tls, int *child_tid, struct cl_snap *snap);
 long cl_clone3_snap(struct cl_clone_args *args, size_t size, int (*fn)(void *),
 		    void *arg, struct cl_snap *snap);
+/* The cycle counter the snapshots use (rdtsc, cntvct_el0), and its frequency in Hz
+ * (0 where the architecture does not say: x86). */
+uint64_t cl_counter(void);
+uint64_t cl_counter_hz(void);
 /* The names of the snapshot's registers on this architecture; *n gets their count. */
 const char *const *cl_reg_names(int *n);
 

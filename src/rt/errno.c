@@ -72,7 +72,7 @@ const char *cl_errno_text(long err)
 void cl_perror(const char *cmd, const char *what, long err, const char *why)
 {
 	const char *name = cl_errno_name(err);
-	err("%s: %s: ", cmd, what);
+	err(what ? "%s: %s: " : "%s: ", cmd, what);
 	if (name)
 		err("%s: %s\n", name, why ? why : cl_errno_text(err));
 	else

@@ -128,7 +128,7 @@ struct cl_args { int argc; char **argv; int i; const char *val; int stop; };
 int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
 
 /* ---- errors (src/rt/errno.c) ---- */
-/* Print "cmd: what: ENAME: text" (or with why instead of text) to stderr. */
+/* Print "cmd: what: ENAME: text" (or with why instead of text; what may be NULL). */
 void cl_perror(const char *cmd, const char *what, long err, const char *why);
 
 /* ---- environment facts (src/rt/envfacts.c) ---- */

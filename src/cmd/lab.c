@@ -1,0 +1,327 @@
+/* lab.c: one clone, instrumented (see lab.h). */
+#include "lab.h"
+
+#define LAB_STACK (256 * 1024)
+#define SIG_SETMASK_ALL (~0UL)
+
+struct lab_shared *lab_shared(void)
+{
+	static struct lab_shared *sh;
+	if (!sh) {
+		long p = SYS6(mmap, 0, sizeof *sh, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (cl_is_err(p)) {
+			cl_perror("clonelab", "mmap of the shared page", p, 0);
+			cl_exit(CL_EXIT_FAIL);
+		}
+		sh = (struct lab_shared *)p;
+	}
+	memset(sh, 0, sizeof *sh);
+	return sh;
+}
+
+int lab_getcpu(void)
+{
+	unsigned cpu = 0;
+	return SYS3(getcpu, &cpu, 0, 0) < 0 ? -1 : (int)cpu;
+}
+
+/* Undo what the parent set up for the clone, in the child: where it started is
+ * recorded first, then the parent's CPU mask and signal mask come back. */
+static void child_setup(struct lab *l)
+{
+	l->sh->child_cpu = lab_getcpu();
+	if (l->pinned)
+		SYS3(sched_setaffinity, 0, sizeof l->affinity, l->affinity);
+	SYS4(rt_sigprocmask, SIG_SETMASK, &l->sigmask, 0, 8);
+}
+
+static int child_entry(void *p)
+{
+	struct lab *l = p;
+	child_setup(l);
+	return l->fn(l->arg);
+}
+
+/* A TLS block for CLONE_SETTLS: x86_64 wants its first word to point at itself. */
+static void *tls_block[8] = { tls_block };
+
+long lab_clone(struct lab *l)
+{
+	struct lab_shared *sh = l->sh;
+	l->used_clone3 = l->fallback = 0;
+	l->stack = 0;
+	l->failed = 0;
+	if (l->new_stack) {
+		long s = SYS6(mmap, 0, LAB_STACK, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (cl_is_err(s))
+			return l->failed = "mmap of the child's stack", l->ret = s;
+		l->stack = (void *)s, l->stack_size = LAB_STACK;
+	}
+	if (l->cpu >= 0) {
+		uint64_t one[16] = { 0 };
+		one[l->cpu / 64] = 1UL << (l->cpu % 64);
+		SYS3(sched_getaffinity, 0, sizeof l->affinity, l->affinity);
+		long r = SYS3(sched_setaffinity, 0, sizeof one, one);
+		if (r < 0) {
+			if (l->stack)
+				SYS2(munmap, l->stack, l->stack_size), l->stack = 0;
+			return l->failed = "sched_setaffinity for --cpu (no such CPU here?)", l->ret = r;
+		}
+		l->pinned = 1;
+	}
+	sh->parent_cpu = lab_getcpu();
+	/* The tid words start at -1, "never written": CHILD_CLEARTID's 0 then means
+	 * exited, not "not started yet". */
+	sh->parent_tid = sh->child_tid = -1;
+	int (*fn)(void *) = l->fn ? child_entry : 0;
+	void *tls = l->flags & CL_CLONE_SETTLS ? tls_block : 0;
+
+	cl_flush_all();	/* a child must not inherit, and print again, pending output */
+	uint64_t all = SIG_SETMASK_ALL;
+	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &l->sigmask, 8);
+	long r = -ENOSYS;
+	if (l->api != LAB_CLONE) {
+		struct cl_clone_args a = {
+			.flags = l->flags,
+			.pidfd = (uintptr_t)&sh->pidfd,
+			.child_tid = (uintptr_t)&sh->child_tid,
+			.parent_tid = (uintptr_t)&sh->parent_tid,
+			.exit_signal = (uint64_t)l->exit_signal,
+			.stack = (uintptr_t)l->stack,
+			.stack_size = l->stack ? l->stack_size : 0,
+			.tls = (uintptr_t)tls,
+			.cgroup = (uint64_t)l->cgroup_fd,
+		};
+		r = cl_clone3_snap(&a, sizeof a, fn, l, &sh->snap);
+		l->used_clone3 = r != -ENOSYS || l->api == LAB_CLONE3;
+	}
+	if (r == -ENOSYS && l->api == LAB_AUTO) {
+		l->fallback = 1;
+		/* Legacy clone has no room for the flags above bit 31, nor for NEWTIME
+		 * (bit 7 is the exit signal's there): refuse them here as the kernel would. */
+		if (l->flags >> 32 || (l->flags & CL_CLONE_NEWTIME))
+			r = -EINVAL;
+		else
+			r = cl_clone_snap(fn, l->stack ? (char *)l->stack + l->stack_size : 0,
+					  (unsigned long)l->flags | (unsigned)l->exit_signal, l,
+					  &sh->parent_tid, tls, &sh->child_tid, &sh->snap);
+	}
+	if (r == 0) {		/* the fork-shaped child */
+		child_setup(l);
+		return l->ret = 0;
+	}
+	if (l->pinned)
+		SYS3(sched_setaffinity, 0, sizeof l->affinity, l->affinity);
+	SYS4(rt_sigprocmask, SIG_SETMASK, &l->sigmask, 0, 8);
+	if (r < 0 && l->stack)
+		SYS2(munmap, l->stack, l->stack_size), l->stack = 0;
+	return l->ret = r;
+}
+
+long lab_wait(struct lab *l)
+{
+	long r = 0;
+	int status = 0;
+	if (l->ret <= 0)
+		return -ECHILD;
+	if (!(l->flags & CL_CLONE_THREAD)) {
+		r = cl_wait((int)l->ret, &status, 0);
+	} else if (l->flags & CL_CLONE_CHILD_CLEARTID) {
+		int tid;	/* a shared futex wait: the kernel's CLEARTID wake is shared */
+		while ((tid = __atomic_load_n(&l->sh->child_tid, __ATOMIC_ACQUIRE)) != 0)
+			SYS4(futex, &l->sh->child_tid, FUTEX_WAIT, tid, 0);
+	} else {
+		/* Nothing will tell us: poll until the tid is gone from our thread group. */
+		struct { long s, ns; } ms = { 0, 1000000 };
+		long pid = SYS0(getpid);
+		while (SYS3(tgkill, pid, l->ret, 0) == 0)
+			SYS2(nanosleep, &ms, 0);
+		/* Gone from signals' view; its stack may still be in use for a moment. */
+		SYS2(nanosleep, &ms, 0);
+	}
+	if (l->stack)
+		SYS2(munmap, l->stack, l->stack_size), l->stack = 0;
+	return r < 0 ? r : status;
+}
+
+void lab_post(int *word)
+{
+	__atomic_store_n(word, 1, __ATOMIC_RELEASE);
+	SYS6(futex, word, FUTEX_WAKE, 1 << 30, 0, 0, 0);
+}
+
+void lab_await(int *word)
+{
+	while (!__atomic_load_n(word, __ATOMIC_ACQUIRE))
+		SYS6(futex, word, FUTEX_WAIT, 0, 0, 0, 0);
+}
+
+/* Counter ticks per second: arm64 says; on x86 measure the TSC against the
+ * monotonic clock over 10 ms. */
+static uint64_t counter_hz(void)
+{
+	static uint64_t hz;
+	if (!hz && !(hz = cl_counter_hz())) {
+		struct { long s, ns; } a, b, d = { 0, 10000000 };
+		SYS2(clock_gettime, 1, &a);
+		uint64_t c0 = cl_counter();
+		SYS2(nanosleep, &d, 0);
+		uint64_t c1 = cl_counter();
+		SYS2(clock_gettime, 1, &b);
+		uint64_t ns = (uint64_t)((b.s - a.s) * 1000000000L + (b.ns - a.ns));
+		hz = ns ? (c1 - c0) * 1000000000ULL / ns : 1;
+	}
+	return hz;
+}
+
+long lab_latency_ns(const struct lab *l)
+{
+	const struct cl_snap *s = &l->sh->snap;
+	if (!s->t_child || !s->t_clone)
+		return -1;
+	int64_t d = (int64_t)(s->t_child - s->t_clone);
+	return (long)(d * 1000000000LL / (int64_t)counter_hz());
+}
+
+const char *lab_reg_why(const struct lab *l, int i)
+{
+	if (i == CL_REG_RET)
+		return "the kernel sets the child's return value to 0; the parent gets the child's tid";
+	if (i == CL_REG_SP)
+		return "the child starts on the stack the parent passed (newsp)";
+	if (i == CL_REG_TP && (l->flags & CL_CLONE_SETTLS))
+		return "CLONE_SETTLS: the kernel set the child's thread pointer to tls";
+	return 0;
+}
+
+static int differs(const struct lab *l, int i)
+{
+	return l->sh->snap.parent[i] != l->sh->snap.child[i];
+}
+
+void lab_regs_text(const struct lab *l)
+{
+	int n;
+	const char *const *names = cl_reg_names(&n);
+	out("  %-10s %-18s %-18s\n", "register", "parent", "child");
+	for (int i = 0; i < n; i++) {
+		int d = differs(l, i);
+		out("  %-10s %18lx %18lx%s\n", names[i], l->sh->snap.parent[i],
+		    l->sh->snap.child[i], d ? "  <- differs" : "");
+	}
+	for (int i = 0; i < n; i++)
+		if (differs(l, i)) {
+			const char *why = lab_reg_why(l, i);
+			out("  %s: %s\n", names[i], why ? why : "not explained by the kernel's contract");
+		}
+}
+
+void lab_regs_json(struct cl_json *j, const struct lab *l)
+{
+	int n;
+	const char *const *names = cl_reg_names(&n);
+	cl_json_open(j, "regs", '{');
+	cl_json_open(j, "parent", '{');
+	for (int i = 0; i < n; i++)
+		cl_json_hex(j, names[i], l->sh->snap.parent[i]);
+	cl_json_close(j, '}');
+	cl_json_open(j, "child", '{');
+	for (int i = 0; i < n; i++)
+		cl_json_hex(j, names[i], l->sh->snap.child[i]);
+	cl_json_close(j, '}');
+	cl_json_open(j, "differ", '[');
+	for (int i = 0; i < n; i++)
+		if (differs(l, i))
+			cl_json_str(j, 0, names[i]);
+	cl_json_close(j, ']');
+	cl_json_open(j, "why", '{');
+	for (int i = 0; i < n; i++)
+		if (differs(l, i))
+			cl_json_str(j, names[i], lab_reg_why(l, i));
+	cl_json_close(j, '}');
+	cl_json_close(j, '}');
+}
+
+void lab_describe_call(const struct lab *l)
+{
+	if (l->used_clone3)
+		out("clone3");
+	else if (l->fallback)
+		out("clone (clone3 answered ENOSYS here)");
+	else
+		out("clone");
+}
+
+const char *lab_signame(int sig)
+{
+	static const char names[][10] = { "", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",
+		"SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2",
+		"SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
+		"SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
+		"SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS" };
+	return sig > 0 && sig < 32 ? names[sig] : 0;
+}
+
+int lab_parse_cpu(const char *cmd, const char *s, int *cpu)
+{
+	unsigned long v;
+	if (cl_parse_ulong(s, &v) < 0 || v >= 1024) {
+		err("%s: --cpu takes a CPU number from 0 to 1023, not '%s'\n", cmd, s);
+		return -1;
+	}
+	*cpu = (int)v;
+	return 0;
+}
+
+int lab_options(int argc, char **argv, const char *cmd, const char *usage, int *json, int *cpu)
+{
+	static const struct cl_opt opts[] = {
+		{ "--json", 0 }, { "--cpu", 1 }, { "--help", 0 }, { 0, 0 } };
+	struct cl_args a = { argc, argv, 1, 0, 0 };
+	int k;
+	*json = 0, *cpu = -1;
+	while ((k = cl_getopt(&a, opts, cmd)) != CL_ARG_END) {
+		if (k == 0)
+			*json = 1;
+		else if (k == 1) {
+			if (lab_parse_cpu(cmd, a.val, cpu) < 0)
+				return CL_EXIT_USAGE;
+		} else if (k == 2) {
+			out("%s", usage);
+			return CL_EXIT_OK;
+		} else {
+			if (k == CL_ARG_POSITIONAL)
+				err("%s: unexpected argument '%s' (try --help)\n", cmd, a.val);
+			return CL_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j)
+{
+	const char *why = 0, *what = l->failed ? l->failed : l->used_clone3 ? "clone3" : "clone";
+	int status = CL_EXIT_FAIL;
+	if (!l->failed && (l->flags & CL_CLONE_NEWUSER) && cl_userns_why(l->ret) &&
+	    (l->ret == -EPERM || l->ret == -ENOSPC || l->ret == -EUSERS)) {
+		why = cl_userns_why(l->ret);
+		status = CL_EXIT_UNSUPPORTED;
+	} else if (!l->failed && l->ret == -EINVAL && cl_under_qemu()) {
+		why = CL_QEMU_CLONE_WHY;
+		status = CL_EXIT_UNSUPPORTED;
+	}
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_str(j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" : "error");
+		cl_json_str(j, "step", what);
+		cl_json_str(j, "errno", cl_errno_name(l->ret));
+		cl_json_str(j, "explanation", why ? why : cl_errno_text(l->ret));
+		cl_json_close(j, '}');
+	} else {
+		err("%s: %s", cmd, status == CL_EXIT_UNSUPPORTED ? "not possible here: " : "");
+		cl_perror(what, 0, l->ret, why);
+	}
+	return status;
+}

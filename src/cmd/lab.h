@@ -1,0 +1,77 @@
+/* lab.h: one clone, instrumented. The scenarios and `probe` describe a clone as a
+ * struct lab; lab_clone() performs it through the recording trampolines and keeps
+ * everything the kernel handed back in a page both sides share, whatever the flags. */
+#ifndef CL_LAB_H
+#define CL_LAB_H
+#include "cmd.h"
+
+enum { LAB_AUTO, LAB_CLONE, LAB_CLONE3 };
+
+/* MAP_SHARED, so the child's writes reach the parent even without CLONE_VM. */
+struct lab_shared {
+	struct cl_snap snap;
+	int parent_tid;		/* PARENT_SETTID word; -1 until written */
+	int child_tid;		/* CHILD_SETTID / CHILD_CLEARTID word; -1 until written */
+	int pidfd;		/* CLONE_PIDFD slot */
+	int child_cpu;		/* where the child's first instructions ran */
+	int parent_cpu;
+	int go, done;		/* futex words for parent/child hand-offs */
+	char scratch[3072];	/* for the command: what the child reports */
+};
+
+struct lab {
+	/* the request */
+	uint64_t flags;		/* CL_CLONE_* without the exit signal */
+	int exit_signal;
+	int api;		/* LAB_AUTO: clone3, and clone where clone3 is ENOSYS */
+	int cpu;		/* -1: anywhere; else start the child on this CPU */
+	int new_stack;		/* give the child its own stack (needed with CLONE_VM) */
+	int cgroup_fd;		/* for CLONE_INTO_CGROUP */
+	int (*fn)(void *);	/* the child's work; NULL with no stack: the fork shape */
+	void *arg;
+	/* what happened */
+	long ret;		/* the child's tid, or -errno */
+	const char *failed;	/* with ret < 0: the step that failed, if not clone itself */
+	int used_clone3, fallback;
+	struct lab_shared *sh;
+	void *stack;
+	size_t stack_size;
+	uint64_t sigmask;		/* restored in the child after set-up */
+	uint64_t affinity[16];	/* the parent's, restored on both sides after --cpu */
+	int pinned;
+};
+
+/* The shared page, mapped once and cleared for each clone. */
+struct lab_shared *lab_shared(void);
+/* Perform the clone. The parent gets the child's tid or -errno; a fork-shaped child
+ * gets 0 and carries on. A child with fn runs it and exits with its result. */
+long lab_clone(struct lab *l);
+/* Wait for the child: wait4(__WALL), or for a CLONE_THREAD child the kernel's
+ * CHILD_CLEARTID wake (or, without that flag, polling until the tid is gone).
+ * Frees the stack. Returns the wait status (0 for a thread) or -errno. */
+long lab_wait(struct lab *l);
+/* Hand-offs through futex words in the shared page. */
+void lab_post(int *word);
+void lab_await(int *word);
+/* Nanoseconds from the syscall to the child's first instruction. */
+long lab_latency_ns(const struct lab *l);
+/* Why register i differs between parent and child, or NULL if nothing explains it. */
+const char *lab_reg_why(const struct lab *l, int i);
+/* The register table as text, or as "regs": {parent, child, differ} in JSON. */
+void lab_regs_text(const struct lab *l);
+void lab_regs_json(struct cl_json *j, const struct lab *l);
+/* "clone3" or "clone", with the fallback noted, for text output. */
+void lab_describe_call(const struct lab *l);
+/* A signal's name ("SIGCHLD") or NULL. */
+const char *lab_signame(int sig);
+/* cpu: set from "--cpu N", validated. 0 or -1 (reported). */
+int lab_parse_cpu(const char *cmd, const char *s, int *cpu);
+/* Common command scaffolding: parse [--json] [--cpu N] [--help]. Returns -1 to go on,
+ * or an exit status to return now. */
+int lab_options(int argc, char **argv, const char *cmd, const char *usage, int *json, int *cpu);
+/* Report a failed lab_clone for command cmd (text on stderr, or JSON on stdout) and
+ * return the exit status: 3 where the environment forbids the shape, 1 otherwise. */
+int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j);
+/* getcpu(), or -1. */
+int lab_getcpu(void);
+#endif

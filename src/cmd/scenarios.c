@@ -1,0 +1,318 @@
+/* scenarios.c: the tour's four answers to "what is a process, what is a thread":
+ * fork (nothing shared), thread (everything shared, one thread group), chimera (one
+ * address space, two processes) and userns (root in a namespace of your own). */
+#include "lab.h"
+
+/* The word each child writes, to show whether the parent's memory is its memory. */
+static volatile int value = 1;
+
+struct report {		/* what a child tells its parent, in the shared page */
+	int pid, tid, ppid, uid_before, uid, gid, setuid0, map_err;
+	char uid_map[64];
+};
+
+/* What every scenario prints after its own lines: CPU, latency, registers. */
+static void common_text(const struct lab *l)
+{
+	out("  syscall         ");
+	lab_describe_call(l);
+	out("\n  child's CPU     %d (the parent was on %d)\n", l->sh->child_cpu, l->sh->parent_cpu);
+	out("  latency         %ld ns from the syscall to the child's first instruction\n\n",
+	    lab_latency_ns(l));
+	lab_regs_text(l);
+}
+
+static void common_json(struct cl_json *j, const struct lab *l)
+{
+	cl_json_str(j, "result", "ok");
+	cl_json_str(j, "api", l->used_clone3 ? "clone3" : "clone");
+	cl_json_bool(j, "fallback", l->fallback);
+	cl_json_int(j, "cpu", l->sh->child_cpu);
+	cl_json_int(j, "parent_cpu", l->sh->parent_cpu);
+	cl_json_int(j, "latency_ns", lab_latency_ns(l));
+	lab_regs_json(j, l);
+	cl_json_close(j, '}');
+}
+
+static int scenario_fork(struct cl_json *j, int cpu)
+{
+	struct lab l = { .exit_signal = SIGCHLD, .cpu = cpu, .sh = lab_shared() };
+	struct report *c = (struct report *)l.sh->scratch;
+	int parent_pid = (int)SYS0(getpid);
+	value = 1;
+	long r = lab_clone(&l);
+	if (r == 0) {		/* the child: the same call returned a second time */
+		c->pid = (int)SYS0(getpid);
+		c->ppid = (int)SYS0(getppid);
+		value = 2;	/* our own copy: the parent will not see this */
+		SYS1(exit, 7);
+	}
+	if (r < 0)
+		return lab_fail(&l, "clonelab fork", j);
+	long st = lab_wait(&l);
+	int seen = value == 2;
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_int(j, "parent_pid", parent_pid);
+		cl_json_int(j, "child_pid", c->pid);
+		cl_json_int(j, "child_ppid", c->ppid);
+		cl_json_int(j, "returned_in_parent", (long)l.sh->snap.parent[CL_REG_RET]);
+		cl_json_int(j, "returned_in_child", (long)l.sh->snap.child[CL_REG_RET]);
+		cl_json_bool(j, "child_write_seen_by_parent", seen);
+		cl_json_int(j, "child_exit_status", CL_WEXITSTATUS(st));
+		common_json(j, &l);
+		return CL_EXIT_OK;
+	}
+	out("fork: clone(SIGCHLD) with no new stack returns twice\n\n");
+	out("  in the parent   pid %d: clone returned %ld, the child's pid\n", parent_pid,
+	    (long)l.sh->snap.parent[CL_REG_RET]);
+	out("  in the child    pid %d (parent %d): clone returned %ld\n", c->pid, c->ppid,
+	    (long)l.sh->snap.child[CL_REG_RET]);
+	out("  child's write   %s\n", seen ? "seen by the parent" :
+	    "not seen by the parent: the child wrote its own copy of the memory");
+	out("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
+	common_text(&l);
+	return CL_EXIT_OK;
+}
+
+static int thread_main(void *p)
+{
+	struct report *c = p;
+	c->pid = (int)SYS0(getpid);
+	c->tid = (int)SYS0(gettid);
+	value = 2;	/* one address space: the main thread will see it */
+	return 0;
+}
+
+static int scenario_thread(struct cl_json *j, int cpu)
+{
+	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = cpu,
+			 .new_stack = 1, .fn = thread_main, .sh = lab_shared() };
+	l.arg = l.sh->scratch;
+	struct report *c = l.arg;
+	int pid = (int)SYS0(getpid), tid = (int)SYS0(gettid);
+	value = 1;
+	if (lab_clone(&l) < 0)
+		return lab_fail(&l, "clonelab thread", j);
+	int joined = lab_wait(&l) == 0 && l.sh->child_tid == 0;
+	int seen = value == 2;
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_int(j, "pid", pid);
+		cl_json_int(j, "main_tid", tid);
+		cl_json_int(j, "thread_tid", c->tid);
+		cl_json_int(j, "parent_tid_word", l.ret);
+		cl_json_int(j, "getpid_in_thread", c->pid);
+		cl_json_bool(j, "same_thread_group", c->pid == pid);
+		cl_json_bool(j, "thread_write_seen_by_main", seen);
+		cl_json_bool(j, "joined", joined);
+		common_json(j, &l);
+		return CL_EXIT_OK;
+	}
+	out("thread: clone(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID)\n\n");
+	out("  main thread     pid %d, tid %d\n", pid, tid);
+	out("  new thread      pid %d, tid %d: %s\n", c->pid, c->tid,
+	    c->pid == pid ? "the same process, another task" : "a different process?");
+	out("  thread's write  %s\n", seen ? "seen by the main thread: one address space" :
+	    "not seen by the main thread");
+	out("  joined          %s\n", joined ? "yes: the kernel zeroed the CHILD_CLEARTID word "
+	    "and woke our futex" : "no");
+	common_text(&l);
+	return CL_EXIT_OK;
+}
+
+static int chimera_main(void *p)
+{
+	struct report *c = p;
+	c->pid = (int)SYS0(getpid);
+	c->ppid = (int)SYS0(getppid);
+	value = 2;	/* lands in the parent's memory: there is only one */
+	return 0;
+}
+
+static int scenario_chimera(struct cl_json *j, int cpu)
+{
+	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = cpu,
+			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared() };
+	l.arg = l.sh->scratch;
+	struct report *c = l.arg;
+	int pid = (int)SYS0(getpid);
+	value = 1;
+	if (lab_clone(&l) < 0)
+		return lab_fail(&l, "clonelab chimera", j);
+	long st = lab_wait(&l);
+	int seen = value == 2;
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_int(j, "parent_pid", pid);
+		cl_json_int(j, "child_pid", c->pid);
+		cl_json_int(j, "child_ppid", c->ppid);
+		cl_json_bool(j, "same_thread_group", c->pid == pid);
+		cl_json_bool(j, "child_write_seen_by_parent", seen);
+		cl_json_int(j, "child_exit_status", CL_WEXITSTATUS(st));
+		common_json(j, &l);
+		return CL_EXIT_OK;
+	}
+	out("chimera: clone(VM|SIGCHLD): one address space, two processes\n\n");
+	out("  parent          pid %d\n", pid);
+	out("  child           pid %d (its parent: %d): a process of its own\n", c->pid, c->ppid);
+	out("  child's write   %s\n", seen ? "seen by the parent: they share one address space"
+	    : "not seen by the parent");
+	out("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
+	common_text(&l);
+	return CL_EXIT_OK;
+}
+
+static int userns_main(void *p)
+{
+	struct lab *l = p;
+	struct report *c = (struct report *)l->sh->scratch;
+	c->uid_before = (int)SYS0(getuid);	/* no map yet: the overflow uid */
+	lab_post(&l->sh->go);
+	lab_await(&l->sh->done);		/* the parent writes our maps */
+	c->uid = (int)SYS0(getuid);
+	c->gid = (int)SYS0(getgid);
+	c->setuid0 = (int)SYS1(setuid, 0);
+	char map[64];
+	if (cl_read_file("/proc/self/uid_map", map, sizeof map) > 0)
+		memcpy(c->uid_map, map, sizeof c->uid_map);
+	return 0;
+}
+
+static int scenario_userns(struct cl_json *j, int cpu)
+{
+	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = cpu,
+			 .new_stack = 1, .fn = userns_main, .sh = lab_shared() };
+	l.arg = &l;
+	struct report *c = (struct report *)l.sh->scratch;
+	unsigned uid = (unsigned)SYS0(geteuid), gid = (unsigned)SYS0(getegid);
+	if (lab_clone(&l) < 0)
+		return lab_fail(&l, "clonelab userns", j);
+	lab_await(&l.sh->go);
+	const char *why = 0;
+	int r = cl_userns_map((int)l.ret, uid, gid, &why);
+	lab_post(&l.sh->done);
+	lab_wait(&l);
+	if (r < 0) {
+		if (j) {
+			cl_json_open(j, 0, '{');
+			cl_json_str(j, "result", "error");
+			cl_json_str(j, "errno", cl_errno_name(r));
+			cl_json_str(j, "explanation", why);
+			cl_json_close(j, '}');
+		} else {
+			cl_perror("clonelab userns", 0, r, why);
+		}
+		return CL_EXIT_FAIL;
+	}
+	char *nl = c->uid_map;
+	while (*nl && *nl != '\n')
+		nl++;
+	*nl = 0;
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_int(j, "outside_uid", uid);
+		cl_json_int(j, "outside_gid", gid);
+		cl_json_int(j, "child_pid", l.ret);
+		cl_json_int(j, "uid_before_map", c->uid_before);
+		cl_json_int(j, "inside_uid", c->uid);
+		cl_json_int(j, "inside_gid", c->gid);
+		cl_json_str(j, "uid_map", c->uid_map);
+		cl_json_bool(j, "setuid0", c->setuid0 == 0);
+		common_json(j, &l);
+		return CL_EXIT_OK;
+	}
+	out("userns: clone(NEWUSER|SIGCHLD): root in a user namespace of your own\n\n");
+	out("  outside         uid %u, gid %u\n", uid, gid);
+	out("  before the map  the child's uid is %d: unmapped ids show as the overflow uid\n",
+	    c->uid_before);
+	out("  the map         the parent wrote \"deny\" to setgroups, \"0 %u 1\" to uid_map,\n"
+	    "                  \"0 %u 1\" to gid_map of pid %ld\n", uid, gid, l.ret);
+	out("  after the map   uid %d, gid %d; /proc/self/uid_map reads \"%s\"\n", c->uid,
+	    c->gid, c->uid_map);
+	out("  setuid(0)       %s\n", c->setuid0 == 0 ? "succeeded: inside, we are root" :
+	    cl_errno_name(c->setuid0));
+	common_text(&l);
+	return CL_EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct cl_json *, int);
+	const char *usage;
+} scenarios[] = {
+	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N]\n\n"
+	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
+	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
+	  "its own, and the registers the kernel handed each side.\n" },
+	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N]\n\n"
+	  "A thread made with clone: one address space and one thread group (same pid,\n"
+	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" },
+	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N]\n\n"
+	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
+	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
+	  "allows user namespaces; exits 3 where it does not.\n" },
+	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N]\n\n"
+	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
+	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" },
+};
+
+static int run_one(int k, int argc, char **argv)
+{
+	char cmd[24] = "clonelab ";
+	memcpy(cmd + 9, scenarios[k].name, cl_strlen(scenarios[k].name) + 1);
+	int json, cpu;
+	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &json, &cpu);
+	if (r >= 0)
+		return r;
+	struct cl_json j = { &cl_stdout, 0, 0 };
+	return scenarios[k].run(json ? &j : 0, cpu);
+}
+
+int cmd_fork(int argc, char **argv) { return run_one(0, argc, argv); }
+int cmd_thread(int argc, char **argv) { return run_one(1, argc, argv); }
+int cmd_userns(int argc, char **argv) { return run_one(2, argc, argv); }
+int cmd_chimera(int argc, char **argv) { return run_one(3, argc, argv); }
+
+static const char *const story[] = {
+	"A process is a task with its own memory, files and signal handlers. fork is\n"
+	"clone with nothing shared: the child gets copies, and the call returns twice.\n",
+	"A thread is a task that shares all of that and joins its creator's thread\n"
+	"group: same pid, its own tid. The same clone call, with more flags.\n",
+	"Namespaces are the other axis: CLONE_NEWUSER gives the child its own user ids,\n"
+	"where it can be root without being root outside.\n",
+	"And the muddy middle: CLONE_VM alone makes a second process that shares the\n"
+	"first one's memory. Linux does not care what you call it; the flags decide.\n",
+};
+
+static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N]\n\n"
+	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
+	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n";
+
+int cmd_tour(int argc, char **argv)
+{
+	int json, cpu, worst = CL_EXIT_OK;
+	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &json, &cpu);
+	if (r >= 0)
+		return r;
+	struct cl_json j = { &cl_stdout, 0, 0 };
+	if (json)
+		cl_json_open(&j, 0, '{');
+	for (int k = 0; k < 4; k++) {
+		if (json) {
+			cl_printf(&cl_stdout, j.need_comma & 2 ? ",%q:" : "%q:", scenarios[k].name);
+			j.need_comma |= 2;
+		} else {
+			out("%s%s\n", k ? "\n\n" : "", story[k]);
+		}
+		r = scenarios[k].run(json ? &j : 0, cpu);
+		if (json)
+			j.depth = 1;	/* the scenario closed its own object */
+		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
+			worst = r;
+		cl_flush_all();
+	}
+	if (json)
+		cl_json_close(&j, '}');
+	return worst;
+}
