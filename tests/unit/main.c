@@ -1,0 +1,306 @@
+/* main.c: clonelab-test, a freestanding kselftest-style TAP runner.
+ *
+ *   clonelab-test [--list] [FILTER]
+ *
+ * Runs every test in the table below whose name contains FILTER, prints TAP on
+ * stdout and exits 0 if none failed. As /init of a qemu-system guest (pid 1) it
+ * first mounts /proc, and at the end prints "clonelab-guest: done" and powers off.
+ * See test.h for how to add a test. */
+#include "test.h"
+
+/* ---- the registry: add a declaration and a line ---- */
+int t_printf_int(void);
+int t_printf_unsigned_hex(void);
+int t_printf_long(void);
+int t_printf_str_char_ptr(void);
+int t_printf_width_flags(void);
+int t_printf_quoted(void);
+int t_json_writer(void);
+int t_json_escapes(void);
+int t_getopt_flags_values(void);
+int t_getopt_stop_positionals(void);
+int t_getopt_unknown(void);
+int t_getopt_missing_value(void);
+int t_parse_ulong(void);
+int t_utoa(void);
+int t_strings(void);
+int t_read_file_status(void);
+int t_read_file_errors(void);
+int t_field(void);
+int t_proc_path(void);
+int t_errno_names(void);
+int t_stack_protector(void);
+int t_stack_alignment(void);
+int t_auxv(void);
+int t_fork_wait(void);
+int t_under_qemu(void);
+int t_clone3_probe(void);
+int t_userns_probe(void);
+int t_run_capture(void);
+int t_clonelab_env_json(void);
+
+static const struct test { const char *name; int (*fn)(void); } tests[] = {
+	{ "printf_int", t_printf_int },
+	{ "printf_unsigned_hex", t_printf_unsigned_hex },
+	{ "printf_long", t_printf_long },
+	{ "printf_str_char_ptr", t_printf_str_char_ptr },
+	{ "printf_width_flags", t_printf_width_flags },
+	{ "printf_quoted", t_printf_quoted },
+	{ "json_writer", t_json_writer },
+	{ "json_escapes", t_json_escapes },
+	{ "getopt_flags_values", t_getopt_flags_values },
+	{ "getopt_stop_positionals", t_getopt_stop_positionals },
+	{ "getopt_unknown", t_getopt_unknown },
+	{ "getopt_missing_value", t_getopt_missing_value },
+	{ "parse_ulong", t_parse_ulong },
+	{ "utoa", t_utoa },
+	{ "strings", t_strings },
+	{ "read_file_status", t_read_file_status },
+	{ "read_file_errors", t_read_file_errors },
+	{ "field", t_field },
+	{ "proc_path", t_proc_path },
+	{ "errno_names", t_errno_names },
+	{ "stack_protector", t_stack_protector },
+	{ "stack_alignment", t_stack_alignment },
+	{ "auxv", t_auxv },
+	{ "fork_wait", t_fork_wait },
+	{ "under_qemu", t_under_qemu },
+	{ "clone3_probe", t_clone3_probe },
+	{ "userns_probe", t_userns_probe },
+	{ "run_capture", t_run_capture },
+	{ "clonelab_env_json", t_clonelab_env_json },
+};
+#define NTESTS (sizeof tests / sizeof tests[0])
+
+/* ---- helpers (declared in test.h) ---- */
+static const char *skip_reason;
+static const char *argv0 = "clonelab-test";
+char t_last_stderr[4096];
+
+int skip(const char *reason)
+{
+	skip_reason = reason ? reason : "skipped";
+	return T_SKIP;
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	out("# ");
+	cl_vprintf(&cl_stdout, fmt, ap);
+	out("\n");
+	va_end(ap);
+}
+
+const char *t_getenv(const char *name)
+{
+	size_t n = cl_strlen(name);
+	for (char **e = cl_environ; e && *e; e++)
+		if (cl_startswith(*e, name) && (*e)[n] == '=')
+			return *e + n + 1;
+	return 0;
+}
+
+int t_is_guest(void)
+{
+	const char *g = t_getenv("CLONELAB_GUEST");
+	return SYS0(getpid) == 1 || (g && cl_streq(g, "1"));
+}
+
+const char *t_path(const char *rel)
+{
+	static char bufs[4][512];
+	static unsigned slot;
+	char *buf = bufs[slot++ % 4], *p = buf, *end = buf + sizeof bufs[0] - 1;
+	if (t_is_guest()) {
+		*p++ = '/';
+	} else {
+		/* argv[0]'s directory (build/<arch>/tests), then "/../". */
+		const char *slash = 0;
+		for (const char *s = argv0; *s; s++)
+			if (*s == '/')
+				slash = s;
+		if (slash) {
+			for (const char *s = argv0; s <= slash && p < end; s++)
+				*p++ = *s;
+		} else {
+			*p++ = '.', *p++ = '/';
+		}
+		for (const char *s = "../"; *s; s++)
+			*p++ = *s;
+	}
+	while (*rel && p < end)
+		*p++ = *rel++;
+	*p = 0;
+	return buf;
+}
+
+int json_has(const char *json, const char *needle)
+{
+	size_t n = cl_strlen(needle);
+	if (!json)
+		return 0;
+	for (const char *s = json; *s; s++)
+		if (memcmp(s, needle, n) == 0)
+			return 1;
+	return n == 0;
+}
+
+void t_mem_out(struct cl_out *o, char *buf, size_t size)
+{
+	/* fd -1: should it ever fill up, the "flush" fails (EBADF) and drops. */
+	o->fd = -1, o->len = 0, o->size = (unsigned)(size - 1), o->buf = buf;
+}
+
+const char *t_mem_str(struct cl_out *o)
+{
+	o->buf[o->len] = 0;
+	return o->buf;
+}
+
+static long read_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	char sink[256];
+	for (;;) {
+		long r;
+		if (len + 1 < size)
+			r = SYS3(read, fd, buf + len, size - 1 - len);
+		else
+			r = SYS3(read, fd, sink, sizeof sink);	/* drain, so the child never blocks */
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (len + 1 < size)
+			len += (size_t)r;
+	}
+	buf[len] = 0;
+	return (long)len;
+}
+
+int run_capture(char *const argv[], char *out, size_t size, int *status)
+{
+	int po[2], pe[2];
+	long r = SYS2(pipe2, po, O_CLOEXEC);
+	if (cl_is_err(r))
+		return (int)r;
+	r = SYS2(pipe2, pe, O_CLOEXEC);
+	if (cl_is_err(r)) {
+		SYS1(close, po[0]), SYS1(close, po[1]);
+		return (int)r;
+	}
+	long pid = cl_fork();
+	if (pid == 0) {
+		SYS3(dup3, po[1], 1, 0);
+		SYS3(dup3, pe[1], 2, 0);
+		r = SYS3(execve, argv[0], argv, cl_environ);
+		const char *name = cl_errno_name(r);
+		static const char msg[] = "run_capture: execve ";
+		SYS3(write, 2, msg, sizeof msg - 1);
+		SYS3(write, 2, argv[0], cl_strlen(argv[0]));
+		SYS3(write, 2, ": ", 2);
+		SYS3(write, 2, name ? name : "?", cl_strlen(name ? name : "?"));
+		SYS3(write, 2, "\n", 1);
+		SYS1(exit_group, 127);
+	}
+	SYS1(close, po[1]);
+	SYS1(close, pe[1]);
+	if (cl_is_err(pid)) {
+		SYS1(close, po[0]), SYS1(close, pe[0]);
+		return (int)pid;
+	}
+	/* stdout to its end first, then stderr: enough for the small outputs of tests
+	 * (a child that fills the 64 KiB stderr pipe first would stall). */
+	long n = read_all(po[0], out, size);
+	read_all(pe[0], t_last_stderr, sizeof t_last_stderr);
+	SYS1(close, po[0]);
+	SYS1(close, pe[0]);
+	int st = 0;
+	cl_wait((int)pid, &st, 0);
+	if (status)
+		*status = st;
+	return (int)n;
+}
+
+/* ---- the runner ---- */
+static int matches(const char *name, const char *filter)
+{
+	return !filter || json_has(name, filter);
+}
+
+static void guest_setup(void)
+{
+	long r = SYS5(mount, "proc", "/proc", "proc", 0, 0);
+	if (cl_is_err(r) && r != -EBUSY)
+		err("clonelab-test: mount proc on /proc: %s\n", cl_errno_name(r));
+}
+
+__attribute__((noreturn)) static void guest_poweroff(void)
+{
+	out("clonelab-guest: done\n");
+	cl_flush_all();
+	SYS4(reboot, 0xfee1deadL, 672274793L, 0x4321fedcL /* POWER_OFF */, 0);
+	cl_exit(1);	/* init exiting panics the kernel; boot.sh still sees "done" */
+}
+
+int main(int argc, char **argv)
+{
+	const char *filter = 0;
+	int list = 0;
+	if (argc > 0)
+		argv0 = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if (cl_streq(argv[i], "--list"))
+			list = 1;
+		else if (cl_streq(argv[i], "--help") || cl_streq(argv[i], "-h")) {
+			out("usage: clonelab-test [--list] [FILTER]\n"
+			    "Runs the tests whose name contains FILTER (all without), prints TAP.\n");
+			return 0;
+		} else if (argv[i][0] == '-') {
+			err("clonelab-test: unknown option '%s'\n", argv[i]);
+			return 2;
+		} else
+			filter = argv[i];
+	}
+	if (list) {
+		for (unsigned i = 0; i < NTESTS; i++)
+			if (matches(tests[i].name, filter))
+				out("%s\n", tests[i].name);
+		return 0;
+	}
+	int guest = SYS0(getpid) == 1;
+	if (guest)
+		guest_setup();
+	/* "\n" first: a serial console glues the first line onto the firmware's. */
+	out("\nTAP version 13\n");
+	unsigned planned = 0;
+	for (unsigned i = 0; i < NTESTS; i++)
+		planned += (unsigned)matches(tests[i].name, filter);
+	out("1..%u\n", planned);
+	unsigned n = 0, failed = 0, skipped = 0;
+	for (unsigned i = 0; i < NTESTS; i++) {
+		if (!matches(tests[i].name, filter))
+			continue;
+		skip_reason = 0;
+		cl_flush_all();
+		int r = tests[i].fn();
+		n++;
+		if (skip_reason || r == T_SKIP) {
+			skipped++;
+			out("ok %u %s # SKIP %s\n", n, tests[i].name, skip_reason ? skip_reason : "");
+		} else if (r == T_PASS) {
+			out("ok %u %s\n", n, tests[i].name);
+		} else {
+			failed++;
+			out("not ok %u %s\n", n, tests[i].name);
+		}
+		cl_flush_all();
+	}
+	out("# %s: %u tests, %u passed, %u failed, %u skipped\n", CL_ARCH_NAME, n,
+	    n - failed - skipped, failed, skipped);
+	if (guest)
+		guest_poweroff();
+	return failed ? 1 : 0;
+}

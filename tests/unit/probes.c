@@ -1,0 +1,212 @@
+/* probes.c: tests of start-up (canary, stack alignment, auxv), fork/wait, the
+ * environment probes in src/cmd/facts.c, and running the clonelab binary. */
+#include "test.h"
+
+/* ---- the stack protector ---- */
+/* A protected function (it has a char array) that writes n bytes into 16: n > 16
+ * overwrites the canary, and the epilogue must call __stack_chk_fail. */
+__attribute__((noinline)) static int smash(volatile int n)
+{
+	char buf[16];
+	for (int i = 0; i < n; i++)
+		((volatile char *)buf)[i] = 'A';
+	__asm__ volatile("" : : "r"(buf) : "memory");
+	return buf[0];
+}
+
+int t_stack_protector(void)
+{
+	extern uintptr_t __stack_chk_guard;
+	ASSERT(__stack_chk_guard != 0);		/* seeded from AT_RANDOM */
+	ASSERT_EQ(__stack_chk_guard & 0xff, 0);	/* low byte zero, as glibc */
+	ASSERT_EQ(smash(16), 'A');		/* in bounds: nothing happens */
+	int pe[2];
+	ASSERT_OK(SYS2(pipe2, pe, O_CLOEXEC));
+	long pid = cl_fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		SYS3(dup3, pe[1], 2, 0);
+		smash(64);
+		SYS1(exit_group, 0);	/* not reached if the canary works */
+	}
+	SYS1(close, pe[1]);
+	char msg[256];
+	long n = 0, r;
+	while ((r = SYS3(read, pe[0], msg + n, sizeof msg - 1 - n)) > 0)
+		n += r;
+	msg[n] = 0;
+	SYS1(close, pe[0]);
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	if (!(CL_WIFSIGNALED(st) && CL_WTERMSIG(st) == 6))
+		diag("child's wait status 0x%x (want death by SIGABRT)", st);
+	ASSERT(CL_WIFSIGNALED(st) || (CL_WIFEXITED(st) && CL_WEXITSTATUS(st) != 0));
+	ASSERT(CL_WIFSIGNALED(st) ? CL_WTERMSIG(st) == 6 : CL_WEXITSTATUS(st) == 134);
+	ASSERT_HAS(msg, "stack smashing detected");
+	return T_PASS;
+}
+
+/* ---- stack alignment from _start on ---- */
+/* The stack pointer just before the call to t_caller_sp, as the caller had it: both
+ * ABIs want it 16-aligned there. */
+uintptr_t t_caller_sp(void);
+#if defined(__x86_64__)
+__asm__(".text\n.globl t_caller_sp\nt_caller_sp:\n\tlea 8(%rsp), %rax\n\tret\n");
+#elif defined(__aarch64__)
+__asm__(".text\n.globl t_caller_sp\nt_caller_sp:\n\tmov x0, sp\n\tret\n");
+#endif
+
+__attribute__((noinline)) static int aligned_at(int depth)
+{
+	volatile char local[32] __attribute__((aligned(16)));
+	local[0] = (char)depth;
+	int bad = ((uintptr_t)local % 16 != 0) | (t_caller_sp() % 16 != 0);
+	if (bad)
+		diag("depth %d: aligned local at %p, caller sp %p", depth, (void *)local,
+		     (void *)t_caller_sp());
+	if (depth > 0)
+		bad |= aligned_at(depth - 1);
+	__asm__ volatile("" : : "r"(local) : "memory");
+	return bad;
+}
+
+__attribute__((noinline)) static int aligned_odd(int depth, long a, long b, long c)
+{
+	volatile long pad[3] = { a, b, c };	/* an odd number of words in this frame */
+	return aligned_at(depth) | (int)(pad[0] & 0);
+}
+
+int t_stack_alignment(void)
+{
+	ASSERT_EQ(t_caller_sp() % 16, 0);
+	ASSERT_EQ(aligned_at(3), 0);
+	ASSERT_EQ(aligned_odd(2, 1, 2, 3), 0);
+	return T_PASS;
+}
+
+int t_auxv(void)
+{
+	unsigned long page = cl_getauxval(AT_PAGESZ);
+	ASSERT(page >= 4096 && (page & (page - 1)) == 0);
+	ASSERT(cl_getauxval(AT_RANDOM) != 0);
+	ASSERT_EQ(cl_getauxval(0x7fffffff), 0);	/* absent type */
+	return T_PASS;
+}
+
+/* ---- fork and wait ---- */
+int t_fork_wait(void)
+{
+	long pid = cl_fork();
+	ASSERT_OK(pid);
+	if (pid == 0)
+		SYS1(exit_group, 42);
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT(CL_WIFEXITED(st));
+	ASSERT_EQ(CL_WEXITSTATUS(st), 42);
+	ASSERT_EQ(cl_wait(-1, &st, CL_WNOHANG), -ECHILD);
+	return T_PASS;
+}
+
+/* ---- environment probes ---- */
+int t_under_qemu(void)
+{
+	/* QEMU user mode shows its own extra host thread. The other way round: a real
+	 * kernel (native, or the qemu-system guest) shows exactly our one thread. */
+	char buf[4096], v[16];
+	ASSERT(cl_read_file("/proc/self/status", buf, sizeof buf) > 0);
+	ASSERT_EQ(cl_field(buf, "Threads", v, sizeof v), 0);
+	ASSERT_EQ(cl_under_qemu(), !cl_streq(v, "1"));
+	if (t_is_guest())
+		ASSERT_EQ(cl_under_qemu(), 0);
+	const char *want = t_getenv("CLONELAB_EXPECT_QEMU");	/* set by tests/check.sh */
+	if (want)
+		ASSERT_EQ(cl_under_qemu(), cl_streq(want, "1"));
+	return T_PASS;
+}
+
+int t_clone3_probe(void)
+{
+	long r = cl_clone3_probe();
+	if (cl_under_qemu()) {
+		ASSERT_EQ(r, -ENOSYS);	/* QEMU 7.2 user mode has no clone3 */
+		return T_PASS;
+	}
+	if (r == -ENOSYS)
+		return skip("clone3 is ENOSYS: a kernel before 5.3 or a seccomp filter");
+	ASSERT_EQ(r, -EINVAL);	/* clone3(NULL, 0): exists, refuses the NULL */
+	return T_PASS;
+}
+
+int t_userns_probe(void)
+{
+	long r = cl_userns_probe();
+	if (cl_under_qemu()) {
+		ASSERT_EQ(r, -EINVAL);	/* QEMU user mode refuses every CLONE_NEW* */
+		return T_PASS;
+	}
+	if (r == -EPERM || r == -ENOSPC || r == -EUSERS) {
+		diag("userns probe: %s: %s", cl_errno_name(r), cl_userns_why(r));
+		if (t_is_guest())
+			return T_FAIL;	/* Debian's kernels have user namespaces built in */
+		return skip("user namespaces are not allowed here");
+	}
+	ASSERT_EQ(r, 0);
+	return T_PASS;
+}
+
+/* ---- running clonelab ---- */
+int t_run_capture(void)
+{
+	char out[256];
+	int st;
+	char *argv[] = { (char *)CLONELAB_PATH(), "--version", 0 };
+	int n = run_capture(argv, out, sizeof out, &st);
+	ASSERT_OK(n);
+	if (cl_under_qemu() && CL_WIFEXITED(st) && CL_WEXITSTATUS(st) == 127 &&
+	    json_has(t_last_stderr, "ENOEXEC"))
+		return skip("execve of a foreign binary under QEMU user mode needs binfmt_misc");
+	if (!(CL_WIFEXITED(st) && CL_WEXITSTATUS(st) == 0))
+		diag("%s: status 0x%x, stderr %q", argv[0], st, t_last_stderr);
+	ASSERT(CL_WIFEXITED(st));
+	ASSERT_EQ(CL_WEXITSTATUS(st), 0);
+	ASSERT_HAS(out, "clonelab ");
+	ASSERT_HAS(out, "(" CL_ARCH_NAME ")");
+	ASSERT_STREQ(t_last_stderr, "");
+	/* stderr and the exit status of a usage error */
+	char *bad[] = { (char *)CLONELAB_PATH(), "no-such-command", 0 };
+	n = run_capture(bad, out, sizeof out, &st);
+	ASSERT_EQ(n, 0);
+	ASSERT(CL_WIFEXITED(st));
+	ASSERT_EQ(CL_WEXITSTATUS(st), CL_EXIT_USAGE);
+	ASSERT_HAS(t_last_stderr, "unknown command 'no-such-command'");
+	/* a missing program */
+	char *none[] = { "/no/such/program", 0 };
+	n = run_capture(none, out, sizeof out, &st);
+	ASSERT_EQ(n, 0);
+	ASSERT_EQ(CL_WEXITSTATUS(st), 127);
+	ASSERT_HAS(t_last_stderr, "ENOENT");
+	return T_PASS;
+}
+
+int t_clonelab_env_json(void)
+{
+	char out[2048];
+	int st;
+	char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
+	ASSERT_OK(run_capture(argv, out, sizeof out, &st));
+	if (cl_under_qemu() && CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "ENOEXEC"))
+		return skip("execve of a foreign binary under QEMU user mode needs binfmt_misc");
+	ASSERT_EQ(st, 0);
+	ASSERT(out[0] == '{');
+	ASSERT_HAS(out, "\"arch\":\"" CL_ARCH_NAME "\"");
+	/* A child of ours is under QEMU only if we are; under QEMU user mode, execve of a
+	 * host-architecture binary runs it natively, so the other way round is open. */
+	if (!cl_under_qemu())
+		ASSERT_HAS(out, "\"qemu_user\":false");
+	if (t_is_guest()) {
+		ASSERT_HAS(out, "\"clone3\":true");
+		ASSERT_HAS(out, "\"userns\":true");
+	}
+	return T_PASS;
+}
