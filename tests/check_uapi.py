@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""check_uapi.py [ARCH...]: compare clonelab's hand-written kernel numbers with the
+kernel's own UAPI headers, and print TAP.
+
+- every CL_NR_* in arch/<arch>/sysnr.h against __NR_* of that architecture's
+  <asm/unistd.h> (gcc -E -dM; aarch64-linux-gnu-gcc for aarch64, whose generic table
+  is followed through its __NR3264_* aliases), and for x86_64 also <asm/unistd_64.h>;
+- every CL_CLONE_* and CL_CSIGNAL in src/include/clonelab.h against CLONE_* / CSIGNAL
+  in <linux/sched.h>.
+ARCH defaults to x86_64 and aarch64. Exits 1 on any mismatch or missing tool.
+"""
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COMPILERS = {"x86_64": "gcc" if os.uname().machine == "x86_64" else "x86_64-linux-gnu-gcc",
+             "aarch64": "gcc" if os.uname().machine == "aarch64" else "aarch64-linux-gnu-gcc"}
+DEFINE = re.compile(r"^#define\s+(\w+)\s+(.*?)\s*$")
+
+
+def macros(cc, header):
+    """Every macro that `#include <header>` defines, resolved to an int where possible."""
+    r = subprocess.run([cc, "-E", "-dM", "-include", header, "-x", "c", "/dev/null"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{cc} -include {header}: {r.stderr.strip()[:300]}")
+    raw = {}
+    for line in r.stdout.splitlines():
+        m = DEFINE.match(line)
+        if m and "(" not in m.group(1):
+            raw[m.group(1)] = m.group(2)
+    return resolve_all(raw)
+
+
+def resolve_all(raw):
+    out, busy = {}, set()
+
+    def value(name):
+        if name in out:
+            return out[name]
+        if name not in raw or name in busy:
+            return None
+        busy.add(name)
+        expr = raw[name]
+        ok = True
+
+        def sub(m):
+            nonlocal ok
+            word = m.group(0)
+            if re.fullmatch(r"0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*", word):
+                return re.sub(r"[uUlL]+$", "", word)
+            v = value(word)
+            if v is None:
+                ok = False
+                return "0"
+            return str(v)
+
+        text = re.sub(r"\b\w+\b", sub, expr)
+        v = None
+        if ok and re.fullmatch(r"[\s0-9a-fA-FxX()+\-*/|&<>~]*", text) and text.strip():
+            try:
+                v = int(eval(text, {"__builtins__": {}}))  # digits and operators only
+            except Exception:
+                v = None
+        busy.discard(name)
+        out[name] = v
+        return v
+
+    for n in raw:
+        value(n)
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def ours(path, prefix):
+    """The CL_* numbers of one of our headers (after the preprocessor, so they are ours)."""
+    raw = {}
+    with open(path) as f:
+        for line in f:
+            m = DEFINE.match(line.split("/*")[0].rstrip())
+            if m and m.group(1).startswith(prefix):
+                raw[m.group(1)] = m.group(2)
+    vals = resolve_all(raw)
+    missing = sorted(set(raw) - set(vals))
+    return vals, missing
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self.lines = []
+
+    def ok(self, good, name, *diag):
+        self.n += 1
+        self.failed += not good
+        self.lines.append(f"{'ok' if good else 'not ok'} {self.n} {name}")
+        if not good:
+            self.lines += [f"# {d}" for d in diag if d]
+
+    def emit(self):
+        print("TAP version 13")
+        print(f"1..{self.n}")
+        print("\n".join(self.lines))
+
+
+def check_arch(tap, arch):
+    cc = COMPILERS[arch]
+    sysnr = os.path.join(ROOT, "arch", arch, "sysnr.h")
+    try:
+        kernel = macros(cc, "asm/unistd.h")
+    except (OSError, RuntimeError) as e:
+        tap.ok(False, f"uapi {arch}: {cc} reads <asm/unistd.h>", str(e),
+               "install gcc-aarch64-linux-gnu and linux-libc-dev(-arm64-cross): tests/deps.sh")
+        return
+    nr = {k[5:]: v for k, v in kernel.items() if k.startswith("__NR_")}
+    tap.ok(len(nr) > 250, f"uapi {arch}: <asm/unistd.h> defines the syscall table",
+           f"{len(nr)} __NR_* macros")
+    if arch == "x86_64":
+        try:
+            k64 = macros(cc, "asm/unistd_64.h")
+            nr64 = {k[5:]: v for k, v in k64.items() if k.startswith("__NR_")}
+            diff = sorted(n for n in set(nr) | set(nr64) if nr.get(n) != nr64.get(n))
+            tap.ok(len(nr64) > 250 and not diff,
+                   "uapi x86_64: <asm/unistd_64.h> is the table <asm/unistd.h> gives",
+                   f"differ: {', '.join(diff[:10])}" if diff else "")
+            # A few fixed points of the x86_64 ABI, in case the headers themselves are off.
+            fixed = {"read": 0, "write": 1, "clone": 56, "fork": 57, "execve": 59, "exit": 60,
+                     "exit_group": 231, "clone3": 435}
+            bad = [f"{k}={nr64.get(k)} (want {v})" for k, v in fixed.items() if nr64.get(k) != v]
+            tap.ok(not bad, "uapi x86_64: <asm/unistd_64.h> has the ABI's fixed numbers", *bad)
+        except (OSError, RuntimeError) as e:
+            tap.ok(False, "uapi x86_64: <asm/unistd_64.h> readable", str(e))
+    ourvals, unparsed = ours(sysnr, "CL_NR_")
+    tap.ok(bool(ourvals) and not unparsed, f"uapi {arch}: {os.path.relpath(sysnr, ROOT)} parses",
+           f"{len(ourvals)} CL_NR_* numbers", f"not numbers: {unparsed}" if unparsed else "")
+    for name in sorted(ourvals, key=lambda n: ourvals[n]):
+        sc = name[len("CL_NR_"):]
+        want = nr.get(sc)
+        tap.ok(want == ourvals[name], f"uapi {arch}: {name} == __NR_{sc}",
+               f"clonelab says {ourvals[name]}, the kernel's header says "
+               f"{'nothing (no such syscall on ' + arch + ')' if want is None else want}"
+               if want != ourvals[name] else "")
+
+
+def check_clone_flags(tap):
+    try:
+        kernel = macros(COMPILERS[os.uname().machine] if os.uname().machine in COMPILERS
+                        else "gcc", "linux/sched.h")
+    except (OSError, RuntimeError) as e:
+        tap.ok(False, "uapi: <linux/sched.h> readable", str(e))
+        return
+    path = os.path.join(ROOT, "src", "include", "clonelab.h")
+    ourvals, unparsed = ours(path, "CL_C")
+    ourvals = {k: v for k, v in ourvals.items() if k.startswith("CL_CLONE_") or k == "CL_CSIGNAL"}
+    tap.ok(len(ourvals) > 20 and not unparsed, "uapi: clonelab.h's CL_CLONE_* parse",
+           f"{len(ourvals)} flags", f"not numbers: {unparsed}" if unparsed else "")
+    for name in sorted(ourvals, key=lambda n: ourvals[n]):
+        k = name[3:]
+        want = kernel.get(k)
+        tap.ok(want == ourvals[name], f"uapi: {name} == {k}",
+               f"clonelab says {ourvals[name]:#x}, <linux/sched.h> says "
+               f"{'nothing' if want is None else hex(want)}" if want != ourvals[name] else "")
+    extra = sorted(k for k in kernel if k.startswith("CLONE_") and "CL_" + k not in ourvals
+                   and k not in ("CLONE_ARGS_SIZE_VER0", "CLONE_ARGS_SIZE_VER1",
+                                 "CLONE_ARGS_SIZE_VER2"))
+    if extra:
+        tap.lines.append(f"# <linux/sched.h> flags clonelab.h does not name: {', '.join(extra)}")
+    sizes = {k: kernel.get(k) for k in ("CLONE_ARGS_SIZE_VER0", "CLONE_ARGS_SIZE_VER1",
+                                        "CLONE_ARGS_SIZE_VER2")}
+    tap.ok(sizes["CLONE_ARGS_SIZE_VER2"] in (None, 88) and sizes["CLONE_ARGS_SIZE_VER0"] == 64,
+           "uapi: struct clone_args sizes are 64/80/88 (struct cl_clone_args is 88)",
+           f"{sizes}")
+
+
+def main():
+    arches = sys.argv[1:] or ["x86_64", "aarch64"]
+    tap = Tap()
+    for a in arches:
+        if a not in COMPILERS:
+            sys.exit(f"check_uapi: unknown arch {a!r} (want x86_64 or aarch64)")
+        check_arch(tap, a)
+    check_clone_flags(tap)
+    tap.emit()
+    print(f"# uapi: {tap.n} checks, {tap.failed} failed")
+    return 1 if tap.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
