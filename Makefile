@@ -145,6 +145,12 @@ check-native: both
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
+check-system: both
+	$(Q)tests/check.sh system-$(ARCH)
+
+shell-system: both
+	$(Q)tests/check.sh --shell $(ARCH)
+
 size: both
 	$(Q)tests/size.sh
 
