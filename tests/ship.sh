@@ -3,13 +3,17 @@
 # per property. Default: build/*/clonelab and build/*/examples/*.
 #   no PT_INTERP; no LOAD segment both writable and executable; a PT_GNU_STACK
 #   without E; `file` says statically linked; no .dynamic and no dynamic symbols;
-#   no glibc or musl inside (their symbol and version strings).
+#   no glibc or musl inside (their symbol and version strings). And for the unstripped
+#   copies in build/<arch>/debug/ (when the build keeps them): nm finds no undefined
+#   and no libc symbols.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+debug=()
 if [ $# -eq 0 ]; then
     shopt -s nullglob
     set -- build/*/clonelab build/*/examples/*
+    debug=(build/*/debug/*)
 fi
 n=0 failed=0
 lines=()
@@ -43,6 +47,15 @@ for b in "$@"; do
     [ -z "$dyn" ]; t $? "ship $b: no .dynamic, no dynamic symbols" "$(head -c 200 <<<"$dyn")"
     libc=$(grep -aoE 'GLIBC_[0-9.]+|__libc_start_main|glibc|musl libc|__libc_start_call_main|/lib/ld-' "$b" | sort -u | tr '\n' ' ')
     [ -z "$libc" ]; t $? "ship $b: no libc inside" "found: $libc"
+done
+
+# The unstripped copies the build keeps (build/<arch>/debug/, if any): symbols tell more.
+for d in "${debug[@]}"; do
+    [ -f "$d" ] || continue
+    und=$(nm -u "$d" 2>&1 | tr -s ' ' | tr '\n' ' ')
+    [ -z "$und" ]; t $? "ship $d: no undefined symbols (nm -u)" "$und"
+    libsyms=$(nm "$d" 2>/dev/null | awk '{ print $NF }' | grep -E '^(__libc_|_IO_|__GI_|_dl_|__errno_location$|malloc$|printf$)' | tr '\n' ' ')
+    [ -z "$libsyms" ]; t $? "ship $d: no libc symbols (nm)" "$libsyms"
 done
 
 echo "TAP version 13"
