@@ -41,10 +41,11 @@ endif
 
 CC := $(CROSS_COMPILE)gcc
 AR := $(CROSS_COMPILE)ar
+OBJCOPY := $(CROSS_COMPILE)objcopy
 
 # Freestanding, and sure of it: -nostdinc keeps every libc header out; only the
 # compiler's own (stddef.h, stdint.h, stdarg.h) remain.
-CFLAGS_BASE := -std=gnu11 -Os -ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
+CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
 	-fno-stack-clash-protection -fcf-protection=none -Wall -Wextra -Werror=implicit-function-declaration \
@@ -53,15 +54,15 @@ CFLAGS_BASE := -std=gnu11 -Os -ffreestanding -nostdinc -isystem $(shell $(CC) -p
 CFLAGS := $(CFLAGS_BASE) -fstack-protector-strong
 # libclonelab.a does not: a hosted program's libc keeps its canary elsewhere (in TLS).
 CFLAGS_LIB := $(CFLAGS_BASE) -fno-stack-protector
-LDFLAGS := -nostdlib -static -no-pie -s -Wl,--gc-sections -Wl,--build-id=none \
+LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -T linker/$(ARCH).ld
 ifeq ($(CC:%gcc=gcc),gcc)
 CFLAGS_BASE := $(CFLAGS_BASE:-fcf-protection=none=$(if $(filter aarch64,$(ARCH)),,-fcf-protection=none))
 endif
 
 # ---- sources ----
-RT_SRC := out json args errno str file qemu
-LIB_SRC := auxv fork thread userns regnames
+RT_SRC := out json args errno str file qemu say
+LIB_SRC := auxv fork thread userns regnames spawn
 CMD_SRC := main facts env lab scenarios
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes
@@ -76,19 +77,40 @@ BIN := $(O)/clonelab
 EXAMPLE_BIN := $(EXAMPLES:%=$(O)/examples/%)
 TEST_BIN := $(O)/tests/clonelab-test
 
+# Link $@ from $(1): an unstripped copy in debug/ for objdump and gdb, and the shipped
+# file without symbols or section headers.
+define link
+	@mkdir -p $(dir $@) $(O)/debug
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $(O)/debug/$(notdir $@) $(1)
+	$(Q)$(OBJCOPY) --strip-all $(O)/debug/$(notdir $@) $@
+	$(Q)linker/sstrip.sh $@
+endef
+
+# Keep the objects behind pattern rules: they are not throwaway intermediates.
+.SECONDARY:
+.DELETE_ON_ERROR:
+
 all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0)
 
-$(O)/obj/%.o: src/%.c $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
+$(O)/obj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(O)/libobj/%.o: src/%.c $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+$(O)/libobj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_LIB) -c -o $@ $<
 
-$(O)/obj/tests/%.o: tests/unit/%.c $(wildcard tests/unit/*.h src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+# Examples: no stack protector. They hold no arrays to overflow, and at 1 KiB a
+# program the canary's failure path would be a tenth of it.
+$(O)/obj/examples/%.o: src/examples/%.c Makefile $(wildcard src/include/*.h arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_LIB) -c -o $@ $<
+
+$(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -110,13 +132,10 @@ $(CRT0): $(CRT0_OBJ)
 	$(Q)$(CC) -nostdlib -r -o $@ $^
 
 $(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB)
+	$(call link,$(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB))
 
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $< $(PUB_LIB)
+	$(call link,$(CRT0) $< $(PUB_LIB))
 
 $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
@@ -159,6 +178,9 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
 	install -m 644 $(PUB_LIB) $(CRT0) $(DESTDIR)$(PREFIX)/lib/clonelab/
 	install -m 644 src/include/clonelab.h $(DESTDIR)$(PREFIX)/include/clonelab.h
+
+# make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
+include tests/bench/bench.mk
 
 clean:
 	rm -rf build

@@ -189,8 +189,8 @@ static int scenario_userns(struct cl_json *j, int cpu)
 	if (lab_clone(&l) < 0)
 		return lab_fail(&l, "clonelab userns", j);
 	lab_await(&l.sh->go);
-	const char *why = 0;
-	int r = cl_userns_map((int)l.ret, uid, gid, &why);
+	int step;
+	int r = cl_userns_map((int)l.ret, uid, gid, &step);
 	lab_post(&l.sh->done);
 	lab_wait(&l);
 	if (r < 0) {
@@ -198,10 +198,10 @@ static int scenario_userns(struct cl_json *j, int cpu)
 			cl_json_open(j, 0, '{');
 			cl_json_str(j, "result", "error");
 			cl_json_str(j, "errno", cl_errno_name(r));
-			cl_json_str(j, "explanation", why);
+			cl_json_str(j, "explanation", cl_userns_map_why(step, r));
 			cl_json_close(j, '}');
 		} else {
-			cl_perror("clonelab userns", 0, r, why);
+			cl_perror("clonelab userns", 0, r, cl_userns_map_why(step, r));
 		}
 		return CL_EXIT_FAIL;
 	}

@@ -126,10 +126,18 @@ long cl_wait(int pid, int *status, int options);
 #define CL_WEXITSTATUS(s)	(((s) >> 8) & 0xff)
 #define CL_WIFSIGNALED(s)	(((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
 #define CL_WTERMSIG(s)	((s) & 0x7f)
+/* Run the program at path in a new process, as posix_spawn does: clone3(CLONE_VM |
+ * CLONE_VFORK | CLONE_CLEAR_SIGHAND) on a small stack inside the caller's frame, then
+ * execve(path, argv, envp). Signals are blocked across the clone and the caller's mask
+ * is restored in the child; the child's handlers are all SIG_DFL (ignored signals stay
+ * ignored). Returns the child's pid (reap it with cl_wait) once it has exec'd, or
+ * -errno: the clone's, or execve's (the child then exited 127 and is already reaped).
+ * Under QEMU user mode, which refuses that clone, it falls back to cl_fork + execve. */
+long cl_spawn(const char *path, char *const argv[], char *const envp[]);
 
 /* ---- Threads ----
  * cl_thread_spawn: a thread with CL_THREAD_FLAGS on a stack from mmap with a
- * PROT_NONE guard page below it, and its own TLS block (struct cl_thread itself, at
+ * 64 KiB PROT_NONE guard below it (a page or more on every page size), and its own TLS block (struct cl_thread itself, at
  * the top of the stack mapping) set with CLONE_SETTLS. Signals are blocked across the
  * clone and restored in the thread before fn runs.
  * cl_thread_join: futex-waits (shared, not private: the kernel's CLEARTID wake is a
@@ -148,7 +156,7 @@ struct cl_thread {
 	size_t map_size;
 	struct cl_thread *next;	/* the stack cache's free list */
 };
-#define CL_THREAD_STACK (64 * 1024)
+#define CL_THREAD_STACK (64 * 1024)	/* less the struct cl_thread at its top */
 int cl_thread_spawn(struct cl_thread **t, int (*fn)(void *), void *arg);
 int cl_thread_join(struct cl_thread *t, int *result);
 /* The calling thread's tid. */
@@ -159,13 +167,22 @@ void cl_thread_trim(void);
 /* ---- User namespaces ----
  * Make uid 0 inside the user namespace of process pid (0: this process) map to
  * outside_uid, and gid 0 to outside_gid: "deny" to setgroups, then "0 <outside> 1" to
- * uid_map and gid_map. Returns 0 or -errno; *why (if given) names the step that failed.
+ * uid_map and gid_map. Returns 0 or -errno, with *step (if given) the file that
+ * failed: 0 setgroups, 1 uid_map, 2 gid_map; cl_userns_map_why() says why in words.
  * Writable by the parent for its child, or by the child for itself. */
-int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, const char **why);
+int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, int *step);
+const char *cl_userns_map_why(int step, long err);
 /* Why creating a user namespace failed with err, in plain words. */
 const char *cl_userns_why(long err);
 
-/* ---- Output (not thread-safe: print from one thread). ---- */
+/* ---- Output ----
+ * cl_say: text, then number in decimal, then a newline, in one unbuffered write(2) to
+ * stdout. Safe from any thread or child; what tiny programs use. */
+void cl_say(const char *text, long number);
+/* v in decimal into buf (21 bytes suffice); returns buf. And strlen, for tiny programs. */
+char *cl_utoa(unsigned long v, char *buf);
+size_t cl_strlen(const char *s);
+/* Buffered output (not thread-safe: print from one thread). */
 struct cl_out { int fd; unsigned len; unsigned size; char *buf; };
 extern struct cl_out cl_stdout, cl_stderr;
 /* printf-like: %s %c %d %u %x %ld %lu %lx %p, width, '-' and '0', and %q for a

@@ -4,9 +4,23 @@
 /* No new stack: the child resumes on a copy-on-write copy of ours, right after the
  * syscall, so the call returns twice. aarch64 has no fork syscall at all; this is
  * what fork is there. */
+void cl_flush_if_linked(void)
+{
+	extern void cl_flush_all(void) __attribute__((weak));
+	if (cl_flush_all)
+		cl_flush_all();
+}
+
+void cl_exit(int status)
+{
+	cl_flush_if_linked();
+	SYS1(exit_group, status);
+	__builtin_unreachable();
+}
+
 long cl_fork(void)
 {
-	cl_flush_all();
+	cl_flush_if_linked();
 	return SYS5(clone, SIGCHLD, 0, 0, 0, 0);
 }
 

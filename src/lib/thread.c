@@ -1,6 +1,6 @@
 /* thread.c: threads on raw clone, joined through the kernel's CHILD_CLEARTID futex.
  *
- * One mapping per thread: [guard page][stack ......][struct cl_thread]. The struct
+ * One mapping per thread: [guard][stack ......][struct cl_thread]. The struct
  * sits at the top, so the stack grows down away from it, and it doubles as the TLS
  * block (x86_64 wants its first word to point at itself; aarch64 wants 16 bytes of
  * TCB at the thread pointer). Joined threads' mappings are kept for the next spawn:
@@ -28,23 +28,24 @@ static int entry(void *p)
 	return t->result = t->fn(t->arg);
 }
 
+/* The guard is 64 KiB: a whole page on every arm64 page size (4, 16 or 64 KiB), so no
+ * page-size lookup is needed, and PROT_NONE address space costs no memory. */
+#define GUARD (64 * 1024)
+
 static struct cl_thread *new_thread(void)
 {
-	size_t page = cl_getauxval(AT_PAGESZ);
-	if (!page)
-		page = 4096;
 	size_t top = (sizeof(struct cl_thread) + 63) & ~(size_t)63;
-	size_t size = (page + CL_THREAD_STACK + top + page - 1) & ~(page - 1);
+	size_t size = GUARD + CL_THREAD_STACK;	/* a multiple of every page size */
 	long map = SYS6(mmap, 0, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (cl_is_err(map))
 		return (struct cl_thread *)map;
-	/* Everything above the lowest page becomes usable; that page stays the guard. */
-	long r = SYS3(mprotect, map + (long)page, size - page, PROT_READ | PROT_WRITE);
+	/* Everything above the guard becomes usable; the guard stays PROT_NONE. */
+	long r = SYS3(mprotect, map + GUARD, size - GUARD, PROT_READ | PROT_WRITE);
 	if (r < 0) {
 		SYS2(munmap, map, size);
 		return (struct cl_thread *)r;
 	}
-	struct cl_thread *t = (struct cl_thread *)(map + (long)(size - top));
+	struct cl_thread *t = (struct cl_thread *)(map + (long)(size - top));	/* at the top */
 	t->map = (void *)map;
 	t->map_size = size;
 	return t;
@@ -66,7 +67,7 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->tid = 0;
-	cl_flush_all();
+	cl_flush_if_linked();
 	/* Block every signal across the clone: a handler must not run in the new thread
 	 * before entry() has it set up. entry() restores the mask saved here. */
 	uint64_t all = ~0UL;

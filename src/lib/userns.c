@@ -2,52 +2,45 @@
  * The rules are user_namespaces(7)'s and kernel/user_namespace.c's. */
 #include "rt.h"
 
-static long write_map(int pid, const char *file, const char *text)
+/* Write text to /proc/<pid>/<file> (pid 0: self). */
+static long write_proc(int pid, const char *file, const char *text)
 {
 	char path[48];
 	return cl_write_file(cl_proc_path(path, pid, file), text);
 }
 
-static char *map_line(char *buf, unsigned outside)
+int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, int *step)
 {
-	char num[21];
-	char *p = buf;
-	*p++ = '0', *p++ = ' ';
-	for (const char *s = cl_utoa(outside, num); *s;)
-		*p++ = *s++;
-	memcpy(p, " 1\n", 4);
-	return buf;
-}
-
-int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, const char **why)
-{
-	char line[32];
-	const char *dummy;
-	if (!why)
-		why = &dummy;
-	/* An unprivileged gid_map is refused until setgroups is denied: otherwise the
-	 * new root could drop supplementary groups that were denying it access. ENOENT:
-	 * a kernel before 3.19 has no such file and no such rule. */
-	long r = write_map(pid, "setgroups", "deny");
-	if (r < 0 && r != -ENOENT) {
-		*why = "writing setgroups: only the namespace's owner may, before gid_map is written";
-		return (int)r;
-	}
-	r = write_map(pid, "uid_map", map_line(line, outside_uid));
-	if (r < 0) {
-		*why = r == -EPERM ? "writing uid_map: it can be written once, only by the "
-			"namespace's owner, and without CAP_SETUID outside only to map its own euid"
-			: "writing uid_map";
-		return (int)r;
-	}
-	r = write_map(pid, "gid_map", map_line(line, outside_gid));
-	if (r < 0) {
-		*why = r == -EPERM ? "writing gid_map: it can be written once, only after "
-			"setgroups is denied, and without CAP_SETGID outside only to map its own egid"
-			: "writing gid_map";
-		return (int)r;
+	static const char *const files[] = { "setgroups", "uid_map", "gid_map" };
+	char line[32] = "0 ";
+	int dummy;
+	if (!step)
+		step = &dummy;
+	for (int i = 0; i < 3; i++) {
+		/* "deny" first: an unprivileged gid_map is refused until setgroups is denied. */
+		if (i)
+			cl_stpcpy(line + 2 + cl_strlen(cl_utoa(i == 1 ? outside_uid : outside_gid,
+								 line + 2)), " 1\n");
+		long r = write_proc(pid, files[i], i ? line : "deny");
+		if (r < 0 && !(i == 0 && r == -ENOENT)) {	/* no setgroups before 3.19 */
+			*step = i;
+			return (int)r;
+		}
 	}
 	return 0;
+}
+
+const char *cl_userns_map_why(int step, long err)
+{
+	if (err != -EPERM)
+		return step == 0 ? "writing setgroups" : step == 1 ? "writing uid_map" : "writing gid_map";
+	if (step == 0)
+		return "setgroups: only the namespace's owner may write it, before gid_map";
+	if (step == 1)
+		return "uid_map: it can be written once, only by the namespace's owner, and "
+		       "without CAP_SETUID outside only to map its own euid";
+	return "gid_map: it can be written once, only after setgroups is denied, and "
+	       "without CAP_SETGID outside only to map its own egid";
 }
 
 const char *cl_userns_why(long err)

@@ -18,13 +18,10 @@ long cl_read_file(const char *path, char *buf, size_t size)
 long cl_write_file(const char *path, const char *s)
 {
 	long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC, 0);
-	if (cl_is_err(fd))
+	if (fd < 0)
 		return fd;
-	size_t n = cl_strlen(s);
-	long r = SYS3(write, fd, s, n);
+	long r = SYS3(write, fd, s, cl_strlen(s));	/* proc map files take one write */
 	SYS1(close, fd);
-	if (r >= 0 && (size_t)r != n)
-		r = -EINVAL;	/* proc map files take one write, whole, or nothing */
 	return r < 0 ? r : 0;
 }
 
@@ -51,13 +48,11 @@ int cl_field(const char *text, const char *key, char *out, size_t size)
 
 char *cl_proc_path(char *buf, int pid, const char *name)
 {
-	char num[21];
-	const char *parts[] = { "/proc/", pid ? cl_utoa((unsigned long)pid, num) : "self",
-				"/", name };
-	char *p = buf;
-	for (unsigned i = 0; i < 4; i++)
-		for (const char *s = parts[i]; *s;)
-			*p++ = *s++;
-	*p = 0;
+	char *p = cl_stpcpy(buf, "/proc/");
+	if (pid)
+		p += cl_strlen(cl_utoa((unsigned long)pid, p));
+	else
+		p = cl_stpcpy(p, "self");
+	cl_stpcpy(cl_stpcpy(p, "/"), name);
 	return buf;
 }

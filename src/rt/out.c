@@ -157,10 +157,3 @@ void cl_printf(struct cl_out *o, const char *fmt, ...)
 	cl_vprintf(o, fmt, ap);
 	va_end(ap);
 }
-
-void cl_exit(int status)
-{
-	cl_flush_all();
-	SYS1(exit_group, status);
-	__builtin_unreachable();
-}

@@ -77,20 +77,22 @@ unsigned long cl_getauxval(unsigned long type);
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
 __attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
+/* Flush the buffered writer if the program has one: a weak reference, so that a
+ * program that never uses cl_printf does not carry the writer just to flush it. */
+void cl_flush_if_linked(void);
 
 /* ---- memory and strings (src/rt/mem.c, src/rt/str.c) ---- */
 void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);
 void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
-size_t cl_strlen(const char *s);
 int cl_streq(const char *a, const char *b);
 int cl_strcaseeq(const char *a, const char *b);
 int cl_startswith(const char *s, const char *prefix);
 /* Parse a decimal or 0x-hex number that fills all of s. 0 or -1. */
 int cl_parse_ulong(const char *s, unsigned long *v);
-/* Format v in decimal into buf (at least 21 bytes); returns buf. */
-char *cl_utoa(unsigned long v, char *buf);
+/* Copy s to d with its NUL; returns the end of d (where the NUL went). */
+char *cl_stpcpy(char *d, const char *s);
 
 /* ---- files (src/rt/file.c) ---- */
 /* Read a small file into buf (NUL-terminated). Returns its length or -errno. */

@@ -10,14 +10,10 @@ uintptr_t __stack_chk_guard;
 
 __attribute__((noreturn)) void __stack_chk_fail(void)
 {
-	static const char msg[] = "clonelab: stack smashing detected: aborting\n";
+	static const char msg[] = "stack smashing detected: aborting\n";
 	SYS3(write, 2, msg, sizeof msg - 1);
-	/* SIGABRT with its default action, as abort() would; exit 134 if that fails. */
-	struct { unsigned long handler, flags, restorer, mask; } dfl = { 0, 0, 0, 0 };
-	uint64_t unblock = 1UL << (6 - 1);
-	SYS4(rt_sigaction, 6, &dfl, 0, 8);
-	SYS4(rt_sigprocmask, 1 /* SIG_UNBLOCK */, &unblock, 0, 8);
-	SYS3(tgkill, SYS0(getpid), SYS0(gettid), 6);
+	/* SIGABRT, as abort() would; if it is blocked or handled, exit 134 all the same. */
+	SYS2(kill, SYS0(getpid), 6);
 	SYS1(exit_group, 134);
 	__builtin_unreachable();
 }
@@ -34,10 +30,10 @@ void cl_start_c(long *sp)
 		p++;
 	cl_environ = envp;
 	cl_auxv = (unsigned long *)(p + 1);
-	const uintptr_t *rnd = (const uintptr_t *)cl_getauxval(AT_RANDOM);
-	/* Keep the low byte zero, as glibc does: a string overflow then cannot copy the
-	 * canary, since it would have to write its terminating NUL there. */
-	if (rnd)
-		__stack_chk_guard = rnd[0] & ~(uintptr_t)0xff;
+	/* AT_RANDOM: 16 random bytes from the kernel. Keep the low byte zero, as glibc
+	 * does: a string overflow cannot then copy the canary, for its NUL lands there. */
+	for (unsigned long *a = cl_auxv; a[0]; a += 2)
+		if (a[0] == AT_RANDOM)
+			__stack_chk_guard = *(uintptr_t *)a[1] & ~(uintptr_t)0xff;
 	cl_exit(main(argc, argv, envp));
 }

@@ -58,13 +58,19 @@ int cl_parse_ulong(const char *s, unsigned long *v)
 
 char *cl_utoa(unsigned long v, char *buf)
 {
-	char tmp[21];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	for (int i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	int n = 1;
+	for (unsigned long t = v; t /= 10;)	/* count the digits, then fill backwards */
+		n++;
 	buf[n] = 0;
+	do
+		buf[--n] = (char)('0' + v % 10);
+	while (v /= 10);
 	return buf;
+}
+
+char *cl_stpcpy(char *d, const char *s)
+{
+	while ((*d = *s++))
+		d++;
+	return d;
 }
