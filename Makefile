@@ -180,7 +180,7 @@ install: all
 	install -m 644 src/include/clonelab.h $(DESTDIR)$(PREFIX)/include/clonelab.h
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
-include tests/bench/bench.mk
+-include tests/bench/bench.mk
 
 clean:
 	rm -rf build
