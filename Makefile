@@ -174,10 +174,10 @@ size: both
 	$(Q)tests/size.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/clonelab $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/clonelab $(DESTDIR)$(PREFIX)/include/clonelab
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
-	install -m 644 $(PUB_LIB) $(CRT0) $(DESTDIR)$(PREFIX)/lib/clonelab/
-	install -m 644 src/include/clonelab.h $(DESTDIR)$(PREFIX)/include/clonelab.h
+	install -m 644 $(PUB_LIB) $(CRT0) linker/$(ARCH).ld $(DESTDIR)$(PREFIX)/lib/clonelab/
+	install -m 644 src/include/clonelab.h arch/$(ARCH)/sysnr.h $(DESTDIR)$(PREFIX)/include/clonelab/
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk

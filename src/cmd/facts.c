@@ -15,6 +15,6 @@ long cl_userns_probe(void)
 	if (pid < 0)
 		return pid;
 	int status;
-	cl_wait((int)pid, &status, 0);
-	return 0;
+	long r = cl_wait((int)pid, &status, 0);
+	return r < 0 ? r : 0;	/* created is what counts; its exit status is always 0 */
 }

@@ -23,8 +23,13 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd)
 			a->val = 0;
 			return k;
 		}
-		if (!opts[k].has_arg)
+		if (!opts[k].has_arg) {
+			if (*rest == '=') {
+				err("%s: option %s takes no value (try --help)\n", cmd, n);
+				return CL_ARG_BAD;
+			}
 			continue;
+		}
 		if (*rest == '=') {
 			a->val = rest + 1;
 			return k;

@@ -103,13 +103,22 @@ void cl_vprintf(struct cl_out *o, const char *f, va_list ap)
 		char num[24], *s = num + sizeof num;
 		*--s = 0;
 		char c = *f;
+		if (!c)
+			break;		/* a lone '%' at the end */
 		if (c == 'p' || c == 's' || c == 'q')
 			lng = 1;	/* pointers are long-sized */
-		unsigned long u = c == '%' ? 0 : next(&args, lng, c == 'd');
+		/* Only a known conversion takes an argument: anything else prints as
+		 * itself and leaves the arguments where they are. */
+		int known = c == 'q' || c == 's' || c == 'c' || c == 'd' || c == 'u' ||
+			    c == 'x' || c == 'p';
+		unsigned long u = known ? next(&args, lng, c == 'd') : 0;
 		unsigned base = 10;
 		switch (c) {
 		case 'q':
-			quoted(o, (const char *)u);
+			if (u)
+				quoted(o, (const char *)u);
+			else
+				cl_write(o, "null", 4);
 			continue;
 		case 's':
 			s = u ? (char *)u : "(null)";

@@ -133,8 +133,10 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
 /* Print "cmd: what: ENAME: text" (or with why instead of text; what may be NULL). */
 void cl_perror(const char *cmd, const char *what, long err, const char *why);
 
-/* ---- environment facts (src/rt/envfacts.c) ---- */
-int cl_under_qemu(void);	/* QEMU user mode: /proc/self/status shows 2+ threads while we have 1 */
+/* ---- environment facts (src/rt/qemu.c) ---- */
+/* QEMU user mode: /proc/self/status shows 2+ threads while we have 1. Ask before
+ * creating any thread: the first answer is kept. */
+int cl_under_qemu(void);
 #define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
 	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
 	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
