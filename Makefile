@@ -63,7 +63,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios
+CMD_SRC := main facts env lab scenarios run
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes
 

@@ -39,6 +39,7 @@
 #define CL_NR_sigaltstack 132
 #define CL_NR_rt_sigaction 134
 #define CL_NR_rt_sigprocmask 135
+#define CL_NR_rt_sigtimedwait 137
 #define CL_NR_rt_sigreturn 139
 #define CL_NR_reboot 142
 #define CL_NR_setgid 144
@@ -71,4 +72,5 @@
 #define CL_NR_pidfd_send_signal 424
 #define CL_NR_pidfd_open 434
 #define CL_NR_clone3 435
+#define CL_NR_close_range 436
 #endif

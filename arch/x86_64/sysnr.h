@@ -39,6 +39,7 @@
 #define CL_NR_setgroups 116
 #define CL_NR_setresuid 117
 #define CL_NR_setresgid 119
+#define CL_NR_rt_sigtimedwait 128
 #define CL_NR_sigaltstack 131
 #define CL_NR_pivot_root 155
 #define CL_NR_prctl 157
@@ -71,4 +72,5 @@
 #define CL_NR_pidfd_send_signal 424
 #define CL_NR_pidfd_open 434
 #define CL_NR_clone3 435
+#define CL_NR_close_range 436
 #endif

@@ -11,6 +11,7 @@ static const struct {
 	{ "thread", cmd_thread, "a thread made with clone, joined through CHILD_CLEARTID" },
 	{ "userns", cmd_userns, "a child in a new user namespace, where it is root" },
 	{ "chimera", cmd_chimera, "CLONE_VM without CLONE_THREAD: two processes, one memory" },
+	{ "run", cmd_run, "COMMAND in new namespaces, like unshare(1): a container" },
 	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
 };
 

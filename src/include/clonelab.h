@@ -172,6 +172,11 @@ void cl_thread_trim(void);
  * Writable by the parent for its child, or by the child for itself. */
 int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, int *step);
 const char *cl_userns_map_why(int step, long err);
+/* The same with chosen inside ids: "inside_uid outside_uid 1" to uid_map (skipped if
+ * inside_uid < 0), "deny" to setgroups and "inside_gid outside_gid 1" to gid_map (both
+ * skipped if inside_gid < 0). */
+int cl_userns_map_ids(int pid, long inside_uid, unsigned outside_uid, long inside_gid,
+		      unsigned outside_gid, int *step);
 /* Why creating a user namespace failed with err, in plain words. */
 const char *cl_userns_why(long err);
 

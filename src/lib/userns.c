@@ -11,16 +11,28 @@ static long write_proc(int pid, const char *file, const char *text)
 
 int cl_userns_map(int pid, unsigned outside_uid, unsigned outside_gid, int *step)
 {
+	return cl_userns_map_ids(pid, 0, outside_uid, 0, outside_gid, step);
+}
+
+int cl_userns_map_ids(int pid, long inside_uid, unsigned outside_uid, long inside_gid,
+		      unsigned outside_gid, int *step)
+{
 	static const char *const files[] = { "setgroups", "uid_map", "gid_map" };
-	char line[32] = "0 ";
+	const long inside[] = { inside_gid, inside_uid, inside_gid };
+	const unsigned outside[] = { 0, outside_uid, outside_gid };
+	char line[48];
 	int dummy;
 	if (!step)
 		step = &dummy;
 	for (int i = 0; i < 3; i++) {
+		if (inside[i] < 0)	/* no such map wanted (and no setgroups without gid_map) */
+			continue;
 		/* "deny" first: an unprivileged gid_map is refused until setgroups is denied. */
-		if (i)
-			cl_stpcpy(line + 2 + cl_strlen(cl_utoa(i == 1 ? outside_uid : outside_gid,
-								 line + 2)), " 1\n");
+		if (i) {	/* "inside outside 1\n" */
+			char *p = line + cl_strlen(cl_utoa((unsigned long)inside[i], line));
+			*p++ = ' ';
+			cl_stpcpy(p + cl_strlen(cl_utoa(outside[i], p)), " 1\n");
+		}
 		long r = write_proc(pid, files[i], i ? line : "deny");
 		if (r < 0 && !(i == 0 && r == -ENOENT)) {	/* no setgroups before 3.19 */
 			*step = i;
