@@ -1,0 +1,83 @@
+# tests/bench/bench.mk: the benchmarks (issue 7), included by the Makefile.
+#   make bench [QUICK=1]   build every peer, run all five comparisons side by side and
+#                          write $(BENCH_OUT)/results.md and readme-section.md
+#   make bench-build       build only (both architectures, the bench programs, the peers)
+#   make bench-check       build, run QUICK=1 into build/bench/quick, check the table's
+#                          form (never its numbers): what `make check` runs
+#   make bench-readme      put build/bench/readme-section.md (from a full run) between
+#                          the <!-- bench:begin --> and <!-- bench:end --> markers of README.md
+# Timing runs on the host architecture (x86_64); sizes are given for both.
+
+BENCH_OUT ?= build/bench
+BENCH_B := build/bench/bin
+BENCH_DIR := tests/bench
+# The examples that exist now (the lead is adding them); the bench times what is there.
+BENCH_EXAMPLES = $(notdir $(basename $(wildcard src/examples/*.c)))
+BENCH_FREE := thr_cl thr_floor proc_cl spawn_cl clat
+BENCH_HOSTED := hello thr_pthread proc_fork spawn_posix
+BENCH_BINS := $(BENCH_B)/min $(BENCH_B)/bench-exec \
+	$(BENCH_FREE:%=$(BENCH_B)/free/%) \
+	$(foreach l,glibc-dyn glibc-static musl-static,$(BENCH_HOSTED:%=$(BENCH_B)/$(l)/%))
+BENCH_HOSTCFLAGS := -O2 -Wall -pthread
+
+.PHONY: bench bench-build bench-arches bench-progs bench-check bench-readme
+
+bench: bench-build
+	$(Q)python3 $(BENCH_DIR)/bench.py --bin $(BENCH_B) --out $(BENCH_OUT) $(if $(QUICK),--quick)
+
+bench-build:
+	$(Q)test "$(ARCH)" = x86_64 -a "$(HOSTARCH)" = x86_64 || \
+		{ echo "make bench: timing needs an x86_64 host and ARCH=x86_64" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory bench-arches
+	$(Q)$(MAKE) --no-print-directory bench-progs
+
+# Both architectures' shipped files, for the size table (and x86_64's for timing).
+bench-arches:
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 EXAMPLES="$(BENCH_EXAMPLES)" all
+	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 EXAMPLES="$(BENCH_EXAMPLES)" all
+
+bench-progs: $(BENCH_BINS)
+
+bench-check:
+	$(Q)$(MAKE) --no-print-directory bench QUICK=1 BENCH_OUT=build/bench/quick
+	$(Q)python3 $(BENCH_DIR)/bench.py --validate build/bench/quick/results.md
+
+bench-readme:
+	$(Q)python3 $(BENCH_DIR)/bench.py --readme README.md --section $(BENCH_OUT)/readme-section.md
+
+# The minimum: hand-written, one R+X segment plus PT_GNU_STACK.
+$(BENCH_B)/min: $(BENCH_DIR)/min.asm $(BENCH_DIR)/min.ld
+	@mkdir -p $(dir $@)
+	$(Q)nasm -f elf64 -Wall -o $@.o $<
+	$(Q)ld -s --build-id=none -z noexecstack -T $(BENCH_DIR)/min.ld -o $@ $@.o
+
+$(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc $(BENCH_HOSTCFLAGS) -o $@ $<
+
+# Freestanding: the project's own flags, crt0.o and libclonelab.a, as the examples.
+$(BENCH_B)/free/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/free.h src/include/clonelab.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB)
+
+# Hosted peers, stripped as the size table compares stripped files.
+$(BENCH_B)/glibc-dyn/%: $(BENCH_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc $(BENCH_HOSTCFLAGS) -s -o $@ $<
+
+$(BENCH_B)/glibc-static/%: $(BENCH_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc $(BENCH_HOSTCFLAGS) -static -s -o $@ $<
+
+$(BENCH_B)/musl-static/%: $(BENCH_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc $(BENCH_HOSTCFLAGS) -static -s -o $@ $<
+
+# `make check` builds the bench and checks a QUICK run's table for form only (no
+# timing decides a pass or a fail). After `both`, so that the two never build the
+# same objects at once under -j.
+check: bench-check
+bench-check: both

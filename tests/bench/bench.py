@@ -1,0 +1,512 @@
+#!/usr/bin/env python3
+"""bench.py: clonelab's benchmarks (issue 7), run side by side in interleaved rounds.
+
+    bench.py --bin build/bench/bin --out build/bench [--quick]
+    bench.py --validate build/bench/results.md
+    bench.py --readme README.md --section build/bench/readme-section.md
+
+Every comparison runs its candidates in rounds, A B C .. then B C .. A and so on (the
+order rotated each round), so that whatever else the machine does hits all of them
+alike. A ratio is taken inside each round (candidate / reference of that same round);
+the table gives the median of those per-round ratios and their min-max spread.
+Absolute times are printed for orientation only: only the ratios travel.
+
+Writes results.md (the full table), readme-section.md (for README.md's performance
+section), raw.txt (every per-round figure) into --out.
+"""
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARCHES = ("x86_64", "aarch64")
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def pct(xs, p):
+    """The p-th percentile (nearest rank) of xs."""
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    k = max(0, min(len(s) - 1, int(round(p / 100.0 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def rotations(items, rounds):
+    """Round r runs items rotated left by r: every candidate gets every slot."""
+    n = len(items)
+    for r in range(rounds):
+        yield r, [items[(i + r) % n] for i in range(n)]
+
+
+def run_out(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit("bench: %s failed (exit %d): %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    return p.stdout
+
+
+class Section:
+    """One comparison: per-round values per candidate, and the ratios asked for."""
+
+    def __init__(self, key, title):
+        self.key, self.title = key, title
+        self.values = {}    # name -> [per-round value]
+        self.order = []
+
+    def add(self, name, rnd, value):
+        if name not in self.values:
+            self.values[name] = {}
+            self.order.append(name)
+        self.values[name][rnd] = value
+
+    def ratios(self, a, b):
+        """Per-round a/b over the rounds where both ran."""
+        va, vb = self.values.get(a, {}), self.values.get(b, {})
+        return [va[r] / vb[r] for r in sorted(va) if r in vb and vb[r] > 0]
+
+
+def fmt_us(ns):
+    return "%.1f µs" % (ns / 1000.0)
+
+
+def fmt_ratio(rs):
+    if not rs:
+        return "n/a", "n/a"
+    return "%.3fx" % median(rs), "%.3f-%.3f" % (min(rs), max(rs))
+
+
+def verdict(rs, goal):
+    if goal is None or not rs:
+        return "-"
+    m = median(rs)
+    return ("met (goal ≤ %.2fx)" % goal) if m <= goal else ("**MISSED** (goal ≤ %.2fx)" % goal)
+
+
+# ---------------------------------------------------------------- 1. start-up
+
+def bench_startup(a, raw):
+    b = a.bin
+    cands = [("asm minimum", os.path.join(b, "min"))]
+    ex_dir = os.path.join(ROOT, "build", "x86_64", "examples")
+    examples = sorted(f for f in os.listdir(ex_dir)) if os.path.isdir(ex_dir) else []
+    for e in examples:
+        cands.append(("example %s" % e, os.path.join(ex_dir, e)))
+    cands += [
+        ("clonelab --version", os.path.join(ROOT, "build", "x86_64", "clonelab") + ",--version"),
+        ("musl static hello", os.path.join(b, "musl-static", "hello")),
+        ("glibc static hello", os.path.join(b, "glibc-static", "hello")),
+        ("glibc dynamic hello", os.path.join(b, "glibc-dyn", "hello")),
+    ]
+    args = [os.path.join(b, "bench-exec"), str(a.rounds), str(a.batch)]
+    names = {}
+    for i, (name, spec) in enumerate(cands):
+        names["c%d" % i] = name
+        args.append("c%d=%s" % (i, spec))
+    s = Section("startup", "1. Start-up: execve + exit")
+    for line in run_out(args).splitlines():
+        raw.write("startup " + line + "\n")
+        _, cid, rnd, ns = line.split()
+        s.add(names[cid], int(rnd), float(ns))
+    s.examples = ["example %s" % e for e in examples]
+    return s
+
+
+# ---------------------------------------------------- in-process loops (2 and 3)
+
+def bench_loops(a, raw, key, title, cands):
+    """cands: [(name, argv)]; each program prints ns per operation."""
+    s = Section(key, title)
+    for rnd, order in rotations(cands, a.rounds):
+        for name, argv in order:
+            v = float(run_out(argv).split()[0])
+            raw.write("%s %s %d %.0f\n" % (key, name.replace(" ", "_"), rnd, v))
+            s.add(name, rnd, v)
+    return s
+
+
+def bench_threads(a, raw):
+    b, n = a.bin, str(a.thread_n)
+    return bench_loops(a, raw, "thread", "2. Thread create + join", [
+        ("clonelab cl_thread_spawn/join", [os.path.join(b, "free", "thr_cl"), n]),
+        ("floor: raw clone, one stack", [os.path.join(b, "free", "thr_floor"), n]),
+        ("glibc pthread, default attr", [os.path.join(b, "glibc-dyn", "thr_pthread"), n]),
+        ("glibc pthread, 64 KiB stack", [os.path.join(b, "glibc-dyn", "thr_pthread"), n, "65536"]),
+        ("musl pthread", [os.path.join(b, "musl-static", "thr_pthread"), n]),
+    ])
+
+
+def bench_procs(a, raw):
+    b, n, m = a.bin, str(a.fork_n), str(a.spawn_n)
+    target = os.path.join(b, "min")
+    return bench_loops(a, raw, "process", "3. Process create + wait", [
+        ("clonelab cl_fork (tiny binary)", [os.path.join(b, "free", "proc_cl"), n]),
+        ("glibc fork+waitpid (dynamic)", [os.path.join(b, "glibc-dyn", "proc_fork"), n]),
+        ("musl fork+waitpid (static)", [os.path.join(b, "musl-static", "proc_fork"), n]),
+        ("clonelab cl_spawn + execve", [os.path.join(b, "free", "spawn_cl"), target, m]),
+        ("glibc posix_spawn (dynamic)", [os.path.join(b, "glibc-dyn", "spawn_posix"), target, m]),
+    ])
+
+
+# ------------------------------------------------------ 4. clone to first instruction
+
+def bench_clat(a, raw):
+    exe = os.path.join(a.bin, "free", "clat")
+    cfgs = [("thread", "same"), ("thread", "any"), ("process", "same"), ("process", "any")]
+    samples = {}
+    for rnd, order in rotations(cfgs, a.clat_rounds):
+        for kind, where in order:
+            for line in run_out([exe, kind, where, str(a.clat_n)]).splitlines():
+                pc, cc, ns = (int(x) for x in line.split())
+                raw.write("clat %s %s %d %d %d %d\n" % (kind, where, rnd, pc, cc, ns))
+                if where == "same":
+                    label = "same CPU"
+                elif pc != cc and pc >= 0 and cc >= 0:
+                    label = "another CPU"
+                else:
+                    continue        # unpinned but landed on the same CPU: not this row
+                samples.setdefault((kind, label), []).append(ns)
+    return samples
+
+
+def count_path(lines, start, stops):
+    """Walk the child's path from the instruction after the syscall at index start:
+    branches on a zero result (jz/je/cbz: the child's rax/x0 is 0) are taken, other
+    conditional branches not (the aligned-stack case), unconditional ones followed.
+    Returns (count of instructions before the first stop, the stop's text)."""
+    addr_idx = {ad: i for i, (ad, _, _) in enumerate(lines)}
+    i, n = start + 1, 0
+    for _ in range(200):
+        if i >= len(lines):
+            return None, None
+        ad, mn, ops = lines[i]
+        if any(stop(mn, ops) for stop in stops):
+            return n, (mn + " " + ops).strip()
+        n += 1
+        m = re.search(r"\b([0-9a-f]+) <", ops)
+        tgt = int(m.group(1), 16) if m else None
+        if mn in ("jz", "je", "cbz") and tgt in addr_idx:
+            i = addr_idx[tgt]
+        elif mn in ("jmp", "b") and tgt in addr_idx:
+            i = addr_idx[tgt]
+        else:
+            i += 1
+    return None, None
+
+
+def disasm(obj, arch):
+    tool = "objdump" if arch == "x86_64" else "aarch64-linux-gnu-objdump"
+    if not shutil.which(tool) or not os.path.exists(obj):
+        return {}
+    flags = ["-d", "--no-show-raw-insn"] + (["-M", "intel"] if arch == "x86_64" else [])
+    out = subprocess.run([tool] + flags + [obj], stdout=subprocess.PIPE, text=True).stdout
+    funcs, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^[0-9a-f]+ <([^>]+)>:", line)
+        if m:
+            cur = funcs.setdefault(m.group(1), [])
+            continue
+        m = re.match(r"^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$", line)
+        if m and cur is not None:
+            cur.append((int(m.group(1), 16), m.group(2), m.group(3).split("//")[0].strip()))
+    return funcs
+
+
+def trampoline_counts():
+    """Instructions the child executes between the clone syscall's return and (a) its
+    first timestamp in cl_clone_snap, (b) the call of fn in the lean cl_clone/cl_clone3."""
+    rows = []
+    for arch in ARCHES:
+        sc = "syscall" if arch == "x86_64" else "svc"
+        is_ts = (lambda mn, ops: mn == "rdtsc") if arch == "x86_64" else \
+            (lambda mn, ops: mn == "mrs" and "cntvct_el0" in ops)
+        is_call = (lambda mn, ops: mn == "call") if arch == "x86_64" else \
+            (lambda mn, ops: mn == "blr")
+        objdir = os.path.join(ROOT, "build", arch, "obj", "arch")
+        for obj, fns, stop, what in (
+                ("snap.o", ("cl_clone_snap", "cl_clone3_snap"), is_ts, "first timestamp"),
+                ("clone.o", ("cl_clone", "cl_clone3"), is_call, "call of fn")):
+            funcs = disasm(os.path.join(objdir, obj), arch)
+            # the functions' code in address order, as one stream (labels fall through)
+            allins = sorted((x for f in funcs.values() for x in f), key=lambda x: x[0])
+            for fn in fns:
+                # NASM's local labels (cl_clone_snap.go) show up as symbols of their own
+                body = sorted((x for f, ins in funcs.items() if f == fn or f.startswith(fn + ".")
+                               for x in ins), key=lambda x: x[0])
+                sys_at = [ad for ad, mn, _ in body if mn == sc]
+                if not sys_at:
+                    rows.append((arch, fn, what, "n/a", "not found"))
+                    continue
+                start = next(i for i, x in enumerate(allins) if x[0] == sys_at[0])
+                n, stop_text = count_path(allins, start, [stop])
+                rows.append((arch, fn, what, "n/a" if n is None else str(n), stop_text or "not found"))
+    return rows
+
+
+# ------------------------------------------------------------------- 5. sizes
+
+def sizes(a):
+    rows = []
+    for arch in ARCHES:
+        o = os.path.join(ROOT, "build", arch)
+        files = [("clonelab", os.path.join(o, "clonelab"))]
+        ex = os.path.join(o, "examples")
+        if os.path.isdir(ex):
+            files += [("examples/" + e, os.path.join(ex, e)) for e in sorted(os.listdir(ex))]
+        files += [("lib/libclonelab.a", os.path.join(o, "lib", "libclonelab.a")),
+                  ("lib/crt0.o", os.path.join(o, "lib", "crt0.o"))]
+        for name, path in files:
+            rows.append((arch, name, os.path.getsize(path) if os.path.exists(path) else None))
+    host = platform.machine()
+    for name, rel in (("asm minimum (bench)", "min"), ("musl static hello", "musl-static/hello"),
+                      ("glibc static hello", "glibc-static/hello"),
+                      ("glibc dynamic hello (+ libc.so)", "glibc-dyn/hello")):
+        p = os.path.join(a.bin, rel)
+        rows.append((host + " peer", name, os.path.getsize(p) if os.path.exists(p) else None))
+    return rows
+
+
+# ------------------------------------------------------------------- report
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return "%s, %d CPUs, Linux %s (%s)" % (cpu, os.cpu_count() or 0, platform.release(),
+                                            platform.node())
+
+
+def table(rows, head):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return out
+
+
+def report(a, st, th, pr, clat, tramp, sz, elapsed):
+    L, goals = [], []
+    kind = "QUICK run (smoke test: too short for the figures to mean anything)" if a.quick \
+        else "full run"
+    L += ["# clonelab benchmarks", "",
+          "Machine: %s. %s; %d rounds per comparison, candidates interleaved with the "
+          "order rotated every round. Ratio = candidate / reference inside one round; "
+          "median of the per-round ratios, spread = min-max over rounds. Absolute times "
+          "are this machine's medians and do not travel: only the ratios do. "
+          "Took %.0f s." % (machine(), kind, a.rounds, elapsed), ""]
+
+    def comp(sec, ref, rows, goal_for):
+        out = []
+        for name in sec.order:
+            vals = list(sec.values[name].values())
+            rs = sec.ratios(name, ref)
+            r, sp = fmt_ratio(rs)
+            g = goal_for(name)
+            v = verdict(rs, g)
+            if g is not None:
+                goals.append((sec.title.split(":")[0], name, ref, r, g, v))
+            out.append((name, fmt_us(median(vals)), r if name != ref else "1 (reference)",
+                        sp if name != ref else "-", v))
+        return out
+
+    L += ["## " + st.title, "", "Each figure: vfork + execve + exit + wait4 from a small "
+          "glibc driver (tests/bench/exec.c), %d per candidate per round. Reference: a "
+          "hand-written one-segment assembly program that only calls exit_group "
+          "(tests/bench/min.asm)." % a.batch, ""]
+    L += table(comp(st, "asm minimum", None,
+                    lambda n: 1.02 if n in st.examples else (1.05 if n == "clonelab --version" else None)),
+               ["candidate", "median", "ratio to minimum", "spread", "goal"])
+    L += ["", "Examples do their work (a fork, a thread, a user namespace) inside this "
+          "figure, as a real run does.", ""]
+
+    floor = "floor: raw clone, one stack"
+    glibc_t = "glibc pthread, default attr"
+    L += ["## " + th.title, "", "Each program times %d create+join pairs itself (after a "
+          "warm-up) and prints ns per pair." % a.thread_n, ""]
+    L += table(comp(th, floor, None, lambda n: 1.05 if n.startswith("clonelab") else None),
+               ["candidate", "median", "ratio to floor", "spread", "goal"])
+    rs = th.ratios("clonelab cl_thread_spawn/join", glibc_t)
+    r, sp = fmt_ratio(rs)
+    v = verdict(rs, 0.9)
+    goals.append((th.title.split(":")[0], "clonelab cl_thread_spawn/join", glibc_t, r, 0.9, v))
+    L += ["", "clonelab / glibc pthread (default attr): %s (spread %s): %s" % (r, sp, v), ""]
+
+    L += ["## " + pr.title, "", "Each program times its own loop: fork %d times (the child "
+          "exits at once) or spawn %d times a target that only exits (the asm minimum), "
+          "waiting for each." % (a.fork_n, a.spawn_n), ""]
+    rows = []
+    for name, ref, goal in (("clonelab cl_fork (tiny binary)", "glibc fork+waitpid (dynamic)", 0.7),
+                            ("musl fork+waitpid (static)", "glibc fork+waitpid (dynamic)", None),
+                            ("clonelab cl_spawn + execve", "glibc posix_spawn (dynamic)", 0.7)):
+        rs = pr.ratios(name, ref)
+        r, sp = fmt_ratio(rs)
+        v = verdict(rs, goal)
+        if goal is not None:
+            goals.append((pr.title.split(":")[0], name, ref, r, goal, v))
+        rows.append((name, fmt_us(median(list(pr.values[name].values()))), ref,
+                     fmt_us(median(list(pr.values[ref].values()))), r, sp, v))
+    L += table(rows, ["candidate", "median", "against", "its median", "ratio", "spread", "goal"])
+
+    L += ["", "## 4. Clone to first instruction", "",
+          "Cycle counter read by the parent just before the clone syscall and by the child "
+          "as its first act (cl_clone_snap), converted to ns. \"same CPU\": the program is "
+          "pinned to one CPU; \"another CPU\": unpinned, keeping the samples where the child "
+          "started on a different CPU than the parent. No goal ratio.", ""]
+    rows = []
+    for kind in ("thread", "process"):
+        for where in ("same CPU", "another CPU"):
+            xs = clat.get((kind, where), [])
+            rows.append((kind, where, len(xs), fmt_us(median(xs)) if xs else "n/a",
+                         fmt_us(pct(xs, 90)) if xs else "n/a"))
+    L += table(rows, ["clone of a", "child starts on", "samples", "median", "90th percentile"])
+    L += ["", "Instructions the child executes after the syscall returns, before its first "
+          "timestamp (recording trampolines) or before calling fn (lean trampolines), "
+          "counted on the disassembly of the built objects:", ""]
+    L += table(tramp, ["arch", "trampoline", "until", "instructions", "stops at"])
+    L += ["", "In cl_clone_snap the instructions before the timestamp are the stores of "
+          "the two registers the counter read overwrites (rax, rdx on x86_64; x0, x1 on "
+          "aarch64), so the snapshot still shows the child's registers as the kernel left "
+          "them: they add no work between the syscall and the timestamp.", ""]
+
+    L += ["## 5. Size", "", "Bytes on disk, as built (`make bench` builds both "
+          "architectures). Peers are host (%s) only: no aarch64 libc is installed to build "
+          "musl or glibc hello for aarch64. glibc's dynamic hello also needs libc.so "
+          "(~2 MB) at run time." % platform.machine(), ""]
+    L += table([(arch, name, "{:,}".format(s) if s is not None else "missing")
+                for arch, name, s in sz], ["arch", "file", "bytes"])
+
+    L += ["", "## Goals", ""]
+    L += table([(sec, name, "/ " + ref, r, "≤ %.2fx" % g, v) for sec, name, ref, r, g, v in goals],
+               ["section", "candidate", "against", "median ratio", "goal", "verdict"])
+    L.append("")
+    return "\n".join(L), goals
+
+
+def readme_section(a, results_md, goals):
+    L = ["### Performance", "",
+         "Generated by `make bench` (tests/bench/) on %s. Only the ratios travel: the "
+         "absolute times are this shared, noisy machine's. Ratios are medians of "
+         "side-by-side rounds; the full table with spreads is build/bench/results.md." % machine(),
+         ""]
+    L += table([(sec, name, "/ " + ref, r, "≤ %.2fx" % g, v) for sec, name, ref, r, g, v in goals],
+               ["section", "candidate", "against", "median ratio", "goal", "verdict"])
+    L.append("")
+    return "\n".join(L)
+
+
+# --------------------------------------------------------- validation, README
+
+HEADINGS = ("## 1. Start-up", "## 2. Thread create", "## 3. Process create",
+            "## 4. Clone to first instruction", "## 5. Size", "## Goals")
+
+
+def validate(path):
+    text = open(path).read()
+    errs = [h for h in HEADINGS if h not in text]
+    errs = ["missing section '%s'" % h for h in errs]
+    blocks, cur = [], []
+    for line in text.splitlines() + [""]:
+        if line.startswith("|"):
+            cur.append(line)
+        elif cur:
+            blocks.append(cur)
+            cur = []
+    if len(blocks) < 7:
+        errs.append("expected at least 7 tables, found %d" % len(blocks))
+    for b in blocks:
+        n = b[0].count("|")
+        if len(b) < 3:
+            errs.append("table with no rows: %s" % b[0])
+        if not re.match(r"^\|(---\|)+$", b[1]):
+            errs.append("bad separator row under %s" % b[0])
+        for row in b:
+            if row.count("|") != n:
+                errs.append("row with %d cells under a %d-column table: %s" % (row.count("|") - 1, n - 1, row))
+    for arch in ARCHES:
+        if not re.search(r"^\| %s \| clonelab \| [0-9,]+ \|$" % arch, text, re.M):
+            errs.append("no size for %s clonelab" % arch)
+    if not re.search(r"^\| x86_64 \| cl_clone_snap \| first timestamp \| \d+ \|", text, re.M):
+        errs.append("no instruction count for x86_64 cl_clone_snap")
+    if re.search(r"\bnan\b", text):
+        errs.append("a figure is nan")
+    for e in errs:
+        print("bench: %s: %s" % (path, e), file=sys.stderr)
+    if errs:
+        sys.exit(1)
+    print("bench: %s is well formed (%d tables)" % (path, len(blocks)))
+
+
+def readme(readme_path, section_path):
+    sec = open(section_path).read()
+    if "QUICK run" in sec:
+        sys.exit("bench: %s comes from a QUICK run: run a full `make bench` first" % section_path)
+    text = open(readme_path).read()
+    b, e = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if b not in text or e not in text:
+        sys.exit("bench: %s has no %s ... %s markers" % (readme_path, b, e))
+    head, rest = text.split(b, 1)
+    _, tail = rest.split(e, 1)
+    open(readme_path, "w").write(head + b + "\n" + sec.rstrip("\n") + "\n" + e + tail)
+    print("bench: %s updated from %s" % (readme_path, section_path))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bench", "bin"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--validate")
+    ap.add_argument("--readme")
+    ap.add_argument("--section")
+    a = ap.parse_args()
+    if a.validate:
+        return validate(a.validate)
+    if a.readme:
+        return readme(a.readme, a.section)
+    if a.quick:
+        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 3, 5, 200, 50, 30
+        a.clat_rounds, a.clat_n = 2, 30
+    else:
+        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 21, 40, 2000, 400, 200
+        a.clat_rounds, a.clat_n = 10, 200
+    a.bin = os.path.abspath(a.bin)
+    os.makedirs(a.out, exist_ok=True)
+    t0 = time.time()
+    with open(os.path.join(a.out, "raw.txt"), "w") as raw:
+        print("bench: 1/5 start-up", file=sys.stderr)
+        st = bench_startup(a, raw)
+        print("bench: 2/5 threads", file=sys.stderr)
+        th = bench_threads(a, raw)
+        print("bench: 3/5 processes", file=sys.stderr)
+        pr = bench_procs(a, raw)
+        print("bench: 4/5 clone to first instruction", file=sys.stderr)
+        clat = bench_clat(a, raw)
+    print("bench: 5/5 sizes", file=sys.stderr)
+    tramp = trampoline_counts()
+    sz = sizes(a)
+    md, goals = report(a, st, th, pr, clat, tramp, sz, time.time() - t0)
+    if a.quick:
+        md = md.replace("# clonelab benchmarks", "# clonelab benchmarks (QUICK run)", 1)
+    open(os.path.join(a.out, "results.md"), "w").write(md)
+    sec = readme_section(a, md, goals)
+    if a.quick:
+        sec = "QUICK run: not for the README.\n\n" + sec
+    open(os.path.join(a.out, "readme-section.md"), "w").write(sec)
+    print(md)
+    print("bench: wrote %s/results.md and readme-section.md" % a.out, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

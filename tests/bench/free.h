@@ -1,0 +1,33 @@
+/* free.h: what the freestanding bench programs share (they link crt0.o and
+ * libclonelab.a, and use the runtime's SYS*() macros: no libc). */
+#include "rt.h"
+
+struct bench_ts { long sec, nsec; };
+
+static inline uint64_t now_ns(void)
+{
+	struct bench_ts ts;
+	SYS2(clock_gettime, 1 /* CLOCK_MONOTONIC */, &ts);
+	return (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+}
+
+/* argv[1] as a count, or def. */
+static inline unsigned long arg_count(int argc, char **argv, unsigned long def)
+{
+	unsigned long n;
+	if (argc > 1 && cl_parse_ulong(argv[1], &n) == 0 && n > 0)
+		return n;
+	return def;
+}
+
+static inline __attribute__((noreturn)) void die(const char *what, long e)
+{
+	cl_perror("bench", what, e, 0);
+	cl_exit(1);
+}
+
+/* The one line every loop program prints: nanoseconds per operation. */
+static inline void report(uint64_t t0, uint64_t t1, unsigned long n)
+{
+	out("%lu\n", (unsigned long)((t1 - t0) / n));
+}
