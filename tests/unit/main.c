@@ -38,6 +38,12 @@ int t_clone3_probe(void);
 int t_userns_probe(void);
 int t_run_capture(void);
 int t_clonelab_env_json(void);
+int t_run_pid1(void);
+int t_run_id_hostname(void);
+int t_run_exit_status(void);
+int t_run_no_fd_leak(void);
+int t_run_zombie_reaped(void);
+int t_run_root(void);
 
 static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "printf_int", t_printf_int },
@@ -69,6 +75,12 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "userns_probe", t_userns_probe },
 	{ "run_capture", t_run_capture },
 	{ "clonelab_env_json", t_clonelab_env_json },
+	{ "run_pid1", t_run_pid1 },
+	{ "run_id_hostname", t_run_id_hostname },
+	{ "run_exit_status", t_run_exit_status },
+	{ "run_no_fd_leak", t_run_no_fd_leak },
+	{ "run_zombie_reaped", t_run_zombie_reaped },
+	{ "run_root", t_run_root },
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 

@@ -1,0 +1,142 @@
+/* run.c: `clonelab run` from the test binary. Meant for the qemu-system guest (the
+ * real kernels, with busybox's /bin/sh), and valid on a host; where namespaces are
+ * forbidden they skip. Under QEMU user mode they skip too: the clonelab they would
+ * exec does not run under QEMU (tests/host/test_run.py checks its refusal there). */
+#include "test.h"
+
+/* clonelab run ARGS...: stdout into out; the exit status (or 128+N) returned.
+ * Skips the calling test's point where the environment forbids namespaces. */
+static int crun(char *out, size_t size, const char *a1, const char *a2, const char *a3,
+		const char *a4, const char *a5, const char *a6)
+{
+	char *argv[] = { (char *)CLONELAB_PATH(), "run", (char *)a1, (char *)a2, (char *)a3,
+			 (char *)a4, (char *)a5, (char *)a6, 0 };
+	int st;
+	int n = run_capture(argv, out, size, &st);
+	if (n < 0)
+		return -1;
+	return CL_WIFSIGNALED(st) ? 128 + CL_WTERMSIG(st) : CL_WEXITSTATUS(st);
+}
+
+#define SH "/bin/sh"
+
+static int usable(int rc, const char *out)
+{
+	(void)out;
+	if (rc == CL_EXIT_UNSUPPORTED)
+		diag("not possible here: %s", t_last_stderr);
+	return rc != CL_EXIT_UNSUPPORTED;
+}
+
+int t_run_pid1(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode: clone cannot make namespaces");
+	/* COMMAND is pid 2 under clonelab's init ... */
+	int rc = crun(out, sizeof out, "--", SH, "-c", "echo $$; cat /proc/1/comm", 0, 0);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "2\nclonelab\n");
+	/* ... and pid 1 itself with --no-init, as under unshare --fork. */
+	rc = crun(out, sizeof out, "--no-init", "--", SH, "-c", "echo $$", 0);
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "1\n");
+	return T_PASS;
+}
+
+int t_run_id_hostname(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	int rc = crun(out, sizeof out, "--hostname", "elf", "--", SH, "-c",
+		      "id -u; id -g; hostname");
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "0\n0\nelf\n");
+	return T_PASS;
+}
+
+int t_run_exit_status(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	int rc = crun(out, sizeof out, "--", SH, "-c", "exit 7", 0, 0);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 7);
+	ASSERT_EQ(crun(out, sizeof out, "--", SH, "-c", "kill -TERM $$", 0, 0), 128 + SIGTERM);
+	ASSERT_EQ(crun(out, sizeof out, "--", "/no/such/command", 0, 0, 0, 0), 127);
+	ASSERT_HAS(t_last_stderr, "not found");
+	ASSERT_EQ(crun(out, sizeof out, "--", "no-such-command-anywhere", 0, 0, 0, 0), 127);
+	/* /proc/self/status: found, but not executable. */
+	ASSERT_EQ(crun(out, sizeof out, "--", "/proc/self/status", 0, 0, 0, 0), 126);
+	ASSERT_HAS(t_last_stderr, "EACCES");
+	return T_PASS;
+}
+
+int t_run_no_fd_leak(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	/* An inherited descriptor (4, not close-on-exec) must not reach COMMAND. */
+	long fd = SYS4(openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY, 0);
+	ASSERT_OK(fd);
+	long d = SYS3(dup3, fd, 9, 0);
+	SYS1(close, fd);
+	ASSERT_OK(d);
+	int rc = crun(out, sizeof out, "--", SH, "-c", "cd /proc/self/fd && echo *", 0, 0);
+	SYS1(close, 9);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	/* 3 may be the shell's own, reading the directory for the glob. */
+	if (!cl_streq(out, "0 1 2\n"))
+		ASSERT_STREQ(out, "0 1 2 3\n");
+	return T_PASS;
+}
+
+int t_run_zombie_reaped(void)
+{
+	char out[1024];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	/* The grandchild is orphaned at once, dies 0.1 s later, and must not stay a zombie. */
+	int rc = crun(out, sizeof out, "--", SH, "-c",
+		      "(sleep 0.1 &); sleep 0.6; for f in /proc/[0-9]*/stat; do read -r a b c r < $f; "
+		      "echo $c; done", 0, 0);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	for (const char *s = out; *s; s++)
+		if (*s == 'Z') {
+			diag("a zombie is left: %s", out);
+			return T_FAIL;
+		}
+	return T_PASS;
+}
+
+int t_run_root(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	/* The guest's root is the initramfs: pivot_root cannot work there, and clonelab
+	 * must say that it used chroot. On a host, pivot_root works. */
+	int rc = crun(out, sizeof out, "--root", "/", "--", SH, "-c", "echo ok; pwd");
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "ok\n/\n");
+	if (t_is_guest())
+		ASSERT_HAS(t_last_stderr, "used chroot instead");
+	rc = crun(out, sizeof out, "--root", "/no/such/dir", "--", SH, 0, 0);
+	ASSERT_EQ(rc, CL_EXIT_FAIL);
+	ASSERT_HAS(t_last_stderr, "ENOENT");
+	return T_PASS;
+}
