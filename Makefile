@@ -65,7 +65,7 @@ RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
 CMD_SRC := main facts env lab scenarios run
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run
+TEST_SRC := main runtime probes run scenarios
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_OBJ := $(O)/obj/arch/start.o $(O)/obj/rt/start.o $(O)/obj/rt/mem.o

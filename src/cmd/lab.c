@@ -72,6 +72,7 @@ long lab_clone(struct lab *l)
 		l->pinned = 1;
 	}
 	sh->parent_cpu = lab_getcpu();
+	memset(&l->args, 0, sizeof l->args);
 	/* The tid words start at -1, "never written": CHILD_CLEARTID's 0 then means
 	 * exited, not "not started yet". */
 	sh->parent_tid = sh->child_tid = -1;
@@ -96,11 +97,14 @@ long lab_clone(struct lab *l)
 		};
 		r = cl_clone3_snap(&a, sizeof a, fn, l, &sh->snap);
 		l->used_clone3 = r != -ENOSYS || l->api == LAB_CLONE3;
+		l->args = a;	/* stack_size as the trampoline left it, after its frame */
 	}
-	if (r == -ENOSYS && l->api == LAB_AUTO) {
-		l->fallback = 1;
+	if (l->api == LAB_CLONE || (r == -ENOSYS && l->api == LAB_AUTO)) {
+		l->fallback = l->api == LAB_AUTO;
 		/* Legacy clone has no room for the flags above bit 31, nor for NEWTIME
 		 * (bit 7 is the exit signal's there): refuse them here as the kernel would. */
+		l->args.stack_size = 0;
+		l->args.tls = (uintptr_t)tls;
 		if (l->flags >> 32 || (l->flags & CL_CLONE_NEWTIME))
 			r = -EINVAL;
 		else
@@ -241,6 +245,24 @@ void lab_regs_json(struct cl_json *j, const struct lab *l)
 		if (differs(l, i))
 			cl_json_str(j, names[i], lab_reg_why(l, i));
 	cl_json_close(j, '}');
+	cl_json_close(j, '}');
+}
+
+void lab_call_json(struct cl_json *j, const struct lab *l)
+{
+	const struct cl_clone_args *a = &l->args;
+	int legacy = !l->used_clone3;
+	cl_json_open(j, "call", '{');
+	cl_json_str(j, "syscall", legacy ? "clone" : "clone3");
+	cl_json_hex(j, "flags", (unsigned long)l->flags);
+	cl_json_int(j, "exit_signal", l->exit_signal);
+	/* Legacy clone takes the new sp itself: the trampoline's frame below the top. */
+	cl_json_hex(j, "stack", legacy ? (l->stack ? (unsigned long)l->sh->snap.child[CL_REG_SP] : 0)
+		    : (unsigned long)a->stack);
+	cl_json_hex(j, "stack_size", legacy ? 0 : (unsigned long)a->stack_size);
+	cl_json_hex(j, "tls", l->flags & CL_CLONE_SETTLS ? (unsigned long)a->tls : 0);
+	cl_json_hex(j, "parent_tid", (unsigned long)(uintptr_t)&l->sh->parent_tid);
+	cl_json_hex(j, "child_tid", (unsigned long)(uintptr_t)&l->sh->child_tid);
 	cl_json_close(j, '}');
 }
 

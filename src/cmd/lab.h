@@ -33,6 +33,8 @@ struct lab {
 	long ret;		/* the child's tid, or -errno */
 	const char *failed;	/* with ret < 0: the step that failed, if not clone itself */
 	int used_clone3, fallback;
+	struct cl_clone_args args;	/* what went to the kernel (legacy clone: the same
+					 * values; its stack is the child's sp itself) */
 	struct lab_shared *sh;
 	void *stack;
 	size_t stack_size;
@@ -60,6 +62,9 @@ const char *lab_reg_why(const struct lab *l, int i);
 /* The register table as text, or as "regs": {parent, child, differ} in JSON. */
 void lab_regs_text(const struct lab *l);
 void lab_regs_json(struct cl_json *j, const struct lab *l);
+/* "call": the syscall and the arguments that reached the kernel, pointers in hex,
+ * so that strace can be held against them. */
+void lab_call_json(struct cl_json *j, const struct lab *l);
 /* "clone3" or "clone", with the fallback noted, for text output. */
 void lab_describe_call(const struct lab *l);
 /* A signal's name ("SIGCHLD") or NULL. */

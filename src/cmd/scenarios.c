@@ -30,6 +30,7 @@ static void common_json(struct cl_json *j, const struct lab *l)
 	cl_json_int(j, "cpu", l->sh->child_cpu);
 	cl_json_int(j, "parent_cpu", l->sh->parent_cpu);
 	cl_json_int(j, "latency_ns", lab_latency_ns(l));
+	lab_call_json(j, l);
 	lab_regs_json(j, l);
 	cl_json_close(j, '}');
 }

@@ -38,6 +38,24 @@ int t_clone3_probe(void);
 int t_userns_probe(void);
 int t_run_capture(void);
 int t_clonelab_env_json(void);
+int t_scn_fork(void);
+int t_scn_thread(void);
+int t_scn_chimera(void);
+int t_scn_userns(void);
+int t_scn_userns_unprivileged(void);
+int t_scn_cpu(void);
+int t_scn_tour(void);
+int t_example_fork(void);
+int t_example_thread(void);
+int t_example_chimera(void);
+int t_example_userns(void);
+int t_thread_join_result(void);
+int t_thread_stack_reuse(void);
+int t_thread_10000_no_leak(void);
+int t_thread_guard_page(void);
+int t_snap_aligns_stack(void);
+int t_clone3_lean(void);
+int t_no_zombies(void);
 int t_run_pid1(void);
 int t_run_id_hostname(void);
 int t_run_exit_status(void);
@@ -75,6 +93,24 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "userns_probe", t_userns_probe },
 	{ "run_capture", t_run_capture },
 	{ "clonelab_env_json", t_clonelab_env_json },
+	{ "scn_fork", t_scn_fork },
+	{ "scn_thread", t_scn_thread },
+	{ "scn_chimera", t_scn_chimera },
+	{ "scn_userns", t_scn_userns },
+	{ "scn_userns_unprivileged", t_scn_userns_unprivileged },
+	{ "scn_cpu", t_scn_cpu },
+	{ "scn_tour", t_scn_tour },
+	{ "example_fork", t_example_fork },
+	{ "example_thread", t_example_thread },
+	{ "example_chimera", t_example_chimera },
+	{ "example_userns", t_example_userns },
+	{ "thread_join_result", t_thread_join_result },
+	{ "thread_stack_reuse", t_thread_stack_reuse },
+	{ "thread_10000_no_leak", t_thread_10000_no_leak },
+	{ "thread_guard_page", t_thread_guard_page },
+	{ "snap_aligns_stack", t_snap_aligns_stack },
+	{ "clone3_lean", t_clone3_lean },
+	{ "no_zombies", t_no_zombies },
 	{ "run_pid1", t_run_pid1 },
 	{ "run_id_hostname", t_run_id_hostname },
 	{ "run_exit_status", t_run_exit_status },
@@ -88,6 +124,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 static const char *skip_reason;
 static const char *argv0 = "clonelab-test";
 char t_last_stderr[4096];
+int t_run_as = -1;
 
 int skip(const char *reason)
 {
@@ -207,6 +244,14 @@ int run_capture(char *const argv[], char *out, size_t size, int *status)
 	if (pid == 0) {
 		SYS3(dup3, po[1], 1, 0);
 		SYS3(dup3, pe[1], 2, 0);
+		if (t_run_as >= 0) {	/* become an unprivileged user, as setpriv would */
+			SYS2(setgroups, 0, 0);
+			SYS3(setresgid, t_run_as, t_run_as, t_run_as);
+			SYS3(setresuid, t_run_as, t_run_as, t_run_as);
+			/* setuid without exec left us non-dumpable: /proc/<pid>/ files
+			 * (uid_map among them) would then be root's. Undo that. */
+			SYS2(prctl, 4 /* PR_SET_DUMPABLE */, 1);
+		}
 		r = SYS3(execve, argv[0], argv, cl_environ);
 		const char *name = cl_errno_name(r);
 		static const char msg[] = "run_capture: execve ";

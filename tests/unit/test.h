@@ -64,6 +64,8 @@ const char *t_path(const char *rel);
  * "run_capture: execve PATH: ENAME" in t_last_stderr. */
 int run_capture(char *const argv[], char *out, size_t size, int *status);
 extern char t_last_stderr[4096];
+/* If >= 0, run_capture runs its command as this uid and gid (no groups). */
+extern int t_run_as;
 /* 1 if needle occurs in json (a plain substring search: "\"userns\":true"). */
 int json_has(const char *json, const char *needle);
 

@@ -1,0 +1,393 @@
+/* scenarios.c: the four scenarios through `clonelab CMD --json` (natively and on the
+ * real kernels), the examples' output, and the library's threads directly. */
+#include "test.h"
+
+#if defined(__x86_64__)
+#define RET "rax"
+#define SP "rsp"
+#define TP "fs_base"
+#elif defined(__aarch64__)
+#define RET "x0"
+#define SP "sp"
+#define TP "tpidr_el0"
+#endif
+
+static char out[32768];
+
+/* Run `clonelab args... --json` (or an example); returns its exit status, or -1 if it
+ * could not be run (then the test is a skip, with the reason printed). */
+static int clonelab(const char *a, const char *b, const char *c)
+{
+	char *argv[] = { (char *)CLONELAB_PATH(), (char *)a, (char *)b, (char *)c, 0 };
+	int st = 0;
+	if (run_capture(argv, out, sizeof out, &st) < 0 || (CL_WIFEXITED(st) &&
+	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
+		return -1;
+	if (!CL_WIFEXITED(st))
+		diag("killed by signal %d; stderr: %s", CL_WTERMSIG(st), t_last_stderr);
+	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+}
+
+/* The integer after "key": in compact JSON, or -999999 if absent. */
+static long num(const char *json, const char *key)
+{
+	char pat[64] = "\"";
+	cl_stpcpy(cl_stpcpy(pat + 1, key), "\":");
+	for (const char *p = json; *p; p++)
+		if (cl_startswith(p, pat)) {
+			p += cl_strlen(pat);
+			long sign = *p == '-' ? (p++, -1) : 1, v = 0;
+			while (*p >= '0' && *p <= '9')
+				v = v * 10 + (*p++ - '0');
+			return sign * v;
+		}
+	return -999999;
+}
+
+/* Whether the clonelab we run is under QEMU user mode. Not the same as ours: under
+ * qemu-x86_64 on an x86_64 host, the exec'd binary runs natively. It says itself. */
+static int qemu(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		static char env[2048];
+		char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
+		int st;
+		known = run_capture(argv, env, sizeof env, &st) > 0 &&
+			json_has(env, "\"qemu_user\":true");
+	}
+	return known;
+}
+
+/* Whether it can make user namespaces, by its own account, as the user that
+ * run_capture runs it as now (t_run_as). */
+static int userns_ok(void)
+{
+	static char env[2048];
+	char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
+	int st;
+	return run_capture(argv, env, sizeof env, &st) > 0 && json_has(env, "\"userns\":true");
+}
+
+#define NEED_CLONELAB(r) do { if ((r) < 0) return skip("cannot run clonelab here (no binfmt for this arch)"); } while (0)
+
+int t_scn_fork(void)
+{
+	int r = clonelab("fork", "--json", 0);
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"result\":\"ok\"");
+	ASSERT_EQ(num(out, "returned_in_child"), 0);
+	ASSERT_EQ(num(out, "returned_in_parent"), num(out, "child_pid"));
+	ASSERT(num(out, "child_pid") != num(out, "parent_pid"));
+	ASSERT_EQ(num(out, "child_ppid"), num(out, "parent_pid"));
+	ASSERT_HAS(out, "\"child_write_seen_by_parent\":false");
+	ASSERT_EQ(num(out, "child_exit_status"), 7);
+	/* No new stack: only the return register differs. */
+	ASSERT_HAS(out, "\"differ\":[\"" RET "\"]");
+	return T_PASS;
+}
+
+int t_scn_thread(void)
+{
+	int r = clonelab("thread", "--json", 0);
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_EQ(num(out, "getpid_in_thread"), num(out, "pid"));
+	ASSERT(num(out, "thread_tid") != num(out, "main_tid"));
+	ASSERT(num(out, "thread_tid") > 0);
+	ASSERT_EQ(num(out, "parent_tid_word"), num(out, "thread_tid"));
+	ASSERT_HAS(out, "\"same_thread_group\":true");
+	ASSERT_HAS(out, "\"thread_write_seen_by_main\":true");
+	ASSERT_HAS(out, "\"joined\":true");
+	/* New stack and CLONE_SETTLS: return register, stack pointer, thread pointer. */
+	ASSERT_HAS(out, "\"differ\":[\"" RET "\",\"" SP "\",\"" TP "\"]");
+	return T_PASS;
+}
+
+int t_scn_chimera(void)
+{
+	int r = clonelab("chimera", "--json", 0);
+	NEED_CLONELAB(r);
+	if (qemu()) {
+		ASSERT_EQ(r, 3);
+		ASSERT_HAS(out, "\"result\":\"unsupported\"");
+		return T_PASS;
+	}
+	ASSERT_EQ(r, 0);
+	ASSERT(num(out, "child_pid") != num(out, "parent_pid"));
+	ASSERT_HAS(out, "\"same_thread_group\":false");
+	ASSERT_HAS(out, "\"child_write_seen_by_parent\":true");
+	ASSERT_HAS(out, "\"differ\":[\"" RET "\",\"" SP "\"]");
+	return T_PASS;
+}
+
+/* The userns scenario, as whoever we are now: root, or t_run_as. */
+static int userns_as(int uid)
+{
+	t_run_as = uid;
+	int ok = userns_ok();
+	int r = clonelab("userns", "--json", 0);
+	t_run_as = -1;
+	NEED_CLONELAB(r);
+	if (!ok || qemu()) {
+		ASSERT_EQ(r, 3);
+		ASSERT_HAS(out, "\"result\":\"unsupported\"");
+		return T_PASS;
+	}
+	ASSERT_EQ(r, 0);
+	ASSERT_EQ(num(out, "outside_uid"), uid < 0 ? (long)SYS0(geteuid) : uid);
+	ASSERT_EQ(num(out, "uid_before_map"), 65534);
+	ASSERT_EQ(num(out, "inside_uid"), 0);
+	ASSERT_EQ(num(out, "inside_gid"), 0);
+	ASSERT_HAS(out, "\"setuid0\":true");
+	ASSERT_HAS(out, "\"differ\":[\"" RET "\",\"" SP "\"]");
+	return T_PASS;
+}
+
+int t_scn_userns(void) { return userns_as(-1); }
+
+int t_scn_userns_unprivileged(void)
+{
+	if (SYS0(geteuid) != 0)
+		return skip("needs root to become uid 65534");
+	return userns_as(65534);
+}
+
+int t_scn_cpu(void)
+{
+	uint64_t mask[16] = { 0 };
+	long n = SYS3(sched_getaffinity, 0, sizeof mask, mask);
+	int last = -1;
+	for (long i = 0; i < n * 8; i++)
+		if (mask[i / 64] >> (i % 64) & 1)
+			last = (int)i;
+	char cpu[8];
+	int r = clonelab("fork", "--json", "--cpu");
+	(void)r;	/* "--cpu" without a value: a usage error */
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, 2);
+	char *argv[] = { (char *)CLONELAB_PATH(), "thread", "--json", "--cpu",
+			 cl_utoa((unsigned long)last, cpu), 0 };
+	int st;
+	ASSERT(run_capture(argv, out, sizeof out, &st) > 0);
+	ASSERT_EQ(st, 0);
+	ASSERT_EQ(num(out, "cpu"), last);
+	return T_PASS;
+}
+
+int t_scn_tour(void)
+{
+	int r = clonelab("tour", 0, 0);
+	NEED_CLONELAB(r);
+	ASSERT(r == 0 || r == 3);	/* 3: userns or chimera not possible here */
+	ASSERT_HAS(out, "fork: clone(SIGCHLD)");
+	ASSERT_HAS(out, "thread: clone(VM|FS|FILES");
+	return T_PASS;
+}
+
+/* ---- the examples ---- */
+static int example(const char *name)
+{
+	char *argv[] = { (char *)t_path(name), 0 };
+	int st = 0;
+	if (run_capture(argv, out, sizeof out, &st) < 0 ||
+	    (CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
+		return -1;
+	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+}
+
+int t_example_fork(void)
+{
+	int r = example("examples/fork");
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "child:  clone returned 0; my pid is ");
+	ASSERT_HAS(out, "parent: clone returned the child's pid ");
+	ASSERT_HAS(out, "value, after the child wrote 2: 1\n");
+	return T_PASS;
+}
+
+int t_example_thread(void)
+{
+	int r = example("examples/thread");
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, 0);
+	const char *a = out, *b;
+	for (b = out; *b && !cl_startswith(b, "main:   getpid() = "); b++)
+		;
+	ASSERT(cl_startswith(a, "thread: getpid() = "));
+	ASSERT(*b);
+	/* the same number after both "getpid() = " */
+	a += 19, b += 19;
+	while (*a >= '0' && *a <= '9' && *a == *b)
+		a++, b++;
+	ASSERT(*a == '\n' && *b == '\n');
+	ASSERT_HAS(out, "value, after the thread wrote 2: 2\n");
+	return T_PASS;
+}
+
+int t_example_chimera(void)
+{
+	int r = example("examples/chimera");
+	NEED_CLONELAB(r);
+	ASSERT_EQ(r, qemu() ? 3 : 0);
+	if (r == 0)
+		ASSERT_HAS(out, "value, after the child wrote 2: 2\n");
+	return T_PASS;
+}
+
+int t_example_userns(void)
+{
+	int r = example("examples/userns");
+	NEED_CLONELAB(r);
+	if (qemu() || !userns_ok()) {
+		ASSERT_EQ(r, 3);
+		return T_PASS;
+	}
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "child: uid before the map 65534\n");
+	ASSERT_HAS(out, "child: uid after the map  0\n");
+	ASSERT_HAS(out, "child: setuid(0) returned 0\n");
+	return T_PASS;
+}
+
+/* ---- the library's threads ---- */
+static int answer(void *arg) { return (int)(long)arg; }
+
+int t_thread_join_result(void)
+{
+	struct cl_thread *t;
+	ASSERT_OK(cl_thread_spawn(&t, answer, (void *)42L));
+	int res = 0;
+	ASSERT_OK(cl_thread_join(t, &res));
+	ASSERT_EQ(res, 42);
+	ASSERT_EQ(t->tid, 0);	/* the kernel cleared it */
+	return T_PASS;
+}
+
+int t_thread_stack_reuse(void)
+{
+	struct cl_thread *a, *b;
+	ASSERT_OK(cl_thread_spawn(&a, answer, 0));
+	ASSERT_OK(cl_thread_join(a, 0));
+	ASSERT_OK(cl_thread_spawn(&b, answer, 0));
+	ASSERT_OK(cl_thread_join(b, 0));
+	ASSERT(a == b);		/* the same stack, from the cache */
+	return T_PASS;
+}
+
+static long map_count(void)
+{
+	static char maps[65536];
+	long n = cl_read_file("/proc/self/maps", maps, sizeof maps), lines = 0;
+	for (long i = 0; i < n; i++)
+		lines += maps[i] == '\n';
+	return n < 0 ? n : lines;
+}
+
+int t_thread_10000_no_leak(void)
+{
+	struct cl_thread *t;
+	ASSERT_OK(cl_thread_spawn(&t, answer, 0));	/* warm the cache */
+	ASSERT_OK(cl_thread_join(t, 0));
+	long before = map_count();
+	ASSERT(before > 0);
+	int n = cl_under_qemu() ? 2000 : 10000;	/* QEMU: each thread is a host thread */
+	for (int i = 0; i < n; i++) {
+		ASSERT_OK(cl_thread_spawn(&t, answer, 0));
+		ASSERT_OK(cl_thread_join(t, 0));
+	}
+	ASSERT_EQ(map_count(), before);
+	cl_thread_trim();
+	ASSERT_EQ(map_count(), before - 2);	/* the cached stack (guard + stack) is gone too */
+	diag("%d spawn/join cycles; /proc/self/maps: %ld lines before and after", n, before);
+	return T_PASS;
+}
+
+/* Recursion that no compiler can turn into a loop: each frame keeps 1 KiB alive. */
+__attribute__((noinline)) static int deep(int n)
+{
+	volatile char frame[1024];
+	frame[0] = (char)n;
+	if (n < 0)	/* never: only here so the compiler accepts the recursion */
+		return 0;
+	return deep(n + 1) + frame[0];
+}
+
+static int overflow(void *arg) { return deep((int)(long)arg); }
+
+int t_thread_guard_page(void)
+{
+	long pid = cl_fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		struct cl_thread *t;
+		cl_thread_spawn(&t, overflow, 0);
+		cl_thread_join(t, 0);
+		SYS1(exit_group, 0);	/* not reached: the guard kills the process */
+	}
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT(CL_WIFSIGNALED(st));
+	ASSERT_EQ(CL_WTERMSIG(st), 11);	/* SIGSEGV */
+	return T_PASS;
+}
+
+/* The recording trampoline with a misaligned stack top: the parent aligns it, the
+ * child finds sp 16-aligned, and the snapshot shows it. */
+static int ran;
+static int mark(void *arg) { ran = (int)(long)arg; return 0; }
+
+int t_snap_aligns_stack(void)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	static struct cl_snap snap;
+	static int tid;
+	unsigned long flags = CL_CLONE_VM | CL_CLONE_FS | CL_CLONE_FILES | CL_CLONE_SIGHAND |
+		CL_CLONE_THREAD | CL_CLONE_SYSVSEM | CL_CLONE_PARENT_SETTID |
+		CL_CLONE_CHILD_CLEARTID;
+	long r = cl_clone_snap(mark, stack + sizeof stack - 8, flags, (void *)7L, &tid, 0,
+			       &tid, &snap);
+	ASSERT_OK(r);
+	for (int t; (t = __atomic_load_n(&tid, __ATOMIC_ACQUIRE));)
+		SYS4(futex, &tid, FUTEX_WAIT, t, 0);
+	ASSERT_EQ(ran, 7);
+	ASSERT_EQ(snap.child[CL_REG_SP] % 16, 0);
+	ASSERT(snap.child[CL_REG_SP] < (uintptr_t)(stack + sizeof stack - 8));
+	ASSERT_EQ(snap.child[CL_REG_RET], 0);
+	ASSERT_EQ(snap.parent[CL_REG_RET], r);
+	ASSERT_EQ(snap.child[CL_REG_PC], snap.parent[CL_REG_PC]);
+	ASSERT(snap.t_child >= snap.t_clone);
+	return T_PASS;
+}
+
+int t_clone3_lean(void)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	static int tid;
+	struct cl_clone_args a = {
+		.flags = CL_CLONE_VM | CL_CLONE_FS | CL_CLONE_FILES | CL_CLONE_SIGHAND |
+			 CL_CLONE_THREAD | CL_CLONE_SYSVSEM | CL_CLONE_PARENT_SETTID |
+			 CL_CLONE_CHILD_CLEARTID,
+		.child_tid = (uintptr_t)&tid, .parent_tid = (uintptr_t)&tid,
+		.stack = (uintptr_t)stack, .stack_size = sizeof stack,
+	};
+	ran = 0;
+	long r = cl_clone3(&a, sizeof a, mark, (void *)9L);
+	if (r == -ENOSYS)
+		return skip("no clone3 here");
+	ASSERT_OK(r);
+	for (int t; (t = __atomic_load_n(&tid, __ATOMIC_ACQUIRE));)
+		SYS4(futex, &tid, FUTEX_WAIT, t, 0);
+	ASSERT_EQ(ran, 9);
+	ASSERT_EQ(a.stack_size, sizeof stack - 16);	/* the trampoline's two words */
+	return T_PASS;
+}
+
+int t_no_zombies(void)
+{
+	int st;
+	ASSERT_EQ(SYS4(wait4, -1, &st, CL_WNOHANG | CL_WALL, 0), -ECHILD);
+	return T_PASS;
+}
