@@ -63,7 +63,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run
+CMD_SRC := main facts env lab scenarios run probe probe_rules
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios
 

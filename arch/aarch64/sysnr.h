@@ -8,6 +8,7 @@
 #define CL_NR_dup3 24
 #define CL_NR_fcntl 25
 #define CL_NR_ioctl 29
+#define CL_NR_ioprio_set 30
 #define CL_NR_mkdirat 34
 #define CL_NR_umount2 39
 #define CL_NR_mount 40
@@ -61,6 +62,9 @@
 #define CL_NR_getgid 176
 #define CL_NR_getegid 177
 #define CL_NR_gettid 178
+#define CL_NR_semget 190
+#define CL_NR_semctl 191
+#define CL_NR_semop 193
 #define CL_NR_munmap 215
 #define CL_NR_clone 220
 #define CL_NR_execve 221

@@ -22,6 +22,9 @@
 #define CL_NR_wait4 61
 #define CL_NR_kill 62
 #define CL_NR_uname 63
+#define CL_NR_semget 64
+#define CL_NR_semop 65
+#define CL_NR_semctl 66
 #define CL_NR_fcntl 72
 #define CL_NR_getcwd 79
 #define CL_NR_chdir 80
@@ -59,6 +62,7 @@
 #define CL_NR_exit_group 231
 #define CL_NR_tgkill 234
 #define CL_NR_waitid 247
+#define CL_NR_ioprio_set 251
 #define CL_NR_openat 257
 #define CL_NR_mkdirat 258
 #define CL_NR_newfstatat 262

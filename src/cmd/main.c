@@ -12,6 +12,7 @@ static const struct {
 	{ "userns", cmd_userns, "a child in a new user namespace, where it is root" },
 	{ "chimera", cmd_chimera, "CLONE_VM without CLONE_THREAD: two processes, one memory" },
 	{ "run", cmd_run, "COMMAND in new namespaces, like unshare(1): a container" },
+	{ "probe", cmd_probe, "one clone with the flags you choose: what the child shares, and why not" },
 	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
 };
 

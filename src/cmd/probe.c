@@ -1,0 +1,743 @@
+/* probe.c: `clonelab probe`: for any flag set, what parent and child share.
+ *
+ * One instrumented clone (lab.c, the scenarios' trampolines). The child reports its
+ * identities and makes one visible change per resource (writes a word, changes cwd
+ * and umask, opens a descriptor, ignores a signal); then it waits, alive, while the
+ * parent asks the kernel (kcmp, the links in /proc/<tid>/ns) and looks for the changes. With
+ * CLONE_VFORK the parent sleeps until the child exits, so the child asks instead. */
+#include "probe.h"
+
+#define O_PATH 010000000
+#define F_GETFD 1
+#define SEM_UNDO 0x1000
+#define IPC_RMID 0
+#define SIG_IGN_ 1UL
+#define F(x) CL_CLONE_##x
+
+static const char usage[] =
+"usage: clonelab probe [--flags LIST] [--signal SIG|none] [--api clone|clone3|auto]\n"
+"                      [--cpu N] [--json]\n\n"
+"One clone with the flags you name; then, resource by resource, whether parent and\n"
+"child share it or hold copies, asked of the kernel (kcmp, /proc/*/ns) and shown by\n"
+"effect. Also: both sides' ids, the tid words, registers, CPU and latency.\n\n"
+"LIST: names without CLONE_, any case, comma-separated, or a number (0x50f00):\n"
+"  vm fs files sighand sysvsem io    share memory, cwd/root/umask, descriptors,\n"
+"                                    handlers, semaphore undo, I/O context\n"
+"  thread parent vfork               same thread group; our parent as its parent;\n"
+"                                    we sleep until it exits or execs\n"
+"  newuser newpid newns newuts newipc newnet newcgroup newtime  new namespaces\n"
+"  settls parent_settid child_settid child_cleartid pidfd   what the parent supplies\n"
+"  ptrace untraced detached clear_sighand into_cgroup       the rest of the UAPI\n"
+"  none                              nothing: fork\n"
+"Rules the kernel enforces: thread needs sighand, sighand needs vm; newuser and\n"
+"newns refuse fs; newipc refuses sysvsem; other new* need CAP_SYS_ADMIN unless\n"
+"newuser comes too. newtime, clear_sighand, into_cgroup exist only in clone3.\n"
+"Try: --flags vm | vm,fs,files,sighand,thread,sysvsem,settls,parent_settid,\n"
+"     child_cleartid | vm,vfork | newuser,newpid,newns,newuts,newipc,newnet\n\n"
+"--signal  exit signal (default SIGCHLD; none with thread or parent)\n"
+"--api     auto (default): clone3, and clone where clone3 answers ENOSYS\n"
+"Exit: 0 ok, 1 refused (errno and the rule), 2 usage, 3 not possible here.\n";
+
+static const char ns_names[8][7] = { "user", "pid", "uts", "ipc", "mnt", "net", "cgroup", "time" };
+/* kcmp types, in the table's row order: vm fs files sighand io sysvsem */
+static const char rows[6][8] = { "vm", "fs", "files", "sighand", "io", "sysvsem" };
+static const uint8_t kcmp_type[6] = { 1, 3, 2, 4, 5, 6 };
+
+struct ids { int pid, tid, ppid, tgid, uid, gid; };
+
+struct seen {			/* what kcmp and /proc/<tid>/ns say */
+	long kcmp[6];
+	char ns[2][8][32];	/* [0] parent, [1] child */
+};
+
+struct report {			/* in the shared page: what the child tells */
+	int step1, mapped, ready, done;	/* hand-offs */
+	struct ids id;
+	int uid_before, nspid_out, nspid_in;
+	int ptid_seen, ctid_seen;	/* the tid words as the child first saw them */
+	int fd;				/* the descriptor it opened */
+	int asked;			/* 1: the child filled `seen` itself (vfork) */
+	int returned, returned_early;	/* vfork: clone returned in the parent before our exit */
+	struct seen seen;
+	char uid_map[48], gid_map[48];
+};
+
+static volatile int vm_word;
+static struct lab L;
+static int parent_pid, effect_sig;
+
+static int num_after(const char *text, const char *key)
+{
+	char v[64];
+	unsigned long n = 0;
+	if (cl_field(text, key, v, sizeof v) < 0)
+		return -1;
+	for (const char *p = v; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (unsigned long)(*p - '0');
+	return (int)n;
+}
+
+/* The first line of a map file, blanks squeezed: "0 1000 1". */
+static void first_line(const char *path, char *out, size_t size)
+{
+	char buf[256];
+	size_t w = 0;
+	if (cl_read_file(path, buf, sizeof buf) < 0)
+		buf[0] = 0;
+	for (const char *s = buf; *s && *s != '\n' && w + 1 < size; s++)
+		if (*s != ' ' || (w && out[w - 1] != ' '))
+			out[w++] = *s;
+	out[w] = 0;
+}
+
+/* kcmp and the ns links of two tasks: pdir/cdir are /proc/<x> directories; pa/ch
+ * their pids as the caller sees them. */
+static void ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir)
+{
+	for (int i = 0; i < 6; i++)
+		s->kcmp[i] = SYS5(kcmp, pa, ch, kcmp_type[i], 0, 0);
+	for (int side = 0; side < 2; side++)
+		for (int i = 0; i < 8; i++) {
+			char path[64], *p = path;
+			const char *d = side ? cdir : pdir;
+			while (*d)
+				*p++ = *d++;
+			memcpy(p, "/ns/", 4), p += 4;
+			memcpy(p, ns_names[i], 7);
+			char *o = s->ns[side][i];
+			long n = SYS4(readlinkat, AT_FDCWD, path, o, 31);
+			o[n > 0 ? n : 0] = 0;
+		}
+}
+
+static struct report *rep(void) { return (struct report *)L.sh->scratch; }
+
+static int child_main(void *arg)
+{
+	(void)arg;
+	struct report *c = rep();
+	c->ptid_seen = __atomic_load_n(&L.sh->parent_tid, __ATOMIC_ACQUIRE);
+	c->ctid_seen = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
+	int vf = (L.flags & F(VFORK)) != 0;
+	c->uid_before = (int)SYS0(getuid);
+	if ((L.flags & F(NEWUSER)) && !vf) {
+		lab_post(&c->step1);
+		lab_await(&c->mapped);	/* the parent writes our maps */
+	}
+	c->id.pid = (int)SYS0(getpid), c->id.tid = (int)SYS0(gettid);
+	c->id.ppid = (int)SYS0(getppid);
+	c->id.uid = (int)SYS0(getuid), c->id.gid = (int)SYS0(getgid);
+	char st[2048];
+	if (cl_read_file("/proc/thread-self/status", st, sizeof st) > 0) {
+		c->id.tgid = num_after(st, "Tgid");
+		char v[64];
+		if (cl_field(st, "NSpid", v, sizeof v) == 0) {	/* outermost ... innermost */
+			int cur = 0, first = -1;
+			for (const char *p = v;; p++) {
+				if (*p >= '0' && *p <= '9') {
+					cur = cur * 10 + (*p - '0');
+					continue;
+				}
+				if (first < 0)
+					first = cur;
+				c->nspid_in = cur, cur = 0;
+				if (!*p)
+					break;
+			}
+			c->nspid_out = first;
+		}
+	}
+	if (L.flags & F(NEWUSER)) {
+		first_line("/proc/thread-self/uid_map", c->uid_map, sizeof c->uid_map);
+		first_line("/proc/thread-self/gid_map", c->gid_map, sizeof c->gid_map);
+	}
+	/* the effects: one change per resource, for the parent to look for */
+	vm_word = 2;
+	SYS1(chdir, "/proc");
+	SYS1(umask, 077);
+	unsigned long ign[4] = { SIG_IGN_, 0, 0, 0 };
+	SYS4(rt_sigaction, effect_sig, ign, 0, 8);
+	c->fd = (int)SYS4(openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0);
+	if (vf) {	/* the parent sleeps until we exit: ask the kernel from here */
+		char pdir[24] = "/proc/";
+		cl_utoa((unsigned long)parent_pid, pdir + 6);
+		ask_kernel(&c->seen, parent_pid, c->id.tid, pdir, "/proc/thread-self");
+		/* Did clone return in the parent before our exit? A real vfork parent
+		 * cannot post this; wait 20 ms for it to show that it can. */
+		struct { long s, ns; } t = { 0, 20000000 };
+		if (!__atomic_load_n(&c->returned, __ATOMIC_ACQUIRE))
+			SYS4(futex, &c->returned, FUTEX_WAIT, 0, &t);
+		c->returned_early = __atomic_load_n(&c->returned, __ATOMIC_ACQUIRE);
+		c->asked = 1;
+	} else {
+		lab_post(&c->ready);
+		lab_await(&c->done);
+	}
+	return 0;
+}
+
+struct obs {			/* the parent's observations */
+	struct ids id;
+	int eff[4];		/* vm fs files sighand: the child's change seen here */
+	int cwd_seen, umask_seen;
+	int ret_ptid, ret_ctid, end_ptid, end_ctid, ready_ctid;
+	int uid_out, gid_out;
+	int pidfd;
+	int ioctx, semundo;	/* the parent had an I/O context / an undo list to compare */
+	int vfork_slept;	/* CLONE_VFORK: clone returned only after the child's exit */
+	struct seen *seen;
+};
+
+static int parse_flags(const char *s, uint64_t *f)
+{
+	unsigned long v;
+	*f = 0;
+	if (cl_parse_ulong(s, &v) == 0) {
+		*f = v;
+		return 0;
+	}
+	while (*s) {
+		char name[24];
+		size_t n = 0;
+		while (*s && *s != ',' && *s != '|')
+			if (n + 1 < sizeof name)
+				name[n++] = *s++;
+			else
+				s++;
+		name[n] = 0;
+		if (*s)
+			s++;
+		const char *nm = name;
+		char pre[7];
+		memcpy(pre, nm, 6), pre[6] = 0;
+		if (n > 6 && cl_strcaseeq(pre, "clone_"))
+			nm += 6;	/* a CLONE_ prefix is tolerated */
+		if (!*nm || cl_strcaseeq(nm, "none"))
+			continue;
+		int k = 0;
+		while (k < PROBE_NFLAGS && !cl_strcaseeq(nm, probe_flag_names[k]))
+			k++;
+		if (k == PROBE_NFLAGS) {
+			err("clonelab probe: unknown flag '%s'; valid flags:\n ", name);
+			for (k = 0; k < PROBE_NFLAGS; k++)
+				err(" %s", probe_flag_names[k]);
+			err(" none\n  (or a number such as 0x50f00)\n");
+			return -1;
+		}
+		*f |= 1ULL << (k + PROBE_FLAG_LO);
+	}
+	return 0;
+}
+
+static int parse_signal(const char *s, int *sig)
+{
+	unsigned long v;
+	if (cl_strcaseeq(s, "none")) {
+		*sig = 0;
+		return 0;
+	}
+	if (cl_parse_ulong(s, &v) == 0 && v < 256) {
+		*sig = (int)v;
+		return 0;
+	}
+	for (int k = 1; k < 32; k++) {
+		const char *n = lab_signame(k);
+		if (cl_strcaseeq(s, n) || cl_strcaseeq(s, n + 3)) {
+			*sig = k;
+			return 0;
+		}
+	}
+	err("clonelab probe: --signal takes a signal name (SIGCHLD, USR1), a number or "
+	    "none, not '%s'\n", s);
+	return -1;
+}
+
+/* A word's story: when PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID did their work. */
+static const char *when_ptid(const struct obs *o, int tid, const struct report *c)
+{
+	if (!(L.flags & F(PARENT_SETTID)))
+		return o->end_ptid == -1 ? "not requested, not written" : "not requested, yet written";
+	if (o->ret_ptid == tid)
+		return (L.flags & F(VFORK)) ? "already written when clone returned in the parent "
+		       "(after the child's exit: vfork)" : "already written when clone returned in "
+		       "the parent";
+	if (c->ptid_seen == tid)
+		return "not yet when clone returned in the parent, but by the child's first "
+		       "instruction (written in the child)";
+	if (o->end_ptid == tid)
+		return "after the parent's return";
+	return "never";
+}
+
+static const char *when_ctid(const struct obs *o, int tid, const struct report *c)
+{
+	if (!(L.flags & F(CHILD_SETTID)))
+		return c->ctid_seen == -1 ? "not requested, not written" : "not requested, yet written";
+	if (c->ctid_seen == tid)
+		return o->ret_ctid == tid ? "before the child's first instruction (and before the "
+		       "parent's return)" : "before the child's first instruction (after the "
+		       "parent's return)";
+	return "never";
+}
+
+static const char *when_clear(const struct obs *o)
+{
+	if (!(L.flags & F(CHILD_CLEARTID)))
+		return o->end_ctid == 0 ? "not requested, yet zeroed" : "not requested, not zeroed";
+	if (o->end_ctid == 0)
+		return o->ready_ctid != 0 ? "zeroed at the child's exit, and the futex woken" :
+		       "zeroed before the parent looked";
+	return (L.flags & F(VM)) ? "not zeroed" : "not zeroed: the kernel clears it at exit only "
+	       "when the child's memory is shared (CLONE_VM)";
+}
+
+/* Verdict for row i: 1 shared, 0 separate, -1 unknown. */
+static int verdict(const struct obs *o, int i)
+{
+	long k = o->seen->kcmp[i];
+	if (k >= 0 && !(i == 4 && !o->ioctx) && !(i == 5 && !o->semundo))
+		return k == 0;
+	return i < 4 ? o->eff[i] : -1;
+}
+
+static int ns_same(const struct obs *o, int i)
+{
+	const char *a = o->seen->ns[0][i], *b = o->seen->ns[1][i];
+	return !*a || !*b ? -1 : cl_streq(a, b);
+}
+
+static const char *yn(int v) { return v < 0 ? "unknown" : v ? "shared" : "separate"; }
+
+static void json_tri(struct cl_json *j, const char *k, int v)
+{
+	if (v < 0)
+		cl_json_null(j, k);
+	else
+		cl_json_bool(j, k, v);
+}
+
+static void json_ids(struct cl_json *j, const char *key, const struct ids *d)
+{
+	cl_json_open(j, key, '{');
+	cl_json_int(j, "pid", d->pid);
+	cl_json_int(j, "tid", d->tid);
+	cl_json_int(j, "ppid", d->ppid);
+	cl_json_int(j, "tgid", d->tgid);
+	cl_json_int(j, "uid", d->uid);
+	cl_json_int(j, "gid", d->gid);
+}
+
+static const char *kcmp_word(long k)
+{
+	return k == 0 ? "same" : k > 0 ? "different" : cl_errno_name(k);
+}
+
+static void report_json(struct cl_json *j, const struct obs *o, const struct report *c)
+{
+	int tid = (int)L.ret;
+	cl_json_open(j, 0, '{');
+	cl_json_str(j, "result", "ok");
+	cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
+	cl_json_bool(j, "fallback", L.fallback);
+	cl_json_open(j, "flags", '[');
+	for (int k = 0; k < PROBE_NFLAGS; k++)
+		if (L.flags & (1ULL << (k + PROBE_FLAG_LO)))
+			cl_json_str(j, 0, probe_flag_names[k]);
+	cl_json_close(j, ']');
+	cl_json_hex(j, "flags_hex", L.flags);
+	cl_json_int(j, "exit_signal", L.exit_signal);
+	json_ids(j, "parent", &o->id);
+	cl_json_close(j, '}');
+	json_ids(j, "child", &c->id);
+	if (L.flags & F(NEWPID)) {
+		cl_json_int(j, "pid_inside", c->nspid_in);
+		cl_json_int(j, "pid_outside", c->nspid_out);
+	}
+	if (L.flags & F(NEWUSER)) {
+		cl_json_int(j, "uid_before_map", c->uid_before);
+		cl_json_int(j, "uid_outside", o->uid_out);
+		cl_json_int(j, "gid_outside", o->gid_out);
+		cl_json_str(j, "uid_map", c->uid_map);
+		cl_json_str(j, "gid_map", c->gid_map);
+	}
+	cl_json_close(j, '}');
+	cl_json_open(j, "shared", '{');
+	for (int i = 0; i < 6; i++)
+		json_tri(j, rows[i], verdict(o, i));
+	cl_json_bool(j, "thread_group", c->id.tgid == o->id.tgid);
+	cl_json_open(j, "ns", '{');
+	for (int i = 0; i < 8; i++)
+		json_tri(j, ns_names[i], ns_same(o, i));
+	cl_json_close(j, '}');
+	cl_json_close(j, '}');
+	cl_json_open(j, "how", '{');
+	cl_json_str(j, "asked_by", c->asked ? "child" : "parent");
+	cl_json_open(j, "kcmp", '{');
+	for (int i = 0; i < 6; i++)
+		cl_json_str(j, rows[i], kcmp_word(o->seen->kcmp[i]));
+	cl_json_close(j, '}');
+	cl_json_open(j, "effect", '{');
+	for (int i = 0; i < 4; i++)
+		cl_json_bool(j, rows[i], o->eff[i]);
+	cl_json_close(j, '}');
+	cl_json_bool(j, "io_context", o->ioctx);
+	cl_json_bool(j, "sem_undo", o->semundo);
+	if (L.flags & F(VFORK))
+		cl_json_bool(j, "vfork_suspended_parent", o->vfork_slept);
+	cl_json_open(j, "ns", '{');
+	for (int i = 0; i < 8; i++) {
+		cl_json_open(j, ns_names[i], '[');
+		cl_json_str(j, 0, o->seen->ns[0][i]);
+		cl_json_str(j, 0, o->seen->ns[1][i]);
+		cl_json_close(j, ']');
+	}
+	cl_json_close(j, '}');
+	cl_json_close(j, '}');
+	cl_json_open(j, "tids", '{');
+	cl_json_int(j, "tid", tid);
+	cl_json_open(j, "parent_settid", '{');
+	cl_json_bool(j, "requested", (L.flags & F(PARENT_SETTID)) != 0);
+	cl_json_int(j, "at_parent_return", o->ret_ptid);
+	cl_json_int(j, "at_child_start", c->ptid_seen);
+	cl_json_int(j, "after_exit", o->end_ptid);
+	cl_json_str(j, "when", when_ptid(o, tid, c));
+	cl_json_close(j, '}');
+	cl_json_open(j, "child_settid", '{');
+	cl_json_bool(j, "requested", (L.flags & F(CHILD_SETTID)) != 0);
+	cl_json_int(j, "at_parent_return", o->ret_ctid);
+	cl_json_int(j, "at_child_start", c->ctid_seen);
+	cl_json_str(j, "when", when_ctid(o, tid, c));
+	cl_json_close(j, '}');
+	cl_json_open(j, "child_cleartid", '{');
+	cl_json_bool(j, "requested", (L.flags & F(CHILD_CLEARTID)) != 0);
+	cl_json_int(j, "before_exit", o->ready_ctid);
+	cl_json_int(j, "after_exit", o->end_ctid);
+	cl_json_str(j, "when", when_clear(o));
+	cl_json_close(j, '}');
+	if (L.flags & F(PIDFD))
+		cl_json_int(j, "pidfd", o->pidfd);
+	cl_json_close(j, '}');
+	cl_json_int(j, "cpu", L.sh->child_cpu);
+	cl_json_int(j, "parent_cpu", L.sh->parent_cpu);
+	cl_json_int(j, "latency_ns", lab_latency_ns(&L));
+	lab_regs_json(j, &L);
+	cl_json_close(j, '}');
+}
+
+static void ids_row(const char *name, int p, int c, const char *note)
+{
+	out("  %-6s %10d %10d  %s\n", name, p, c, note);
+}
+
+static void report_text(const struct obs *o, const struct report *c)
+{
+	int tid = (int)L.ret;
+	static const char *const effect_text[4][2] = {
+		{ "the child's write did not reach us", "the child's write reached us" },
+		{ "our cwd and umask stayed", "the child's chdir/umask changed ours" },
+		{ "its new descriptor is not in our table", "its new descriptor is in our table" },
+		{ "our SIGUSR disposition stayed", "the child's SIG_IGN changed ours" } };
+	out("probe: %s(", L.used_clone3 ? "clone3" : "clone");
+	probe_print_flags(&cl_stdout, L.flags, "");
+	out(", exit signal %s)%s\n\n", L.exit_signal ? lab_signame(L.exit_signal) ?
+	    lab_signame(L.exit_signal) : "?" : "none",
+	    L.fallback ? ": clone3 answered ENOSYS, so legacy clone" : "");
+	out("  %-6s %10s %10s\n", "", "parent", "child");
+	ids_row("pid", o->id.pid, c->id.pid, c->id.pid == 1 && (L.flags & F(NEWPID)) ?
+		"getpid(): 1 inside the new pid namespace" : "getpid()");
+	ids_row("tid", o->id.tid, c->id.tid, "gettid()");
+	ids_row("ppid", o->id.ppid, c->id.ppid, "getppid()");
+	ids_row("tgid", o->id.tgid, c->id.tgid, "Tgid in /proc/<tid>/status, as we see it");
+	ids_row("uid", o->id.uid, c->id.uid, (L.flags & F(NEWUSER)) ? "inside its user namespace" : "");
+	ids_row("gid", o->id.gid, c->id.gid, "");
+	if (L.flags & F(NEWPID))
+		out("  pid namespace: the child is %d inside and %d outside (NSpid)\n",
+		    c->nspid_in, c->nspid_out);
+	if (L.flags & F(NEWUSER))
+		out("  user namespace: uid %d before its map, then %d inside = %d outside; "
+		    "uid_map \"%s\", gid_map \"%s\"\n", c->uid_before, c->id.uid, o->uid_out,
+		    c->uid_map, c->gid_map);
+	out("\n  %-13s %-9s how we know\n", "resource", "");
+	for (int i = 0; i < 6; i++) {
+		long k = o->seen->kcmp[i];
+		out("  %-13s %-9s kcmp %s", rows[i], yn(verdict(o, i)), kcmp_word(k));
+		if (k < 0)
+			out(k == -ENOSYS ? " (no kcmp here)" : k == -EPERM ? " (no ptrace rights)" : "");
+		if ((i == 4 && !o->ioctx) || (i == 5 && !o->semundo))
+			out(" (but we have no %s to compare)", i == 4 ? "I/O context" : "undo list");
+		if (i < 4)
+			out("; %s", effect_text[i][o->eff[i]]);
+		out("\n");
+	}
+	out("  %-13s %-9s Tgid %d vs %d\n", "thread group", c->id.tgid == o->id.tgid ?
+	    "shared" : "separate", o->id.tgid, c->id.tgid);
+	for (int i = 0; i < 8; i++)
+		out("  ns %-10s %-9s %s%s%s\n", ns_names[i], yn(ns_same(o, i)), o->seen->ns[0][i],
+		    ns_same(o, i) ? "" : " vs ", ns_same(o, i) ? "" : o->seen->ns[1][i]);
+	out("  (%s asked the kernel)\n", c->asked ? "the vfork child" : "the parent");
+	if ((L.flags & F(VFORK)) && !o->vfork_slept)
+		out("  CLONE_VFORK did not suspend the parent: clone returned before the child's "
+		    "exit%s\n", cl_under_qemu() ? " (QEMU user mode runs vfork as a plain fork, "
+		    "dropping CLONE_VM too)" : "");
+	out("\n  tid words (child tid %d)\n", tid);
+	out("  PARENT_SETTID  %11d  %s\n", o->end_ptid, when_ptid(o, tid, c));
+	out("  CHILD_SETTID   %11d  %s\n", c->ctid_seen, when_ctid(o, tid, c));
+	out("  CHILD_CLEARTID %11d  %s\n", o->end_ctid, when_clear(o));
+	if (L.flags & F(PIDFD))
+		out("  pidfd          %11d\n", o->pidfd);
+	out("\n  syscall         ");
+	lab_describe_call(&L);
+	out("\n  child's CPU     %d (the parent was on %d)\n", L.sh->child_cpu, L.sh->parent_cpu);
+	out("  latency         %ld ns from the syscall to the child's first instruction\n\n",
+	    lab_latency_ns(&L));
+	lab_regs_text(&L);
+}
+
+static void own_ids(struct ids *d)
+{
+	char st[2048];
+	d->pid = (int)SYS0(getpid), d->tid = (int)SYS0(gettid), d->ppid = (int)SYS0(getppid);
+	d->uid = (int)SYS0(getuid), d->gid = (int)SYS0(getgid);
+	d->tgid = cl_read_file("/proc/self/status", st, sizeof st) > 0 ? num_after(st, "Tgid") : d->pid;
+}
+
+/* The child is gone (reaped, or a zombie of someone else's). */
+static void await_gone(int tid)
+{
+	struct { long s, ns; } ms = { 0, 1000000 };
+	for (int i = 0; i < 5000; i++) {
+		char p[40], st[256];
+		if (cl_read_file(cl_proc_path(p, tid, "stat"), st, sizeof st) < 0)
+			return;
+		const char *s = st;
+		while (*s && *s != ')')
+			s++;
+		if (s[0] && (s[2] == 'Z' || s[2] == 'X'))
+			return;
+		SYS2(nanosleep, &ms, 0);
+	}
+}
+
+static int fail(struct cl_json *j, long e, const char *why, int status, const char *rule)
+{
+	if (j) {
+		cl_json_open(j, 0, '{');
+		cl_json_str(j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" : "error");
+		cl_json_str(j, "errno", cl_errno_name(e));
+		cl_json_str(j, "explanation", why);
+		cl_json_str(j, "rule", rule);
+		cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
+		cl_json_bool(j, "fallback", L.fallback);
+		cl_json_hex(j, "flags_hex", L.flags);
+		cl_json_close(j, '}');
+		out("\n");
+	} else {
+		err("clonelab probe: %s", status == CL_EXIT_UNSUPPORTED ? "not possible here: " : "");
+		cl_printf(&cl_stderr, "%s: %s\n", cl_errno_name(e) ? cl_errno_name(e) : "?", why);
+	}
+	return status;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
+		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { 0, 0 } };
+	struct cl_args a = { argc, argv, 1, 0, 0 };
+	uint64_t flags = 0;
+	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, k;
+	while ((k = cl_getopt(&a, opts, "clonelab probe")) != CL_ARG_END) {
+		if (k == 0 && parse_flags(a.val, &flags) < 0)
+			return CL_EXIT_USAGE;
+		if (k == 1 && parse_signal(a.val, &sig) < 0)
+			return CL_EXIT_USAGE;
+		if (k == 2) {
+			if (cl_strcaseeq(a.val, "clone"))
+				api = LAB_CLONE;
+			else if (cl_strcaseeq(a.val, "clone3"))
+				api = LAB_CLONE3;
+			else if (cl_strcaseeq(a.val, "auto"))
+				api = LAB_AUTO;
+			else {
+				err("clonelab probe: --api takes clone, clone3 or auto, not '%s'\n", a.val);
+				return CL_EXIT_USAGE;
+			}
+		}
+		if (k == 3 && lab_parse_cpu("clonelab probe", a.val, &cpu) < 0)
+			return CL_EXIT_USAGE;
+		if (k == 4)
+			json = 1;
+		if (k == 5) {
+			out("%s", usage);
+			return CL_EXIT_OK;
+		}
+		if (k < 0) {
+			if (k == CL_ARG_POSITIONAL)
+				err("clonelab probe: unexpected argument '%s' (try --help)\n", a.val);
+			return CL_EXIT_USAGE;
+		}
+	}
+	if (sig < 0)
+		sig = flags & (F(THREAD) | F(PARENT)) ? 0 : SIGCHLD;
+	if (api == LAB_CLONE && (flags & ~0xffffff00ULL)) {
+		err("clonelab probe: legacy clone cannot pass ");
+		probe_print_flags(&cl_stderr, flags & ~0xffffff00ULL, "CLONE_");
+		err(": its flags end at bit 31, and bits 0-7 are the exit signal (use --signal); "
+		    "clone3 only\n");
+		return CL_EXIT_USAGE;
+	}
+	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
+	L = (struct lab){ .flags = flags, .exit_signal = sig, .api = api, .cpu = cpu,
+			  .sh = lab_shared() };
+	struct report *c = rep();
+	struct obs o = { .pidfd = -1 };
+	struct seen ps;
+	parent_pid = (int)SYS0(getpid);
+	own_ids(&o.id);
+	effect_sig = sig == 10 ? 12 : 10;	/* SIGUSR1, or SIGUSR2 if that is the exit signal */
+
+	/* What the flags need: a stack for VM, a cgroup fd for INTO_CGROUP; something
+	 * for kcmp to compare for IO and SYSVSEM (an I/O context, an undo list). */
+	if (flags & F(VM)) {
+		L.new_stack = 1;
+		L.fn = child_main;
+	}
+	if (flags & F(INTO_CGROUP)) {
+		char cg[256], path[300] = "/sys/fs/cgroup";
+		long fd = -ENOENT;
+		if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) > 0 && cl_startswith(cg, "0::")) {
+			size_t n = 14, i = 3;
+			for (; cg[i] && cg[i] != '\n' && n + 1 < sizeof path; i++)
+				path[n++] = cg[i];
+			path[n] = 0;
+			fd = SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
+		}
+		if (fd < 0)
+			return fail(j, fd, "opening our own cgroup (cgroup2 at /sys/fs/cgroup) for "
+				    "CLONE_INTO_CGROUP failed", CL_EXIT_UNSUPPORTED, "clonelab");
+		L.cgroup_fd = (int)fd;
+	}
+	o.ioctx = SYS3(ioprio_set, 1, 0, 0) == 0;	/* IOPRIO_WHO_PROCESS, self, class none */
+	long semid = SYS3(semget, 0, 1, 0600);		/* IPC_PRIVATE */
+	if (semid >= 0) {
+		struct { unsigned short num; short op, flg; } up = { 0, 1, SEM_UNDO };
+		o.semundo = SYS3(semop, semid, &up, 1) == 0;
+		SYS4(semctl, semid, 0, IPC_RMID, 0);
+	}
+	/* The effects' baseline: cwd "/", umask 022, SIGUSR default. */
+	long cwd = SYS4(openat, AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	SYS1(chdir, "/");
+	long old_umask = SYS1(umask, 022);
+	unsigned long dfl[4] = { 0 }, old_act[4], ign[4] = { SIG_IGN_, 0, 0, 0 }, old_exit[4];
+	SYS4(rt_sigaction, effect_sig, dfl, old_act, 8);
+	int ignore_exit = sig && sig != SIGCHLD && sig < 32 && sig != 9 && sig != 19;
+	if (ignore_exit)	/* a child's exit signal must not kill us */
+		SYS4(rt_sigaction, sig, ign, old_exit, 8);
+	vm_word = 1;
+	c->fd = -1;
+
+	long r = lab_clone(&L);
+	if (r == 0) {		/* the fork-shaped child */
+		child_main(0);
+		SYS1(exit, 0);
+	}
+	o.ret_ptid = __atomic_load_n(&L.sh->parent_tid, __ATOMIC_ACQUIRE);
+	o.ret_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
+	int status = CL_EXIT_OK;
+	if (r < 0) {
+		char buf[320];
+		const char *why, *rule = "kernel";
+		if (L.failed) {
+			why = L.failed, status = CL_EXIT_FAIL, rule = "clonelab";
+		} else if (L.fallback && (flags & ~0xffffff00ULL)) {
+			r = -ENOSYS;
+			why = "clone3 answered ENOSYS here, and legacy clone cannot express these "
+			      "flags (bits above 31, or CLONE_NEWTIME in the exit signal's byte)";
+			status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
+		} else {
+			why = probe_why(flags, sig, L.used_clone3, r, buf, sizeof buf, &status, &rule);
+		}
+		status = fail(j, r, why, status, rule);
+		goto restore;
+	}
+	int tid = (int)r;
+	int vf = (flags & F(VFORK)) != 0, waited = 0;
+	if (vf) {	/* the child's work is done only at its exit (QEMU: a plain fork) */
+		lab_post(&c->returned);
+		lab_wait(&L), waited = 1;
+		o.vfork_slept = !c->returned_early;
+	}
+	if ((flags & F(NEWUSER)) && !vf) {
+		lab_await(&c->step1);
+		char line[48], path[40], *p;
+		unsigned id[2] = { (unsigned)SYS0(geteuid), (unsigned)SYS0(getegid) };
+		cl_write_file(cl_proc_path(path, tid, "setgroups"), "deny");
+		for (int i = 0; i < 2; i++) {
+			p = line;
+			*p++ = '0', *p++ = ' ';
+			cl_utoa(id[i], p);
+			p += cl_strlen(p);
+			memcpy(p, " 1\n", 4);
+			cl_write_file(cl_proc_path(path, tid, i ? "gid_map" : "uid_map"), line);
+		}
+		lab_post(&c->mapped);
+	}
+	if (!vf)
+		lab_await(&c->ready);
+	/* Look for the child's effects: the descriptor first, before we open anything. */
+	o.eff[2] = c->fd >= 0 && SYS2(fcntl, c->fd, F_GETFD) >= 0;
+	if (o.eff[2])
+		SYS1(close, c->fd);
+	o.eff[0] = vm_word == 2;
+	char here[64];
+	long n = SYS2(getcwd, here, sizeof here);
+	o.cwd_seen = n > 0 && cl_streq(here, "/proc");
+	o.umask_seen = SYS1(umask, 022) == 077;
+	o.eff[1] = o.cwd_seen || o.umask_seen;
+	unsigned long now[4];
+	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, now, 8) == 0 && now[0] == SIG_IGN_;
+	o.ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
+	if (c->asked) {
+		o.seen = &c->seen;
+	} else {
+		char cdir[24];
+		cl_proc_path(cdir, tid, "");
+		cdir[cl_strlen(cdir) - 1] = 0;
+		ask_kernel(&ps, parent_pid, tid, "/proc/self", cdir);
+		o.seen = &ps;
+	}
+	if (flags & F(NEWUSER)) {
+		char st[2048], path[40];
+		if (cl_read_file(cl_proc_path(path, tid, "status"), st, sizeof st) > 0)
+			o.uid_out = num_after(st, "Uid"), o.gid_out = num_after(st, "Gid");
+		else
+			o.uid_out = o.gid_out = -1;
+	}
+	if (flags & F(PIDFD))
+		o.pidfd = L.used_clone3 ? L.sh->pidfd : L.sh->parent_tid;
+	lab_post(&c->done);
+	if ((flags & F(PARENT)) && !(flags & F(THREAD)))
+		await_gone(tid);	/* our parent's child, not ours: wait4 cannot see it */
+	if (!waited)
+		lab_wait(&L);
+	o.end_ptid = L.sh->parent_tid;
+	o.end_ctid = L.sh->child_tid;
+	if (flags & F(PIDFD)) {
+		if (!L.used_clone3)
+			o.ret_ptid = o.end_ptid = -1;	/* legacy clone: parent_tid held the pidfd */
+		SYS1(close, o.pidfd);
+	}
+	if (j)
+		report_json(j, &o, c), out("\n");
+	else
+		report_text(&o, c);
+restore:
+	if (cwd >= 0)
+		SYS1(fchdir, cwd), SYS1(close, cwd);
+	SYS1(umask, old_umask);
+	SYS4(rt_sigaction, effect_sig, old_act, 0, 8);
+	if (ignore_exit)
+		SYS4(rt_sigaction, sig, old_exit, 0, 8);
+	if (L.cgroup_fd > 0)
+		SYS1(close, L.cgroup_fd);
+	return status;
+}
