@@ -44,17 +44,18 @@ static const char usage[] =
 	"  --map-root        map your uid and gid to root inside (setgroups: deny)\n"
 	"  --map-user UID    map your uid to UID inside; --map-group GID: your gid to GID\n"
 	"  --hostname NAME   the hostname inside (implies --uts)\n"
-	"  --mount-proc      a fresh /proc, after making all mounts private (implies --mount)\n"
-	"  --root DIR        pivot_root into DIR, which must hold a usable tree (and DIR/proc\n"
-	"                    with --mount-proc); implies --mount\n"
+	"  --mount-proc      a fresh /proc, mounts made private first (implies --mount)\n"
+	"  --root DIR        pivot_root into DIR, a usable tree (with DIR/proc for\n"
+	"                    --mount-proc); implies --mount\n"
 	"  --cwd DIR         the working directory inside (default: / with --root)\n"
 	"  --env KEY=VAL     set a variable (repeatable); --clear-env: start from none\n"
 	"  --no-init         COMMAND itself is PID 1, as with unshare --fork\n"
-	"  --json            report what was set up, before exec, on --report-fd N (default 1)\n\n"
-	"PID 1 is otherwise clonelab's init: it reaps orphans, forwards HUP INT QUIT USR1\n"
-	"USR2 TERM to COMMAND and exits with its status, so COMMAND keeps the usual signal\n"
-	"semantics (PID 1 ignores signals it has no handler for). COMMAND is searched in PATH.\n"
-	"Nothing but descriptors 0, 1, 2 reaches COMMAND.\n\n"
+	"  --json            report what was set up, before exec, on --report-fd N\n"
+	"                    (default 1)\n\n"
+	"Otherwise PID 1 is clonelab's init: it reaps orphans, forwards HUP INT QUIT\n"
+	"USR1 USR2 TERM to COMMAND and exits with its status, so COMMAND keeps the usual\n"
+	"signal semantics (PID 1 ignores signals it has no handler for). COMMAND is\n"
+	"searched in PATH. No descriptor but 0, 1 and 2 reaches it.\n\n"
 	"Exit status: COMMAND's, 128+N if signal N killed it, 126 found but not runnable,\n"
 	"127 not found, 1 clonelab failed, 2 usage error, 3 not possible here.\n";
 
@@ -229,9 +230,10 @@ __attribute__((noreturn)) static void exec_command(struct run *r)
 		err("\n");
 		cl_exit(127);
 	}
-	cl_perror(ME, file, e, e == -EACCES ? "found, but not executable (no x permission, "
-		  "a directory, or a noexec mount)" : e == -ENOEXEC ? "found, but not a program "
-		  "this kernel can run (no #! line, or another architecture)" : 0);
+	cl_perror(ME, file, e, e == -EACCES ? (slash ? "found, but not executable (no x "
+		  "permission, a directory, or a noexec mount)" : "found but not executable, or "
+		  "a PATH directory is not searchable") : e == -ENOEXEC ? "found, but not a "
+		  "program this kernel can run (no #! line, or another architecture)" : 0);
 	cl_exit(126);
 }
 

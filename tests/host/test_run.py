@@ -1,0 +1,346 @@
+"""`clonelab run`, side by side with util-linux unshare as the peer:
+
+    unshare --user --map-root-user --pid --fork --mount-proc --uts --ipc --net CMD
+
+run with the same commands, as root and as an unprivileged user (65534). Where the two
+differ on purpose (clonelab's init is PID 1, so COMMAND is pid 2 and gets ordinary
+signal semantics), the test says so; --no-init gives unshare's behaviour back.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+from harness import Skip
+
+PEER = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc",
+        "--uts", "--ipc", "--net"]
+USERS = (None, 65534)
+
+
+def native(bed):
+    if bed.qemu:
+        raise Skip("QEMU user mode: clone cannot make namespaces (test_run_qemu_refuses)")
+
+
+def run(bed, args, user=None, **kw):
+    """clonelab run ARGS; Skip where the environment forbids what it needs."""
+    r = bed.run(["run"] + list(args), user=user, **kw)
+    if r.rc == 3:
+        raise Skip(f"not possible here: {r.err.strip()}")
+    return r
+
+
+def peer(bed, cmd, user=None, extra=(), timeout=30, env=None):
+    """The same command under util-linux unshare."""
+    if shutil.which("unshare") is None:
+        raise AssertionError("unshare (util-linux) is not installed")
+    full = PEER + list(extra) + list(cmd)
+    if user is not None:
+        full = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + full
+    p = subprocess.run(full, capture_output=True, text=True, timeout=timeout,
+                       cwd=bed.tmpdir() if user is not None else None,
+                       env=dict(os.environ, **(env or {})))
+    return p
+
+
+def both(bed, cmd, user=None, args=(), peer_extra=(), env=None):
+    r = run(bed, list(args) + ["--"] + list(cmd), user=user, env=env)
+    p = peer(bed, cmd, user=user, extra=peer_extra, env=env)
+    return r, p
+
+
+def test_run_help(bed):
+    r = bed.run(["run", "--help"])
+    assert r.rc == 0, r
+    lines = r.out.splitlines()
+    assert r.out.startswith("usage: clonelab run"), r
+    assert len(lines) <= 24, f"--help is {len(lines)} lines, more than one screen"
+    assert max(len(line) for line in lines) <= 80, "a --help line is wider than 80 columns"
+    r = bed.run(["--help"])
+    assert re.search(r"^\s+run\s+\S", r.out, re.M), r
+
+
+def test_run_qemu_refuses(bed):
+    if not bed.qemu:
+        raise Skip("only under QEMU user mode")
+    r = bed.run(["run", "--", "/bin/sh", "-c", "echo hi"])
+    assert r.rc == 3, r
+    assert r.out == "", r
+    assert "not possible here" in r.err and "QEMU" in r.err, r
+
+
+def test_run_usage_errors(bed):
+    for args in (["--no-such-option"], ["--env", "NOEQUALS"], ["--map-user", "x"],
+                 ["--report-fd", "97"]):
+        r = bed.run(["run"] + args + ["--", "true"])
+        assert r.rc == 2, r
+        assert r.out == "" and r.err, r
+
+
+def test_run_ids(bed):
+    native(bed)
+    for user in USERS:
+        r, p = both(bed, ["sh", "-c", "id -u; id -g"], user=user)
+        assert r.rc == 0 and r.out == "0\n0\n", r
+        assert p.returncode == 0 and p.stdout == r.out, (p, r)
+    # --map-user / --map-group choose the inside ids.
+    r = run(bed, ["--map-user", "1000", "--map-group", "100", "--", "sh", "-c", "id -u; id -g"],
+            user=65534)
+    assert r.rc == 0 and r.out == "1000\n100\n", r
+
+
+def test_run_hostname(bed):
+    native(bed)
+    for user in USERS:
+        r = run(bed, ["--hostname", "elf", "--", "hostname"], user=user)
+        p = peer(bed, ["sh", "-c", "hostname elf && hostname"], user=user)
+        assert r.rc == 0 and r.out == "elf\n", r
+        assert p.stdout == r.out, p
+    r = run(bed, ["--", "hostname"])
+    assert r.out == "clonelab\n", r
+    assert os.uname().nodename != "elf"
+
+
+def test_run_pid1(bed):
+    native(bed)
+    for user in USERS:
+        r, p = both(bed, ["sh", "-c", "echo $$"], user=user)
+        assert p.stdout == "1\n", p
+        # Under clonelab's init COMMAND is pid 2; with --no-init it is PID 1 as with unshare.
+        assert r.rc == 0 and r.out == "2\n", r
+        r = run(bed, ["--no-init", "--", "sh", "-c", "echo $$"], user=user)
+        assert r.rc == 0 and r.out == p.stdout, r
+    r = run(bed, ["--", "cat", "/proc/1/comm"])
+    assert r.out == "clonelab\n", r
+
+
+def test_run_proc_pids(bed):
+    native(bed)
+    script = "cd /proc && echo [0-9]*"
+    for user in USERS:
+        r, p = both(bed, ["sh", "-c", script], user=user)
+        assert r.rc == 0, r
+        pids = [int(x) for x in r.out.split()]
+        peer_pids = [int(x) for x in p.stdout.split()]
+        # A fresh pid namespace: only its own few processes, numbered from 1.
+        assert pids == [1, 2], r        # init and sh (the glob runs in sh itself)
+        assert peer_pids == [1], p
+
+
+def test_run_net(bed):
+    native(bed)
+    if shutil.which("ip") is None:
+        raise Skip("no ip (iproute2)")
+    for user in USERS:
+        r, p = both(bed, ["ip", "-o", "link"], user=user)
+        assert r.rc == 0, r
+        assert r.out == p.stdout, (r, p)
+        lines = r.out.splitlines()
+        assert len(lines) == 1 and ": lo: " in lines[0] and "state DOWN" in lines[0], r
+
+
+def test_run_exit_status(bed):
+    native(bed)
+    tmp = bed.tmpdir()
+    noexec = os.path.join(tmp, "not-executable.sh")
+    with open(noexec, "w") as f:
+        f.write("echo hi\n")
+    os.chmod(noexec, 0o644)
+    for user in USERS:
+        cases = [
+            (["sh", "-c", "exit 7"], 7, 7),
+            # unshare: sh is PID 1 and ignores a signal it has no handler for.
+            (["sh", "-c", "kill -TERM $$"], 143, 0),
+            (["no-such-command-clonelab"], 127, 127),
+            ([noexec], 126, 126),
+        ]
+        for cmd, want, want_peer in cases:
+            # A PATH that user 65534 can search: a directory it may not enter is EACCES
+            # (126), for execvp as for clonelab.
+            r, p = both(bed, cmd, user=user, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+            assert r.rc == want, r
+            assert p.returncode == want_peer, (cmd, p)
+        r = run(bed, ["--no-init", "--", "sh", "-c", "kill -TERM $$"], user=user)
+        assert r.rc == 0, r
+    r = run(bed, ["--", "no-such-command-clonelab"])
+    assert "not found" in r.err and r.out == "", r
+    r = run(bed, ["--", noexec])
+    assert "EACCES" in r.err, r
+
+
+def test_run_no_fd_leak(bed):
+    native(bed)
+    # fd 9 is open (not close-on-exec) in the caller: unshare passes it on, clonelab not.
+    cmd = ["sh", "-c", "cd /proc/self/fd && echo *"]
+    fd = os.open("/", os.O_RDONLY)
+    try:
+        os.dup2(fd, 9, inheritable=True)
+        r = subprocess.run(bed.command(["run", "--"] + cmd), capture_output=True, text=True,
+                           pass_fds=(9,), timeout=30)
+        p = subprocess.run(PEER + cmd, capture_output=True, text=True, pass_fds=(9,), timeout=30)
+    finally:
+        os.close(fd)
+        os.close(9)
+    if r.returncode == 3:
+        raise Skip(r.stderr.strip())
+    assert r.returncode == 0, r
+    # 3 may be the shell's own (the glob reads the directory).
+    assert r.stdout in ("0 1 2\n", "0 1 2 3\n"), r
+    assert "9" in p.stdout.split(), p
+    r = run(bed, ["--", "ls", "/proc/self/fd"], user=65534)
+    assert r.out.split() in (["0", "1", "2"], ["0", "1", "2", "3"]), r
+
+
+def test_run_zombie_reaped(bed):
+    native(bed)
+    # sh forks a reader in the background and then execs sleep: the reader's own child
+    # is orphaned at once and dies 0.1 s later. Under unshare PID 1 is then `sleep`,
+    # which never reaps it; under clonelab its init does.
+    script = ('sh -c "(sleep 0.1 &); sleep 0.8; cat /proc/[0-9]*/stat" & exec sleep 1.5')
+    for user in USERS:
+        r, p = both(bed, ["sh", "-c", script], user=user)
+        assert r.rc == 0, r
+        states = [line.split()[2] for line in r.out.splitlines()]
+        peer_states = [line.split()[2] for line in p.stdout.splitlines()]
+        assert "Z" not in states, r
+        assert "Z" in peer_states, p
+
+
+def busybox_tree(bed):
+    bb = shutil.which("busybox")
+    if bb is None or "static" not in subprocess.run(["file", "-L", bb], capture_output=True,
+                                                     text=True).stdout:
+        raise Skip("no static busybox (Debian package busybox-static)")
+    root = os.path.join(bed.tmpdir(), "tree")
+    if not os.path.exists(root):
+        for d in ("bin", "proc", "tmp"):
+            os.makedirs(os.path.join(root, d), mode=0o755)
+        shutil.copy(bb, os.path.join(root, "bin", "busybox"))
+        os.chmod(os.path.join(root, "bin", "busybox"), 0o755)
+        for a in ("sh", "ls", "cat", "echo", "id", "hostname", "pwd"):
+            os.symlink("busybox", os.path.join(root, "bin", a))
+        os.chmod(root, 0o755)
+    return root
+
+
+def test_run_root(bed):
+    native(bed)
+    root = busybox_tree(bed)
+    for user in USERS:
+        r = run(bed, ["--root", root, "--json", "--report-fd", "2", "--",
+                      "/bin/sh", "-c", "echo $$; pwd; ls /; id -u; cat /proc/1/comm"], user=user)
+        assert r.rc == 0, r
+        assert r.out.splitlines() == ["2", "/", "bin", "proc", "tmp", "0", "clonelab"], r
+        assert '"root_method":"pivot_root"' in r.err, r
+        # PATH search happens inside the new root (busybox's sh is at /bin/sh only there).
+        r = run(bed, ["--root", root, "--env", "PATH=/bin", "--", "sh", "-c", "echo in"], user=user)
+        assert r.rc == 0 and r.out == "in\n", r
+        p = peer(bed, ["/bin/sh", "-c", "echo $$; pwd; ls /"], user=user,
+                 extra=["--root", root])
+        assert p.returncode == 0 and p.stdout.splitlines() == ["1", "/", "bin", "proc", "tmp"], p
+
+
+def test_run_root_errors(bed):
+    native(bed)
+    tmp = bed.tmpdir()
+    missing = os.path.join(tmp, "no-such-dir")
+    r = bed.run(["run", "--root", missing, "--", "/bin/sh"])
+    assert r.rc == 1 and "ENOENT" in r.err and missing in r.err, r
+    afile = os.path.join(tmp, "a-file")
+    open(afile, "w").close()
+    r = bed.run(["run", "--root", afile, "--", "/bin/sh"])
+    assert r.rc == 1 and "ENOTDIR" in r.err, r
+    empty = os.path.join(tmp, "empty-root")
+    os.makedirs(empty, exist_ok=True)
+    r = bed.run(["run", "--root", empty, "--", "/bin/sh"])
+    assert r.rc == 1 and "proc" in r.err, r       # --mount-proc (default) needs DIR/proc
+    r = run(bed, ["--pid", "--mount", "--root", empty, "--", "/bin/sh"])
+    assert r.rc == 127 and "not found" in r.err and empty in r.err, r
+
+
+def test_run_json_report(bed):
+    native(bed)
+    rfd, wfd = os.pipe()
+    try:
+        r = subprocess.run(bed.command(["run", "--json", "--report-fd", str(wfd), "--hostname",
+                                        "elf", "--", "sh", "-c", "echo out; ls /proc/self/fd"]),
+                           capture_output=True, text=True, pass_fds=(wfd,), timeout=30)
+        os.close(wfd)
+        wfd = -1
+        report = os.read(rfd, 65536).decode()
+    finally:
+        os.close(rfd)
+        if wfd >= 0:
+            os.close(wfd)
+    if r.returncode == 3:
+        raise Skip(r.stderr.strip())
+    import json
+    assert r.returncode == 0, r
+    assert r.stdout.split() in (["out", "0", "1", "2"], ["out", "0", "1", "2", "3"]), r
+    obj = json.loads(report)
+    assert obj["result"] == "ok" and obj["pid_inside"] == 1, obj
+    assert obj["namespaces"] == ["user", "pid", "mount", "uts", "ipc", "net", "cgroup", "time"], obj
+    assert obj["hostname"] == "elf" and obj["proc"] is True and obj["pid1"] == "clonelab-init", obj
+    assert obj["uid_map"] == f"0 {os.geteuid()} 1", obj
+    assert obj["syscall"] == "clone3" and obj["command"] == ["sh", "-c", "echo out; ls /proc/self/fd"]
+    # Only the namespaces asked for.
+    rc, obj = bed.json(["run", "--json", "--uts", "--hostname", "x", "--", "true"])
+    assert rc == 0 and obj["namespaces"] == ["uts"] and obj["uid_map"] is None, obj
+
+
+def test_run_env_cwd(bed):
+    native(bed)
+    r = run(bed, ["--clear-env", "--env", "A=b", "--env", "C=d", "--env", "A=z", "--",
+                  "/usr/bin/env"])
+    assert r.rc == 0 and r.out == "A=z\nC=d\n", r
+    r = run(bed, ["--cwd", "/usr", "--env", "PATH=/usr/bin:/bin", "--", "sh", "-c",
+                  'pwd; echo "$PATH"'])
+    assert r.out == "/usr\n/usr/bin:/bin\n", r
+    r = run(bed, ["--cwd", "/no/such/dir", "--", "true"])
+    assert r.rc == 1 and "--cwd" in r.err and "ENOENT" in r.err, r
+
+
+def test_run_signal_forwarding(bed):
+    native(bed)
+    script = ('trap "echo got $SIG; exit 5" $SIG; echo ready; '
+              'while :; do sleep 0.05; done')
+    for sig in (signal.SIGTERM, signal.SIGUSR1, signal.SIGHUP):
+        name = sig.name[3:]
+        p = subprocess.Popen(bed.command(["run", "--", "sh", "-c", script]),
+                             env=dict(os.environ, SIG=name), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        line = p.stdout.readline()
+        if p.poll() == 3:
+            raise Skip(p.stderr.read().strip())
+        assert line == "ready\n", line
+        p.send_signal(sig)           # to clonelab: it forwards to init, init to sh
+        out, err = p.communicate(timeout=10)
+        assert p.returncode == 5, (name, p.returncode, out, err)
+        assert out == f"got {name}\n", (name, out, err)
+
+
+def test_run_dies_with_clonelab(bed):
+    native(bed)
+    p = subprocess.Popen(bed.command(["run", "--", "sh", "-c", "echo ready; exec sleep 30"]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    if p.poll() == 3:
+        raise Skip(p.stderr.read().strip())
+    assert line == "ready\n", line
+    inner = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    p.kill()
+    p.wait()
+    time.sleep(0.3)
+    for pid in inner:
+        assert not os.path.exists(f"/proc/{pid}") or \
+            open(f"/proc/{pid}/stat").read().split()[2] in "ZX", f"init {pid} outlived clonelab"
+
+
+def test_run_unprivileged_needs_user(bed):
+    native(bed)
+    r = bed.run(["run", "--pid", "--", "true"], user=65534)
+    assert r.rc == 1, r
+    assert "CAP_SYS_ADMIN" in r.err and "--user" in r.err, r
