@@ -257,7 +257,7 @@ void lab_call_json(struct cl_json *j, const struct lab *l)
 	cl_json_hex(j, "flags", (unsigned long)l->flags);
 	cl_json_int(j, "exit_signal", l->exit_signal);
 	/* Legacy clone takes the new sp itself: the trampoline's frame below the top. */
-	cl_json_hex(j, "stack", legacy ? (l->stack ? (unsigned long)l->sh->snap.child[CL_REG_SP] : 0)
+	cl_json_hex(j, "stack", legacy ? (l->new_stack ? (unsigned long)l->sh->snap.child[CL_REG_SP] : 0)
 		    : (unsigned long)a->stack);
 	cl_json_hex(j, "stack_size", legacy ? 0 : (unsigned long)a->stack_size);
 	cl_json_hex(j, "tls", l->flags & CL_CLONE_SETTLS ? (unsigned long)a->tls : 0);

@@ -296,24 +296,19 @@ int cmd_tour(int argc, char **argv)
 	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &json, &cpu);
 	if (r >= 0)
 		return r;
-	struct cl_json j = { &cl_stdout, 0, 0 };
-	if (json)
-		cl_json_open(&j, 0, '{');
 	for (int k = 0; k < 4; k++) {
-		if (json) {
-			cl_printf(&cl_stdout, j.need_comma & 2 ? ",%q:" : "%q:", scenarios[k].name);
-			j.need_comma |= 2;
-		} else {
-			out("%s%s\n", k ? "\n\n" : "", story[k]);
-		}
-		r = scenarios[k].run(json ? &j : 0, cpu);
+		/* --json: one object whose members are the scenarios' own objects. */
+		struct cl_json j = { &cl_stdout, 0, 0 };
 		if (json)
-			j.depth = 1;	/* the scenario closed its own object */
+			out("%s%q:", k ? "," : "{", scenarios[k].name);
+		else
+			out("%s%s\n", k ? "\n\n" : "", story[k]);
+		r = scenarios[k].run(json ? &j : 0, cpu);
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
 			worst = r;
 		cl_flush_all();
 	}
 	if (json)
-		cl_json_close(&j, '}');
+		out("}\n");
 	return worst;
 }
