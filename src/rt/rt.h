@@ -33,7 +33,11 @@
 #define O_RDWR 2
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#ifdef __aarch64__	/* arm64's fcntl.h differs here: 0200000 is its O_DIRECT */
+#define O_DIRECTORY 040000
+#else
 #define O_DIRECTORY 0200000
+#endif
 #define O_CLOEXEC 02000000
 #define PROT_NONE 0
 #define PROT_READ 1
