@@ -6,7 +6,9 @@
 set -eu
 f=$1
 end=0
-for e in $(readelf -lW "$f" | awk '$1 == "LOAD" { print $2 "+" $5 }'); do
+# The end of the last byte a segment takes from the file (a bss-only segment takes
+# none: its offset may point past the end, and the loader maps nothing from there).
+for e in $(readelf -lW "$f" | awk '$1 == "LOAD" && $5 != "0x000000" { print $2 "+" $5 }'); do
 	[ $(($e)) -gt "$end" ] && end=$(($e))
 done
 [ "$end" -gt 0 ] || { echo "sstrip.sh: $f has no PT_LOAD" >&2; exit 1; }

@@ -21,7 +21,8 @@
 #define SYS_clone	220
 #define SYS_clone3	435
 
-	.text
+// One section per routine, so that --gc-sections keeps only those a program calls.
+	.section .text.cl_clone, "ax"
 	.global	cl_clone, cl_clone3
 	.p2align 2
 	.type	cl_clone, %function
@@ -39,6 +40,8 @@ cl_clone:
 	ret				// parent: x0 = child tid or -errno
 	.size	cl_clone, . - cl_clone
 
+	.section .text.cl_clone3, "ax"
+	.p2align 2
 	.type	cl_clone3, %function
 cl_clone3:
 	// in: x0 args, x1 size, x2 fn, x3 arg
@@ -54,6 +57,8 @@ cl_clone3:
 	ret
 	.size	cl_clone3, . - cl_clone3
 
+	.section .text.cl_clone_child, "ax"
+	.p2align 2
 	.type	child, %function
 child:
 	// sp = new stack, [sp] = fn, [sp+8] = arg; x29 and x30 are the parent's

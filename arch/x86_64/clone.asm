@@ -20,7 +20,9 @@ SYS_clone	equ 56
 SYS_exit	equ 60
 SYS_clone3	equ 435
 
-section .text progbits alloc exec nowrite align=16
+; One section per routine, so that the linker's --gc-sections keeps only those a
+; program calls; byte alignment, since nothing here is hot enough to pad for.
+section .text.cl_clone progbits alloc exec nowrite align=1
 global cl_clone, cl_clone3
 
 cl_clone:
@@ -39,6 +41,7 @@ cl_clone:
 	jz	child			; rax = 0: we are the child, on the new stack
 	ret				; parent: rax = child tid or -errno
 
+section .text.cl_clone3 progbits alloc exec nowrite align=1
 cl_clone3:
 	; in: rdi args, rsi size, rdx fn, rcx arg
 	mov	rax, [rdi+40]		; rax = args->stack (offset 40 in struct clone_args)
@@ -55,6 +58,7 @@ cl_clone3:
 	jz	child
 	ret
 
+section .text.cl_clone_child progbits alloc exec nowrite align=1
 child:
 	; rsp = new stack pointer, [rsp] = fn, [rsp+8] = arg; every other register is the
 	; parent's, so clear rbp to mark this as the outermost frame.

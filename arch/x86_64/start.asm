@@ -7,7 +7,7 @@
 ; Contract: calls cl_start_c(sp) with rsp 16-byte aligned before the call, as the SysV ABI wants.
 ; cl_start_c never returns.
 
-section .text.start progbits alloc exec nowrite align=16
+section .text.start progbits alloc exec nowrite align=1
 global _start
 extern cl_start_c
 

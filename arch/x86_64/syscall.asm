@@ -12,7 +12,7 @@
 ; all caller-saved. cl_syscall0..5 are the same code: unused arguments are ignored by
 ; the kernel, and reading [rsp+8] is always safe (it is the caller's frame).
 
-section .text progbits alloc exec nowrite align=16
+section .text.cl_syscall progbits alloc exec nowrite align=1
 global cl_syscall0, cl_syscall1, cl_syscall2, cl_syscall3
 global cl_syscall4, cl_syscall5, cl_syscall6
 

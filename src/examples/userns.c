@@ -6,23 +6,23 @@
 
 int main(void)
 {
-	char map[32] = "0 ";	/* inside 0 = outside <our uid>, a range of 1 */
+	char map[24] = "0 ";	/* inside 0 = outside <our uid>, a range of 1 */
 	char *p = map + 2 + cl_strlen(cl_utoa((unsigned long)cl_syscall0(CL_NR_getuid), map + 2));
 	*p++ = ' ', *p++ = '1';
 	long pid = cl_syscall5(CL_NR_clone, CL_CLONE_NEWUSER | CL_SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {	/* forbidden here, or QEMU user mode */
-		cl_say("clone(CLONE_NEWUSER) failed: errno ", -pid);
+		cl_say("clone: errno ", -pid);
 		return 3;
 	}
 	if (pid == 0) {
-		cl_say("child: uid before the map ", cl_syscall0(CL_NR_getuid));
+		cl_say("uid before map: ", cl_syscall0(CL_NR_getuid));
 		long fd = cl_syscall4(CL_NR_openat, -100, (long)"/proc/self/uid_map", 1, 0);
 		cl_syscall3(CL_NR_write, fd, (long)map, p - map);
-		cl_say("child: uid after the map  ", cl_syscall0(CL_NR_getuid));
-		cl_say("child: setuid(0) returned ", cl_syscall1(CL_NR_setuid, 0));
+		cl_say("uid after map: ", cl_syscall0(CL_NR_getuid));
+		cl_say("setuid(0) = ", cl_syscall1(CL_NR_setuid, 0));
 		return 0;
 	}
 	int status;
-	cl_wait((int)pid, &status, 0);
+	cl_syscall4(CL_NR_wait4, pid, (long)&status, 0, 0);
 	return CL_WEXITSTATUS(status);
 }

@@ -147,7 +147,7 @@ def test_examples(bed):
         assert out["chimera"].rc == 3 and out["userns"].rc == 3, out
     else:
         assert "value, after the child wrote 2: 2" in out["chimera"].out, out["chimera"]
-        assert "uid after the map  0" in out["userns"].out, out["userns"]
+        assert "uid after map: 0" in out["userns"].out, out["userns"]
 
 
 # ---- the independent record: what reached the kernel ----

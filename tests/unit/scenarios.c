@@ -246,9 +246,9 @@ int t_example_userns(void)
 		return T_PASS;
 	}
 	ASSERT_EQ(r, 0);
-	ASSERT_HAS(out, "child: uid before the map 65534\n");
-	ASSERT_HAS(out, "child: uid after the map  0\n");
-	ASSERT_HAS(out, "child: setuid(0) returned 0\n");
+	ASSERT_HAS(out, "uid before map: 65534\n");
+	ASSERT_HAS(out, "uid after map: 0\n");
+	ASSERT_HAS(out, "setuid(0) = 0\n");
 	return T_PASS;
 }
 
