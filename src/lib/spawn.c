@@ -12,8 +12,11 @@
  *    child just before execve (execve keeps the mask).
  *  - An execve failure is written by the child into ctx.err, in the shared memory, and
  *    the child exits 127; the parent reaps it and returns the -errno.
- *  - QEMU user mode refuses CLONE_VM|CLONE_VFORK without the thread flags (EINVAL):
- *    there, and on any kernel that refuses both clone shapes with EINVAL, cl_spawn
+ *  - QEMU user mode cannot share memory with a child process: QEMU 7.2 has no clone3
+ *    (ENOSYS) and quietly turns CLONE_VM|CLONE_VFORK into a plain fork (the child's
+ *    error word would never reach us, and the parent would not wait for the exec);
+ *    later ones refuse the shape with EINVAL. So when clone3 refuses (ENOSYS, EINVAL)
+ *    under QEMU, and on any kernel that refuses both clone shapes with EINVAL, cl_spawn
  *    falls back to cl_fork + execve, with a close-on-exec pipe for the error. */
 #include "rt.h"
 
@@ -92,7 +95,7 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[])
 	uint64_t all = ~0UL;
 	long r;
 
-	cl_flush_all();
+	cl_flush_if_linked();
 	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &c.mask, 8);
 	if (vfork_refused) {
 		r = -EINVAL;
@@ -104,7 +107,9 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[])
 			.stack_size = sizeof stack,
 		};
 		r = cl_clone3(&a, sizeof a, spawn_child, &c);
-		if (r == -ENOSYS || r == -EINVAL) {	/* before 5.3 / before 5.5; QEMU */
+		if ((r == -ENOSYS || r == -EINVAL) && cl_under_qemu()) {
+			r = -EINVAL;	/* see above: only the fork shape is real there */
+		} else if (r == -ENOSYS || r == -EINVAL) {	/* before 5.3 / before 5.5 */
 			c.reset_handlers = 1;
 			r = cl_clone(spawn_child, stack + sizeof stack,
 				     CL_CLONE_VM | CL_CLONE_VFORK | SIGCHLD, &c, 0, 0, 0);

@@ -85,6 +85,12 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 int cl_thread_join(struct cl_thread *t, int *result)
 {
 	int tid;
+	/* A new thread usually starts on the spawner's CPU (the scheduler keeps a fork
+	 * local while that CPU has room), queued behind us. One sched_yield lets a short
+	 * thread run to its end right now: no futex wait to set up, and the kernel's
+	 * CLEARTID wake then finds no one to wake. Long threads cost one extra syscall. */
+	if (__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE) != 0)
+		SYS0(sched_yield);
 	/* A shared (not FUTEX_PRIVATE) wait: that is the wake the kernel sends. */
 	while ((tid = __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE)) != 0)
 		SYS4(futex, &t->tid, FUTEX_WAIT, tid, 0);

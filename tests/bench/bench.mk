@@ -15,7 +15,7 @@ BENCH_DIR := tests/bench
 BENCH_EXAMPLES = $(notdir $(basename $(wildcard src/examples/*.c)))
 BENCH_FREE := thr_cl thr_floor proc_cl spawn_cl clat
 BENCH_HOSTED := hello thr_pthread proc_fork spawn_posix
-BENCH_BINS := $(BENCH_B)/min $(BENCH_B)/bench-exec \
+BENCH_BINS := $(BENCH_B)/min $(BENCH_B)/min-data $(BENCH_B)/min-bss $(BENCH_B)/bench-exec \
 	$(BENCH_FREE:%=$(BENCH_B)/free/%) \
 	$(foreach l,glibc-dyn glibc-static musl-static,$(BENCH_HOSTED:%=$(BENCH_B)/$(l)/%))
 BENCH_HOSTCFLAGS := -O2 -Wall -pthread
@@ -50,6 +50,12 @@ $(BENCH_B)/min: $(BENCH_DIR)/min.asm $(BENCH_DIR)/min.ld
 	@mkdir -p $(dir $@)
 	$(Q)nasm -f elf64 -Wall -o $@.o $<
 	$(Q)ld -s --build-id=none -z noexecstack -T $(BENCH_DIR)/min.ld -o $@ $@.o
+
+# The same with the project's two-segment layout: initialised data, or .bss only.
+$(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm linker/x86_64.ld
+	@mkdir -p $(dir $@)
+	$(Q)nasm -f elf64 -Wall -D$(if $(filter data,$*),DATA,BSS) -o $@.o $<
+	$(Q)ld -s --build-id=none -z noexecstack -T linker/x86_64.ld -o $@ $@.o
 
 $(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c
 	@mkdir -p $(dir $@)

@@ -4,8 +4,10 @@
  * first user instruction.
  *   clat thread|process same|any [N]
  * same: the whole program is pinned to one CPU, so the child starts where the parent
- * is. any: no pinning; each sample says which CPUs the parent and the child were on,
- * and the caller keeps the ones where they differ. Prints one line per sample:
+ * is. any: no pinning, and the parent spins (instead of sleeping in the join) until the
+ * child has run: its CPU stays busy, so the child has to start on another one unless
+ * it preempts the parent. Each sample says which CPUs the parent and the child were
+ * on; the caller keeps the ones where they differ. Prints one line per sample:
  *   PARENT_CPU CHILD_CPU DELTA_NS
  * The counter's rate comes from cl_counter_hz(), or is measured against
  * CLOCK_MONOTONIC over 50 ms where the architecture does not say (x86). */
@@ -16,6 +18,7 @@ static void *tls_block[8] = { tls_block };	/* x86_64 TLS: the first word points 
 static volatile int tid;
 
 struct shared { struct cl_snap snap; volatile int child_cpu; };
+
 static struct shared *sh;
 
 static int getcpu(void)
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
 	sh = (struct shared *)p;
 	uint64_t hz = counter_hz();
 	cl_flush_all();
+	int spin = cl_streq(argv[2], "any");
 	for (unsigned long i = 0; i < n + 5; i++) {
 		sh->child_cpu = -1;
 		int pcpu = getcpu();
@@ -70,6 +74,8 @@ int main(int argc, char **argv)
 					  (int *)&tid, tls_block, (int *)&tid, &sh->snap);
 			if (r < 0)
 				die("clone (thread)", r);
+			while (spin && sh->child_cpu < 0)
+				cpu_relax();
 			int v;
 			while ((v = __atomic_load_n(&tid, __ATOMIC_ACQUIRE)) != 0)
 				SYS4(futex, &tid, FUTEX_WAIT, v, 0);
@@ -81,6 +87,8 @@ int main(int argc, char **argv)
 			}
 			if (r < 0)
 				die("clone (process)", r);
+			while (spin && sh->child_cpu < 0)
+				cpu_relax();
 			cl_wait((int)r, 0, 0);
 		}
 		if (i < 5)	/* warm-up */

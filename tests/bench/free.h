@@ -11,6 +11,15 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
 /* argv[1] as a count, or def. */
 static inline unsigned long arg_count(int argc, char **argv, unsigned long def)
 {
