@@ -15,25 +15,25 @@
 #define F(x) CL_CLONE_##x
 
 static const char usage[] =
-"usage: clonelab probe [--flags LIST] [--signal SIG|none] [--api clone|clone3|auto]\n"
-"                      [--cpu N] [--json]\n\n"
-"One clone with the flags you name; then, resource by resource, whether parent and\n"
-"child share it or hold copies, asked of the kernel (kcmp, /proc/*/ns) and shown by\n"
-"effect. Also: both sides' ids, the tid words, registers, CPU and latency.\n\n"
+"usage: clonelab probe [--flags LIST] [--signal SIG|none]\n"
+"                      [--api clone|clone3|auto] [--cpu N] [--json]\n\n"
+"One clone with the flags you name; then, for each resource, whether parent\n"
+"and child share it or hold copies: asked of the kernel (kcmp, /proc/*/ns) and\n"
+"shown by effect. Also both sides' ids, the tid words, registers, CPU, latency.\n\n"
 "LIST: names without CLONE_, any case, comma-separated, or a number (0x50f00):\n"
-"  vm fs files sighand sysvsem io    share memory, cwd/root/umask, descriptors,\n"
-"                                    handlers, semaphore undo, I/O context\n"
-"  thread parent vfork               same thread group; our parent as its parent;\n"
-"                                    we sleep until it exits or execs\n"
-"  newuser newpid newns newuts newipc newnet newcgroup newtime  new namespaces\n"
-"  settls parent_settid child_settid child_cleartid pidfd   what the parent supplies\n"
-"  ptrace untraced detached clear_sighand into_cgroup       the rest of the UAPI\n"
-"  none                              nothing: fork\n"
-"Rules the kernel enforces: thread needs sighand, sighand needs vm; newuser and\n"
-"newns refuse fs; newipc refuses sysvsem; other new* need CAP_SYS_ADMIN unless\n"
+"  vm fs files sighand sysvsem io  share memory, cwd/root/umask, descriptors,\n"
+"                                  handlers, semaphore undo, I/O context\n"
+"  thread parent vfork             same thread group; our parent as its\n"
+"                                  parent; we sleep until it exits or execs\n"
+"  newuser newpid newns newuts newipc newnet newcgroup newtime: new namespaces\n"
+"  settls parent_settid child_settid child_cleartid pidfd: the parent supplies\n"
+"                                  the TLS block, tid words, pidfd slot\n"
+"  ptrace untraced detached clear_sighand into_cgroup: the rest of the UAPI\n"
+"  none                            nothing shared: a fork\n"
+"The kernel's rules: thread needs sighand, sighand needs vm; newuser and newns\n"
+"refuse fs; newipc refuses sysvsem; other new* need CAP_SYS_ADMIN unless\n"
 "newuser comes too. newtime, clear_sighand, into_cgroup exist only in clone3.\n"
-"Try: --flags vm | vm,fs,files,sighand,thread,sysvsem,settls,parent_settid,\n"
-"     child_cleartid | vm,vfork | newuser,newpid,newns,newuts,newipc,newnet\n\n"
+"Try: vm | vm,sighand | vm,fs,files,sighand,thread,sysvsem | vm,vfork | newuser\n\n"
 "--signal  exit signal (default SIGCHLD; none with thread or parent)\n"
 "--api     auto (default): clone3, and clone where clone3 answers ENOSYS\n"
 "Exit: 0 ok, 1 refused (errno and the rule), 2 usage, 3 not possible here.\n";
@@ -332,6 +332,16 @@ static const char *kcmp_word(long k)
 	return k == 0 ? "same" : k > 0 ? "different" : cl_errno_name(k);
 }
 
+static void json_flags(struct cl_json *j)
+{
+	cl_json_open(j, "flags", '[');
+	for (int k = 0; k < PROBE_NFLAGS; k++)
+		if (L.flags & (1ULL << (k + PROBE_FLAG_LO)))
+			cl_json_str(j, 0, probe_flag_names[k]);
+	cl_json_close(j, ']');
+	cl_json_hex(j, "flags_hex", L.flags);
+}
+
 static void report_json(struct cl_json *j, const struct obs *o, const struct report *c)
 {
 	int tid = (int)L.ret;
@@ -339,12 +349,7 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	cl_json_str(j, "result", "ok");
 	cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
 	cl_json_bool(j, "fallback", L.fallback);
-	cl_json_open(j, "flags", '[');
-	for (int k = 0; k < PROBE_NFLAGS; k++)
-		if (L.flags & (1ULL << (k + PROBE_FLAG_LO)))
-			cl_json_str(j, 0, probe_flag_names[k]);
-	cl_json_close(j, ']');
-	cl_json_hex(j, "flags_hex", L.flags);
+	json_flags(j);
 	cl_json_int(j, "exit_signal", L.exit_signal);
 	json_ids(j, "parent", &o->id);
 	cl_json_close(j, '}');
@@ -384,6 +389,14 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	cl_json_bool(j, "sem_undo", o->semundo);
 	if (L.flags & F(VFORK))
 		cl_json_bool(j, "vfork_suspended_parent", o->vfork_slept);
+	cl_json_open(j, "qemu_ignored", '[');	/* flags QEMU user mode dropped */
+	if (cl_under_qemu())
+		for (int i = 0; i < 2; i++)
+			if (L.flags & (i ? F(IO) : F(VFORK)))
+				cl_json_str(j, 0, i ? "io" : "vfork");
+	if (cl_under_qemu() && (L.flags & F(VFORK)) && (L.flags & F(VM)))
+		cl_json_str(j, 0, "vm");
+	cl_json_close(j, ']');
 	cl_json_open(j, "ns", '{');
 	for (int i = 0; i < 8; i++) {
 		cl_json_open(j, ns_names[i], '[');
@@ -420,6 +433,10 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	cl_json_int(j, "cpu", L.sh->child_cpu);
 	cl_json_int(j, "parent_cpu", L.sh->parent_cpu);
 	cl_json_int(j, "latency_ns", lab_latency_ns(&L));
+	lab_call_json(j, &L);
+	if (L.flags & F(PIDFD))	/* clone3's pidfd field; legacy clone uses parent_tid */
+		cl_json_hex(j, "pidfd_slot", (unsigned long)(uintptr_t)(L.used_clone3 ?
+			    &L.sh->pidfd : &L.sh->parent_tid));
 	lab_regs_json(j, &L);
 	cl_json_close(j, '}');
 }
@@ -475,6 +492,8 @@ static void report_text(const struct obs *o, const struct report *c)
 		out("  ns %-10s %-9s %s%s%s\n", ns_names[i], yn(ns_same(o, i)), o->seen->ns[0][i],
 		    ns_same(o, i) ? "" : " vs ", ns_same(o, i) ? "" : o->seen->ns[1][i]);
 	out("  (%s asked the kernel)\n", c->asked ? "the vfork child" : "the parent");
+	if ((L.flags & F(IO)) && cl_under_qemu())
+		out("  QEMU user mode ignores CLONE_IO: it never reaches the kernel\n");
 	if ((L.flags & F(VFORK)) && !o->vfork_slept)
 		out("  CLONE_VFORK did not suspend the parent: clone returned before the child's "
 		    "exit%s\n", cl_under_qemu() ? " (QEMU user mode runs vfork as a plain fork, "
@@ -528,9 +547,11 @@ static int fail(struct cl_json *j, long e, const char *why, int status, const ch
 		cl_json_str(j, "rule", rule);
 		cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
 		cl_json_bool(j, "fallback", L.fallback);
-		cl_json_hex(j, "flags_hex", L.flags);
+		json_flags(j);
+		cl_json_int(j, "exit_signal", L.exit_signal);
+		if (!L.failed)
+			lab_call_json(j, &L);
 		cl_json_close(j, '}');
-		out("\n");
 	} else {
 		err("clonelab probe: %s", status == CL_EXIT_UNSUPPORTED ? "not possible here: " : "");
 		cl_printf(&cl_stderr, "%s: %s\n", cl_errno_name(e) ? cl_errno_name(e) : "?", why);
@@ -602,12 +623,18 @@ int cmd_probe(int argc, char **argv)
 		L.fn = child_main;
 	}
 	if (flags & F(INTO_CGROUP)) {
-		char cg[256], path[300] = "/sys/fs/cgroup";
+		char cg[1024], path[300] = "/sys/fs/cgroup";
 		long fd = -ENOENT;
-		if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) > 0 && cl_startswith(cg, "0::")) {
-			size_t n = 14, i = 3;
-			for (; cg[i] && cg[i] != '\n' && n + 1 < sizeof path; i++)
-				path[n++] = cg[i];
+		const char *l = cg;	/* the cgroup2 line, "0::/path" */
+		if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) > 0) {
+			while (*l && !cl_startswith(l, "0::"))
+				while (*l && *l++ != '\n')
+					;
+		}
+		if (*l) {
+			size_t n = 14;
+			for (l += 3; *l && *l != '\n' && n + 1 < sizeof path; l++)
+				path[n++] = *l;
 			path[n] = 0;
 			fd = SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
 		}
@@ -727,7 +754,7 @@ int cmd_probe(int argc, char **argv)
 		SYS1(close, o.pidfd);
 	}
 	if (j)
-		report_json(j, &o, c), out("\n");
+		report_json(j, &o, c);
 	else
 		report_text(&o, c);
 restore:

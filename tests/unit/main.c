@@ -62,6 +62,19 @@ int t_run_exit_status(void);
 int t_run_no_fd_leak(void);
 int t_run_zombie_reaped(void);
 int t_run_root(void);
+int t_probe_none(void);
+int t_probe_vm(void);
+int t_probe_vm_sighand(void);
+int t_probe_nptl(void);
+int t_probe_fs(void);
+int t_probe_files(void);
+int t_probe_newuser(void);
+int t_probe_all_ns(void);
+int t_probe_vfork(void);
+int t_probe_sighand_without_vm(void);
+int t_probe_refusals(void);
+int t_probe_clone_vs_clone3(void);
+int t_probe_usage(void);
 
 static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "printf_int", t_printf_int },
@@ -117,6 +130,19 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "run_no_fd_leak", t_run_no_fd_leak },
 	{ "run_zombie_reaped", t_run_zombie_reaped },
 	{ "run_root", t_run_root },
+	{ "probe_none", t_probe_none },
+	{ "probe_vm", t_probe_vm },
+	{ "probe_vm_sighand", t_probe_vm_sighand },
+	{ "probe_nptl", t_probe_nptl },
+	{ "probe_fs", t_probe_fs },
+	{ "probe_files", t_probe_files },
+	{ "probe_newuser", t_probe_newuser },
+	{ "probe_all_ns", t_probe_all_ns },
+	{ "probe_vfork", t_probe_vfork },
+	{ "probe_sighand_without_vm", t_probe_sighand_without_vm },
+	{ "probe_refusals", t_probe_refusals },
+	{ "probe_clone_vs_clone3", t_probe_clone_vs_clone3 },
+	{ "probe_usage", t_probe_usage },
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 

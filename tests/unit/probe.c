@@ -1,0 +1,290 @@
+/* probe.c: `clonelab probe --flags ... --json`, natively, under QEMU user mode and on
+ * the real kernels (the guest's /clonelab). Substring checks on the compact JSON. */
+#include "test.h"
+
+#if defined(__x86_64__)
+#define T_RET "rax"
+#define T_SP "rsp"
+#define T_TP "fs_base"
+#elif defined(__aarch64__)
+#define T_RET "x0"
+#define T_SP "sp"
+#define T_TP "tpidr_el0"
+#endif
+
+static char out[32768];
+
+/* clonelab probe --flags F --json [a b c]: the exit status, -1 if it cannot run. */
+static int probe(const char *flags, const char *a, const char *b, const char *c)
+{
+	char *argv[] = { (char *)CLONELAB_PATH(), "probe", "--json", "--flags", (char *)flags,
+			 (char *)a, (char *)b, (char *)c, 0 };
+	int st = 0;
+	if (run_capture(argv, out, sizeof out, &st) < 0 || (CL_WIFEXITED(st) &&
+	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
+		return -1;
+	if (!CL_WIFEXITED(st))
+		diag("killed by signal %d; stderr: %s", CL_WTERMSIG(st), t_last_stderr);
+	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+}
+
+/* Is the clonelab we run under QEMU user mode? It says so itself. */
+static int qemu(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		static char env[2048];
+		char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
+		int st;
+		known = run_capture(argv, env, sizeof env, &st) > 0 &&
+			json_has(env, "\"qemu_user\":true");
+	}
+	return known;
+}
+
+#define RUN(r) do { if ((r) < 0) return skip("cannot run clonelab here (no binfmt for this arch)"); } while (0)
+/* Under QEMU user mode, shapes it cannot emulate are exit 3, "unsupported". */
+#define QEMU_REFUSES(r) do { if (qemu()) { ASSERT_EQ(r, 3); \
+	ASSERT_HAS(out, "\"result\":\"unsupported\""); ASSERT_HAS(out, "QEMU"); \
+	return T_PASS; } } while (0)
+
+static const char ns_none_shared[] = "\"ns\":{\"user\":true,\"pid\":true,\"uts\":true,"
+	"\"ipc\":true,\"mnt\":true,\"net\":true,\"cgroup\":true,\"time\":true}";
+
+/* The "shared" object of the last output, into buf (for comparisons). */
+static void shared_of(char *buf, size_t size)
+{
+	const char *s = out;
+	size_t n = 0;
+	while (*s && !cl_startswith(s, "\"shared\":{"))
+		s++;
+	while (*s && n + 1 < size && !(n && s[-1] == '}' && s[-2] == '}'))
+		buf[n++] = *s++;
+	buf[n] = 0;
+}
+
+int t_probe_none(void)
+{
+	int r = probe("none", 0, 0, 0);
+	RUN(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":false,\"fs\":false,\"files\":false,\"sighand\":false,"
+		   "\"io\":false,\"sysvsem\":false,\"thread_group\":false,");
+	ASSERT_HAS(out, ns_none_shared);
+	ASSERT_HAS(out, "\"flags\":[]");
+	ASSERT_HAS(out, "\"differ\":[\"" T_RET "\"]");
+	return T_PASS;
+}
+
+int t_probe_vm(void)
+{
+	int r = probe("vm", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":true,\"fs\":false,\"files\":false,\"sighand\":false,");
+	ASSERT_HAS(out, "\"thread_group\":false");
+	ASSERT_HAS(out, "\"effect\":{\"vm\":true,\"fs\":false,\"files\":false,\"sighand\":false}");
+	return T_PASS;
+}
+
+int t_probe_vm_sighand(void)
+{
+	int r = probe("vm,sighand", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":true,\"fs\":false,\"files\":false,\"sighand\":true,");
+	return T_PASS;
+}
+
+int t_probe_nptl(void)
+{
+	int r = probe("vm,fs,files,sighand,thread,sysvsem,settls,parent_settid,child_cleartid",
+		      0, 0, 0);
+	RUN(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":true,\"fs\":true,\"files\":true,\"sighand\":true,"
+		   "\"io\":false,\"sysvsem\":true,\"thread_group\":true,");
+	ASSERT_HAS(out, ns_none_shared);
+	ASSERT_HAS(out, "\"exit_signal\":0");	/* the default with thread */
+	ASSERT_HAS(out, "\"child_cleartid\":{\"requested\":true,");
+	ASSERT_HAS(out, "\"after_exit\":0,\"when\":\"zeroed");
+	long tid = 0;
+	const char *p = out;
+	while (*p && !cl_startswith(p, "\"tids\":{\"tid\":"))
+		p++;
+	for (p += 14; *p >= '0' && *p <= '9'; p++)
+		tid = tid * 10 + (*p - '0');
+	char want[64] = "\"parent_settid\":{\"requested\":true,\"at_parent_return\":";
+	cl_utoa((unsigned long)tid, want + cl_strlen(want));
+	ASSERT_HAS(out, want);
+	ASSERT_HAS(out, "\"differ\":[\"" T_RET "\",\"" T_SP "\",\"" T_TP "\"]");
+	return T_PASS;
+}
+
+int t_probe_fs(void)
+{
+	int r = probe("fs", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":false,\"fs\":true,\"files\":false,\"sighand\":false,");
+	ASSERT_HAS(out, "\"effect\":{\"vm\":false,\"fs\":true,");
+	return T_PASS;
+}
+
+int t_probe_files(void)
+{
+	int r = probe("FILES", 0, 0, 0);	/* any case */
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"shared\":{\"vm\":false,\"fs\":false,\"files\":true,\"sighand\":false,");
+	ASSERT_HAS(out, "\"files\":true,\"sighand\":false}");	/* the effect */
+	return T_PASS;
+}
+
+int t_probe_newuser(void)
+{
+	int r = probe("newuser", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"ns\":{\"user\":false,\"pid\":true,\"uts\":true,\"ipc\":true,"
+		   "\"mnt\":true,\"net\":true,\"cgroup\":true,\"time\":true}");
+	ASSERT_HAS(out, "\"uid_before_map\":65534");
+	ASSERT_HAS(out, "\"uid\":0,\"gid\":0,");	/* inside, once mapped */
+	return T_PASS;
+}
+
+int t_probe_all_ns(void)
+{
+	int r = probe("newuser,newpid,newns,newuts,newipc,newnet,newcgroup,newtime", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"ns\":{\"user\":false,\"pid\":false,\"uts\":false,\"ipc\":false,"
+		   "\"mnt\":false,\"net\":false,\"cgroup\":false,\"time\":false}");
+	ASSERT_HAS(out, "\"pid_inside\":1,");
+	ASSERT_HAS(out, "\"child\":{\"pid\":1,");
+	return T_PASS;
+}
+
+int t_probe_vfork(void)
+{
+	int r = probe("vm,vfork", 0, 0, 0);
+	RUN(r);
+	ASSERT_EQ(r, 0);
+	if (qemu()) {	/* QEMU runs vfork as a plain fork, CLONE_VM dropped */
+		ASSERT_HAS(out, "\"shared\":{\"vm\":false,");
+		ASSERT_HAS(out, "\"vfork_suspended_parent\":false");
+		return T_PASS;
+	}
+	ASSERT_HAS(out, "\"shared\":{\"vm\":true,\"fs\":false,\"files\":false,\"sighand\":false,");
+	ASSERT_HAS(out, "\"asked_by\":\"child\"");
+	ASSERT_HAS(out, "\"vfork_suspended_parent\":true");
+	return T_PASS;
+}
+
+int t_probe_sighand_without_vm(void)
+{
+	int r = probe("sighand", 0, 0, 0);
+	RUN(r);
+	QEMU_REFUSES(r);
+	ASSERT_EQ(r, 1);
+	ASSERT_HAS(out, "\"result\":\"error\",\"errno\":\"EINVAL\",\"explanation\":"
+		   "\"CLONE_SIGHAND requires CLONE_VM\"");
+	return T_PASS;
+}
+
+/* Refusals: errno and rule, as root and (EPERM cases) as uid 65534. */
+static const struct refusal {
+	const char *flags, *a, *b;
+	int user;		/* -1: as we are (root in the guest); else run as this uid */
+	const char *errno_, *why;
+} refusals[] = {
+	{ "thread", 0, 0, -1, "EINVAL", "CLONE_THREAD requires CLONE_SIGHAND" },
+	{ "sighand", 0, 0, -1, "EINVAL", "CLONE_SIGHAND requires CLONE_VM" },
+	{ "newuser,fs", 0, 0, -1, "EINVAL", "CLONE_NEWUSER cannot be combined with CLONE_FS" },
+	{ "newns,fs", 0, 0, -1, "EINVAL", "CLONE_NEWNS cannot be combined with CLONE_FS" },
+	{ "vm,sighand,thread,newuser", 0, 0, -1, "EINVAL", "CLONE_THREAD cannot be combined with "
+	  "CLONE_NEWUSER or CLONE_NEWPID" },
+	{ "vm,sighand,thread,newpid", 0, 0, -1, "EINVAL", "CLONE_THREAD cannot be combined with "
+	  "CLONE_NEWUSER or CLONE_NEWPID" },
+	{ "newipc,sysvsem", 0, 0, -1, "EINVAL", "CLONE_NEWIPC cannot be combined with CLONE_SYSVSEM" },
+	{ "vm,sighand,clear_sighand", "--api", "clone3", -1, "EINVAL", "CLONE_CLEAR_SIGHAND "
+	  "cannot be combined with CLONE_SIGHAND" },
+	{ "vm,sighand,thread", "--signal", "SIGCHLD", -1, "EINVAL", "clone3 wants exit_signal 0 "
+	  "with CLONE_THREAD or CLONE_PARENT" },
+	{ "detached", "--api", "clone3", -1, "EINVAL", "clone3 refuses CLONE_DETACHED" },
+	{ "pidfd,parent_settid", "--api", "clone", -1, "EINVAL", "CLONE_PIDFD excludes "
+	  "CLONE_PARENT_SETTID" },
+	{ "vm", "--signal", "100", -1, "EINVAL", "exit_signal must be a signal number" },
+	{ "newpid", 0, 0, 65534, "EPERM", "CLONE_NEWPID needs CAP_SYS_ADMIN; add newuser" },
+	{ "newnet,newuts", 0, 0, 65534, "EPERM", "CLONE_NEWUTS|CLONE_NEWNET need CAP_SYS_ADMIN" },
+	{ "newipc,sysvsem", 0, 0, 65534, "EPERM", "CLONE_NEWIPC needs CAP_SYS_ADMIN" },
+};
+
+int t_probe_refusals(void)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		const struct refusal *f = &refusals[i];
+		t_run_as = f->user;
+		int r = probe(f->flags, f->a, f->b, 0);
+		t_run_as = -1;
+		RUN(r);
+		char want[64] = "\"errno\":\"";
+		char *p = want + cl_strlen(want);
+		size_t n = cl_strlen(f->errno_);
+		memcpy(p, f->errno_, n);
+		memcpy(p + n, "\"", 2);
+		int expect = 1;
+		const char *why = f->why;
+		if (qemu())
+			expect = 3, why = "QEMU", want[0] = 0;
+		if (r != expect || !json_has(out, want) || !json_has(out, why)) {
+			diag("--flags %s %s %s as uid %d: exit %d, want %d with %s and \"%s\": %s",
+			     f->flags, f->a ? f->a : "", f->b ? f->b : "", f->user, r, expect, want,
+			     why, out);
+			bad++;
+		}
+	}
+	return bad ? T_FAIL : T_PASS;
+}
+
+/* clone and clone3 give the same table for the same flags. */
+int t_probe_clone_vs_clone3(void)
+{
+	static const char *const sets[] = { "none", "vm", "vm,sighand", "fs", "files", "newuser",
+		"vm,fs,files,sighand,thread,sysvsem", "vm,vfork", "newuser,newpid,newuts,newipc,newns" };
+	for (unsigned i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		char a[512], b[512];
+		int r = probe(sets[i], "--api", "clone3", 0);
+		RUN(r);
+		if (r == 3 && qemu())
+			continue;	/* no clone3 under QEMU user mode */
+		ASSERT_EQ(r, 0);
+		shared_of(a, sizeof a);
+		r = probe(sets[i], "--api", "clone", 0);
+		ASSERT_EQ(r, 0);
+		ASSERT_HAS(out, "\"api\":\"clone\"");
+		shared_of(b, sizeof b);
+		if (!cl_streq(a, b)) {
+			diag("--flags %s: clone3 %s, clone %s", sets[i], a, b);
+			return T_FAIL;
+		}
+	}
+	return T_PASS;
+}
+
+int t_probe_usage(void)
+{
+	int r = probe("vm,bogus", 0, 0, 0);
+	RUN(r);
+	ASSERT_EQ(r, 2);
+	ASSERT_HAS(t_last_stderr, "unknown flag 'bogus'");
+	ASSERT_HAS(t_last_stderr, "into_cgroup");
+	return T_PASS;
+}
