@@ -27,7 +27,7 @@ $(O)/obj/arch/%.o: arch/x86_64/%.asm
 else ifeq ($(ARCH),aarch64)
 ASM_SRC := start syscall clone snap
 ASM_EXT := S
-ARCH_CFLAGS := -mstack-protector-guard=global -mno-outline-atomics
+ARCH_CFLAGS := -mstack-protector-guard=global -mno-outline-atomics -mcmodel=tiny -mgeneral-regs-only
 ifneq ($(HOSTARCH),aarch64)
 CROSS_COMPILE ?= aarch64-linux-gnu-
 endif
@@ -134,6 +134,13 @@ $(CRT0): $(CRT0_OBJ)
 $(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB))
 
+# clonelab with env alone: how big the runtime and one command are (make size).
+$(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
+	$(Q)$(CC) $(CFLAGS) -DCL_ENV_ONLY -c -o $@ $<
+
+$(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB)
+	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB))
+
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
@@ -171,6 +178,8 @@ shell-system: both
 	$(Q)tests/check.sh --shell $(ARCH)
 
 size: both
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 build/x86_64/size/clonelab-env
+	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 build/aarch64/size/clonelab-env
 	$(Q)tests/size.sh
 
 install: all

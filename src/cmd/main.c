@@ -6,6 +6,7 @@ static const struct {
 	int (*run)(int, char **);
 	const char *what;
 } cmds[] = {
+#ifndef CL_ENV_ONLY	/* the env-only build measures the runtime's own size (make size) */
 	{ "tour", cmd_tour, "the four scenarios below, in order, with the story between them" },
 	{ "fork", cmd_fork, "fork emulated with clone: one call, two returns" },
 	{ "thread", cmd_thread, "a thread made with clone, joined through CHILD_CLEARTID" },
@@ -13,6 +14,7 @@ static const struct {
 	{ "chimera", cmd_chimera, "CLONE_VM without CLONE_THREAD: two processes, one memory" },
 	{ "run", cmd_run, "COMMAND in new namespaces, like unshare(1): a container" },
 	{ "probe", cmd_probe, "one clone with the flags you choose: what the child shares, and why not" },
+#endif
 	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
 };
 

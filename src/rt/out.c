@@ -3,10 +3,20 @@
  * clone (the child would otherwise inherit, and print again, what is pending). */
 #include "rt.h"
 
-/* The buffers live in .bss, not in the file: only these small headers are data. */
+/* Buffers and headers all live in .bss: with no initialised data, a program's R+W
+ * segment has no file contents and execve maps it anonymous (no copy-on-write page,
+ * no zeroing of a partial file page), which tests/bench measures. The two headers
+ * are filled in at their first write. */
 static char outbuf[2048], errbuf[512];
-struct cl_out cl_stdout = { 1, 0, sizeof outbuf, outbuf };
-struct cl_out cl_stderr = { 2, 0, sizeof errbuf, errbuf };
+struct cl_out cl_stdout, cl_stderr;
+
+static void std_init(struct cl_out *o)
+{
+	if (o == &cl_stdout)
+		o->fd = 1, o->size = sizeof outbuf, o->buf = outbuf;
+	else if (o == &cl_stderr)
+		o->fd = 2, o->size = sizeof errbuf, o->buf = errbuf;
+}
 
 void cl_flush(struct cl_out *o)
 {
@@ -30,6 +40,8 @@ void cl_flush_all(void)
 
 void cl_write(struct cl_out *o, const char *s, size_t n)
 {
+	if (!o->buf)
+		std_init(o);
 	while (n) {
 		if (o->len == o->size)
 			cl_flush(o);
@@ -86,6 +98,7 @@ __attribute__((noinline)) static unsigned long next(va_list *ap, int lng, int si
 
 void cl_vprintf(struct cl_out *o, const char *f, va_list ap)
 {
+	static const char digits[] = "0123456789abcdef";
 	va_list args;
 	va_copy(args, ap);
 	for (; *f; f++) {
@@ -93,66 +106,56 @@ void cl_vprintf(struct cl_out *o, const char *f, va_list ap)
 			put(o, *f);
 			continue;
 		}
-		int left = 0, zero = 0, width = 0, lng = 0, neg = 0;
+		int left = 0, zero = 0, width = 0, lng = 0;
 		for (f++; *f == '-' || *f == '0'; f++)
 			*f == '-' ? (left = 1) : (zero = 1);
 		for (; *f >= '0' && *f <= '9'; f++)
 			width = width * 10 + (*f - '0');
 		if (*f == 'l')
 			lng = 1, f++;
-		char num[24], *s = num + sizeof num;
-		*--s = 0;
-		char c = *f;
+		char c = *f, num[24], *s = num + sizeof num - 1;
+		*s = 0;
 		if (!c)
 			break;		/* a lone '%' at the end */
-		if (c == 'p' || c == 's' || c == 'q')
-			lng = 1;	/* pointers are long-sized */
-		/* Only a known conversion takes an argument: anything else prints as
-		 * itself and leaves the arguments where they are. */
-		int known = c == 'q' || c == 's' || c == 'c' || c == 'd' || c == 'u' ||
-			    c == 'x' || c == 'p';
-		unsigned long u = known ? next(&args, lng, c == 'd') : 0;
-		unsigned base = 10;
-		switch (c) {
-		case 'q':
-			if (u)
-				quoted(o, (const char *)u);
-			else
-				cl_write(o, "null", 4);
-			continue;
-		case 's':
-			s = u ? (char *)u : "(null)";
-			break;
-		case 'c':
-			num[0] = (char)u, num[1] = 0, s = num;
-			break;
-		case 'd':
-			if ((long)u < 0)
-				neg = 1, u = 0UL - u;
-			/* fall through */
-		case 'u':
-		case 'x':
-		case 'p':
-			if (c == 'x' || c == 'p')
-				base = 16;
-			do
-				*--s = "0123456789abcdef"[u % base];
-			while (u /= base);
-			if (c == 'p')
-				*--s = 'x', *--s = '0';
-			break;
-		default:	/* "%%" and anything unknown print as themselves */
+		/* Only a known conversion takes an argument: anything else ("%%" too)
+		 * prints as itself and leaves the arguments where they are. */
+		const char *k = "qscduxp";
+		while (*k && *k != c)
+			k++;
+		if (!*k) {
 			put(o, c);
 			continue;
 		}
-		int len = (int)cl_strlen(s) + neg;
-		if (!left && !zero)
-			pad(o, ' ', width - len);
-		if (neg)
-			put(o, '-');
-		if (!left && zero)
-			pad(o, '0', width - len);
-		cl_write(o, s, cl_strlen(s));
+		unsigned long u = next(&args, lng || k - "qscduxp" < 2 || c == 'p', c == 'd');
+		if (c == 'q') {
+			u ? quoted(o, (const char *)u) : cl_write(o, "null", 4);
+			continue;
+		}
+		if (c == 's') {
+			s = u ? (char *)u : "(null)";
+		} else if (c == 'c') {
+			*--s = (char)u;
+		} else {
+			int neg = c == 'd' && (long)u < 0;
+			unsigned base = c == 'x' || c == 'p' ? 16 : 10;
+			if (neg)
+				u = 0UL - u;
+			do
+				*--s = digits[u % base];
+			while (u /= base);
+			if (c == 'p')
+				*--s = 'x', *--s = '0';
+			if (neg) {
+				if (zero)	/* the sign goes before the zeros: -0042 */
+					put(o, '-'), width--;
+				else
+					*--s = '-';
+			}
+		}
+		int len = (int)cl_strlen(s);
+		if (!left)
+			pad(o, zero ? '0' : ' ', width - len);
+		cl_write(o, s, (size_t)len);
 		if (left)
 			pad(o, ' ', width - len);
 	}
