@@ -44,7 +44,7 @@ static int child_entry(void *p)
 }
 
 /* A TLS block for CLONE_SETTLS: x86_64 wants its first word to point at itself. */
-static void *tls_block[8] = { tls_block };
+static void *tls_block[8];	/* .bss: its self pointer is set in lab_clone */
 
 long lab_clone(struct lab *l)
 {
@@ -77,6 +77,7 @@ long lab_clone(struct lab *l)
 	 * exited, not "not started yet". */
 	sh->parent_tid = sh->child_tid = -1;
 	int (*fn)(void *) = l->fn ? child_entry : 0;
+	tls_block[0] = tls_block;
 	void *tls = l->flags & CL_CLONE_SETTLS ? tls_block : 0;
 
 	cl_flush_all();	/* a child must not inherit, and print again, pending output */

@@ -4,7 +4,7 @@
 #include "lab.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
-static volatile int value = 1;
+static volatile int value;	/* set before each use; .bss, not .data */
 
 struct report {		/* what a child tells its parent, in the shared page */
 	int pid, tid, ppid, uid_before, uid, gid, setuid0, map_err;
