@@ -368,8 +368,10 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
     L += ["", "## 4. Clone to first instruction", "",
           "Cycle counter read by the parent just before the clone syscall and by the child "
           "as its first act (cl_clone_snap), converted to ns. \"same CPU\": the program is "
-          "pinned to one CPU; \"another CPU\": unpinned, keeping the samples where the child "
-          "started on a different CPU than the parent. No goal ratio.", ""]
+          "pinned to one CPU; \"another CPU\": unpinned, the parent spinning (not sleeping) "
+          "until the child has run, keeping the samples where the child started on a "
+          "different CPU than the parent. On a shared machine the other CPU is often busy "
+          "with someone else's work, which the 90th percentile shows. No goal ratio.", ""]
     rows = []
     for kind in ("thread", "process"):
         for where in ("same CPU", "another CPU"):
