@@ -205,9 +205,18 @@ def count_path(lines, start, stops):
     return None, None
 
 
-def disasm(obj, arch):
-    tool = "objdump" if arch == "x86_64" else "aarch64-linux-gnu-objdump"
-    if not shutil.which(tool) or not os.path.exists(obj):
+def disasm(objs, arch, out_dir):
+    """Link the trampoline objects into one throwaway executable (each routine has
+    its own section, so branches between them are only resolved by a link), then
+    disassemble it: {function: [(address, mnemonic, operands)]}."""
+    pre = "" if arch == "x86_64" else "aarch64-linux-gnu-"
+    tool, ld = pre + "objdump", pre + "ld"
+    if not shutil.which(tool) or not shutil.which(ld) or not all(map(os.path.exists, objs)):
+        return {}
+    obj = os.path.join(out_dir, "trampolines-%s" % arch)
+    r = subprocess.run([ld, "-e", "0", "--unresolved-symbols=ignore-all", "-z", "noexecstack",
+                        "-o", obj] + objs, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
         return {}
     flags = ["-d", "--no-show-raw-insn"] + (["-M", "intel"] if arch == "x86_64" else [])
     out = subprocess.run([tool] + flags + [obj], stdout=subprocess.PIPE, text=True).stdout
@@ -223,7 +232,7 @@ def disasm(obj, arch):
     return funcs
 
 
-def trampoline_counts():
+def trampoline_counts(out_dir):
     """Instructions the child executes between the clone syscall's return and (a) its
     first timestamp in cl_clone_snap, (b) the call of fn in the lean cl_clone/cl_clone3."""
     rows = []
@@ -237,7 +246,7 @@ def trampoline_counts():
         for obj, fns, stop, what in (
                 ("snap.o", ("cl_clone_snap", "cl_clone3_snap"), is_ts, "first timestamp"),
                 ("clone.o", ("cl_clone", "cl_clone3"), is_call, "call of fn")):
-            funcs = disasm(os.path.join(objdir, obj), arch)
+            funcs = disasm([os.path.join(objdir, o) for o in ("clone.o", "snap.o")], arch, out_dir)
             # the functions' code in address order, as one stream (labels fall through)
             allins = sorted((x for f in funcs.values() for x in f), key=lambda x: x[0])
             for fn in fns:
@@ -490,7 +499,7 @@ def main():
         # Many short rounds rather than a few long ones: the load that other jobs put
         # on a shared machine changes within a second, and a ratio is only fair when
         # both of its sides ran under the same load, a few milliseconds apart.
-        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 101, 20, 300, 100, 100
+        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 151, 20, 200, 40, 40
         a.clat_rounds, a.clat_n = 20, 200
     a.bin = os.path.abspath(a.bin)
     os.makedirs(a.out, exist_ok=True)
@@ -505,7 +514,7 @@ def main():
         print("bench: 4/5 clone to first instruction", file=sys.stderr)
         clat = bench_clat(a, raw)
     print("bench: 5/5 sizes", file=sys.stderr)
-    tramp = trampoline_counts()
+    tramp = trampoline_counts(a.out)
     sz = sizes(a)
     md, goals = report(a, st, th, pr, clat, tramp, sz, time.time() - t0)
     if a.quick:
