@@ -31,6 +31,9 @@ failures=()
 timings=()
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
+# Keep a copy of all that is shown: tests/bedtable.py builds the README's bed matrix
+# from its "# matrix" lines.
+mkdir -p build && exec > >(tee build/check.log)
 
 # ---- counting ----
 # show_tap PREFIX FILE RC: print FILE's lines with PREFIX, count its TAP results, and

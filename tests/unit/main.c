@@ -56,6 +56,7 @@ int t_thread_guard_page(void);
 int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
 int t_no_zombies(void);
+int t_matrix(void);
 int t_run_pid1(void);
 int t_run_id_hostname(void);
 int t_run_exit_status(void);
@@ -123,7 +124,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "thread_guard_page", t_thread_guard_page },
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },
-	{ "no_zombies", t_no_zombies },
+	{ "matrix", t_matrix },
 	{ "run_pid1", t_run_pid1 },
 	{ "run_id_hostname", t_run_id_hostname },
 	{ "run_exit_status", t_run_exit_status },
@@ -143,6 +144,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "probe_refusals", t_probe_refusals },
 	{ "probe_clone_vs_clone3", t_probe_clone_vs_clone3 },
 	{ "probe_usage", t_probe_usage },
+	{ "no_zombies", t_no_zombies },	/* last: every test before reaped its children */
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 

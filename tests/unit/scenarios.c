@@ -391,3 +391,43 @@ int t_no_zombies(void)
 	ASSERT_EQ(SYS4(wait4, -1, &st, CL_WNOHANG | CL_WALL, 0), -ECHILD);
 	return T_PASS;
 }
+
+/* ---- the test-bed matrix (README): what each scenario did here, observed ---- */
+int t_matrix(void)
+{
+	static char *const cases[][8] = {
+		{ "fork", "fork", "--json", 0 },
+		{ "thread", "thread", "--json", 0 },
+		{ "userns", "userns", "--json", 0 },
+		{ "userns as uid 65534", "userns", "--json", 0 },
+		{ "chimera", "chimera", "--json", 0 },
+		{ "probe thread set", "probe", "--flags", "vm,fs,files,sighand,thread,sysvsem", "--json", 0 },
+		{ "run", "run", "--report-fd", "2", "--json", "--", "/bin/true", 0 },
+	};
+	/* Under QEMU user mode, what we exec may run natively (qemu-x86_64 on an
+	 * x86_64 host): the host tests give that bed's matrix instead. */
+	if (cl_under_qemu())
+		return skip("the host tests give the matrix under QEMU user mode");
+	int bad = 0;
+	char uts[6 * 65];
+	if (SYS1(uname, uts) == 0)
+		diag("matrix kernel: %s", uts + 2 * 65);
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *argv[8] = { (char *)CLONELAB_PATH() };
+		for (int k = 1; k < 8 && cases[i][k]; k++)
+			argv[k] = cases[i][k];
+		if (i == 3 && SYS0(geteuid) != 0)
+			continue;
+		t_run_as = i == 3 ? 65534 : -1;
+		int st = 0;
+		long n = run_capture(argv, out, sizeof out, &st);
+		t_run_as = -1;
+		if (n < 0 || (CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
+			return skip("cannot run clonelab here");
+		int rc = CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+		diag("matrix %s: %s", cases[i][0], rc == 0 ? "pass" : rc == 3 ?
+		     "not possible here (exit 3)" : "FAIL");
+		bad |= rc != 0;
+	}
+	return bad ? T_FAIL : T_PASS;
+}
