@@ -149,7 +149,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system
+.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
 
 both:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
@@ -190,6 +190,13 @@ install: all
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk
+
+# The README's generated sections, from real runs: sizes, the test-bed matrix (from the
+# last build/check.log) and, with `make bench-readme`, the benchmarks.
+readme: size
+	$(Q)tests/size.sh > build/size.txt
+	$(Q)tests/readme-section.py size build/size.txt --code
+	$(Q)python3 tests/bedtable.py --readme README.md
 
 clean:
 	rm -rf build
