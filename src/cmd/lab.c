@@ -210,7 +210,7 @@ void lab_regs_text(const struct lab *l)
 {
 	int n;
 	const char *const *names = cl_reg_names(&n);
-	out("  %-10s %-18s %-18s\n", "register", "parent", "child");
+	out("  %-10s %18s %18s\n", "register", "parent", "child");
 	for (int i = 0; i < n; i++) {
 		int d = differs(l, i);
 		out("  %-10s %18lx %18lx%s\n", names[i], l->sh->snap.parent[i],

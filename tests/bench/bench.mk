@@ -9,7 +9,7 @@
 # Timing runs on the host architecture (x86_64); sizes are given for both.
 
 BENCH_OUT ?= build/bench
-BENCH_B := build/bench/bin
+BENCH_B := build/bench/progs
 BENCH_DIR := tests/bench
 # The examples that exist now (the lead is adding them); the bench times what is there.
 BENCH_EXAMPLES = $(notdir $(basename $(wildcard src/examples/*.c)))

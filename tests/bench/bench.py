@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: clonelab's benchmarks (issue 7), run side by side in interleaved rounds.
 
-    bench.py --bin build/bench/bin --out build/bench [--quick]
+    bench.py --bin build/bench/progs --out build/bench [--quick]
     bench.py --validate build/bench/results.md
     bench.py --readme README.md --section build/bench/readme-section.md
 

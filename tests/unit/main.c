@@ -154,6 +154,19 @@ static const char *argv0 = "clonelab-test";
 char t_last_stderr[4096];
 int t_run_as = -1;
 
+int t_clonelab_under_qemu(void)
+{
+	static int known = -1;
+	if (known < 0) {
+		static char env[2048];
+		char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
+		int st;
+		known = run_capture(argv, env, sizeof env, &st) > 0 &&
+			json_has(env, "\"qemu_user\":true");
+	}
+	return known;
+}
+
 int skip(const char *reason)
 {
 	skip_reason = reason ? reason : "skipped";

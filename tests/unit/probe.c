@@ -28,23 +28,9 @@ static int probe(const char *flags, const char *a, const char *b, const char *c)
 	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
 }
 
-/* Is the clonelab we run under QEMU user mode? It says so itself. */
-static int qemu(void)
-{
-	static int known = -1;
-	if (known < 0) {
-		static char env[2048];
-		char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
-		int st;
-		known = run_capture(argv, env, sizeof env, &st) > 0 &&
-			json_has(env, "\"qemu_user\":true");
-	}
-	return known;
-}
-
 #define RUN(r) do { if ((r) < 0) return skip("cannot run clonelab here (no binfmt for this arch)"); } while (0)
 /* Under QEMU user mode, shapes it cannot emulate are exit 3, "unsupported". */
-#define QEMU_REFUSES(r) do { if (qemu()) { ASSERT_EQ(r, 3); \
+#define QEMU_REFUSES(r) do { if (t_clonelab_under_qemu()) { ASSERT_EQ(r, 3); \
 	ASSERT_HAS(out, "\"result\":\"unsupported\""); ASSERT_HAS(out, "QEMU"); \
 	return T_PASS; } } while (0)
 
@@ -176,7 +162,7 @@ int t_probe_vfork(void)
 	int r = probe("vm,vfork", 0, 0, 0);
 	RUN(r);
 	ASSERT_EQ(r, 0);
-	if (qemu()) {	/* QEMU runs vfork as a plain fork, CLONE_VM dropped */
+	if (t_clonelab_under_qemu()) {	/* QEMU runs vfork as a plain fork, CLONE_VM dropped */
 		ASSERT_HAS(out, "\"shared\":{\"vm\":false,");
 		ASSERT_HAS(out, "\"vfork_suspended_parent\":false");
 		return T_PASS;
@@ -242,7 +228,7 @@ int t_probe_refusals(void)
 		memcpy(p + n, "\"", 2);
 		int expect = 1;
 		const char *why = f->why;
-		if (qemu())
+		if (t_clonelab_under_qemu())
 			expect = 3, why = "QEMU", want[0] = 0;
 		if (r != expect || !json_has(out, want) || !json_has(out, why)) {
 			diag("--flags %s %s %s as uid %d: exit %d, want %d with %s and \"%s\": %s",
@@ -263,7 +249,7 @@ int t_probe_clone_vs_clone3(void)
 		char a[512], b[512];
 		int r = probe(sets[i], "--api", "clone3", 0);
 		RUN(r);
-		if (r == 3 && qemu())
+		if (r == 3 && t_clonelab_under_qemu())
 			continue;	/* no clone3 under QEMU user mode */
 		ASSERT_EQ(r, 0);
 		shared_of(a, sizeof a);

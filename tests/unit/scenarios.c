@@ -44,21 +44,6 @@ static long num(const char *json, const char *key)
 	return -999999;
 }
 
-/* Whether the clonelab we run is under QEMU user mode. Not the same as ours: under
- * qemu-x86_64 on an x86_64 host, the exec'd binary runs natively. It says itself. */
-static int qemu(void)
-{
-	static int known = -1;
-	if (known < 0) {
-		static char env[2048];
-		char *argv[] = { (char *)CLONELAB_PATH(), "env", "--json", 0 };
-		int st;
-		known = run_capture(argv, env, sizeof env, &st) > 0 &&
-			json_has(env, "\"qemu_user\":true");
-	}
-	return known;
-}
-
 /* Whether it can make user namespaces, by its own account, as the user that
  * run_capture runs it as now (t_run_as). */
 static int userns_ok(void)
@@ -109,7 +94,7 @@ int t_scn_chimera(void)
 {
 	int r = clonelab("chimera", "--json", 0);
 	NEED_CLONELAB(r);
-	if (qemu()) {
+	if (t_clonelab_under_qemu()) {
 		ASSERT_EQ(r, 3);
 		ASSERT_HAS(out, "\"result\":\"unsupported\"");
 		return T_PASS;
@@ -130,7 +115,7 @@ static int userns_as(int uid)
 	int r = clonelab("userns", "--json", 0);
 	t_run_as = -1;
 	NEED_CLONELAB(r);
-	if (!ok || qemu()) {
+	if (!ok || t_clonelab_under_qemu()) {
 		ASSERT_EQ(r, 3);
 		ASSERT_HAS(out, "\"result\":\"unsupported\"");
 		return T_PASS;
@@ -231,7 +216,7 @@ int t_example_chimera(void)
 {
 	int r = example("examples/chimera");
 	NEED_CLONELAB(r);
-	ASSERT_EQ(r, qemu() ? 3 : 0);
+	ASSERT_EQ(r, t_clonelab_under_qemu() ? 3 : 0);
 	if (r == 0)
 		ASSERT_HAS(out, "value, after the child wrote 2: 2\n");
 	return T_PASS;
@@ -241,7 +226,7 @@ int t_example_userns(void)
 {
 	int r = example("examples/userns");
 	NEED_CLONELAB(r);
-	if (qemu() || !userns_ok()) {
+	if (t_clonelab_under_qemu() || !userns_ok()) {
 		ASSERT_EQ(r, 3);
 		return T_PASS;
 	}

@@ -66,6 +66,10 @@ int run_capture(char *const argv[], char *out, size_t size, int *status);
 extern char t_last_stderr[4096];
 /* If >= 0, run_capture runs its command as this uid and gid (no groups). */
 extern int t_run_as;
+/* Whether the clonelab we exec runs under QEMU user mode, by its own `env --json`.
+ * Not the same as ours: under qemu-x86_64 on an x86_64 host the exec'd binary runs
+ * natively. Asked once. */
+int t_clonelab_under_qemu(void);
 /* 1 if needle occurs in json (a plain substring search: "\"userns\":true"). */
 int json_has(const char *json, const char *needle);
 
