@@ -134,9 +134,16 @@ long lab_wait(struct lab *l)
 	if (!(l->flags & CL_CLONE_THREAD)) {
 		r = cl_wait((int)l->ret, &status, 0);
 	} else if (l->flags & CL_CLONE_CHILD_CLEARTID) {
-		int tid;	/* a shared futex wait: the kernel's CLEARTID wake is shared */
-		while ((tid = __atomic_load_n(&l->sh->child_tid, __ATOMIC_ACQUIRE)) != 0)
-			SYS4(futex, &l->sh->child_tid, FUTEX_WAIT, tid, 0);
+		/* A shared futex wait (the kernel's CLEARTID wake is shared), bounded: if the
+		 * word is not zeroed in 10 s, the kernel was given another address, or the
+		 * thread is stuck. Its stack then stays mapped: it may still be in use. */
+		struct { long s, ns; } second = { 1, 0 };
+		int tid, tries = 10;
+		while ((tid = __atomic_load_n(&l->sh->child_tid, __ATOMIC_ACQUIRE)) != 0) {
+			if (tries-- == 0)
+				return -ETIMEDOUT;
+			SYS4(futex, &l->sh->child_tid, FUTEX_WAIT, tid, &second);
+		}
 	} else {
 		/* Nothing will tell us: poll until the tid is gone from our thread group. */
 		struct { long s, ns; } ms = { 0, 1000000 };
@@ -298,20 +305,31 @@ int lab_parse_cpu(const char *cmd, const char *s, int *cpu)
 	return 0;
 }
 
-int lab_options(int argc, char **argv, const char *cmd, const char *usage, int *json, int *cpu)
+int lab_parse_api(const char *cmd, const char *s, int *api)
+{
+	static const char *const names[] = { "auto", "clone", "clone3" };	/* LAB_ order */
+	for (int i = 0; i < 3; i++)
+		if (cl_strcaseeq(s, names[i]))
+			return *api = i, 0;
+	err("%s: --api takes clone, clone3 or auto, not '%s'\n", cmd, s);
+	return -1;
+}
+
+int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o)
 {
 	static const struct cl_opt opts[] = {
-		{ "--json", 0 }, { "--cpu", 1 }, { "--help", 0 }, { 0, 0 } };
+		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	int k;
-	*json = 0, *cpu = -1;
+	*o = (struct lab_opts){ 0, -1, LAB_AUTO };
 	while ((k = cl_getopt(&a, opts, cmd)) != CL_ARG_END) {
 		if (k == 0)
-			*json = 1;
-		else if (k == 1) {
-			if (lab_parse_cpu(cmd, a.val, cpu) < 0)
+			o->json = 1;
+		else if (k == 1 || k == 2) {
+			if ((k == 1 ? lab_parse_cpu(cmd, a.val, &o->cpu)
+				    : lab_parse_api(cmd, a.val, &o->api)) < 0)
 				return CL_EXIT_USAGE;
-		} else if (k == 2) {
+		} else if (k == 3) {
 			out("%s", usage);
 			return CL_EXIT_OK;
 		} else {
@@ -333,6 +351,10 @@ int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j)
 		status = CL_EXIT_UNSUPPORTED;
 	} else if (!l->failed && l->ret == -EINVAL && cl_under_qemu()) {
 		why = CL_QEMU_CLONE_WHY;
+		status = CL_EXIT_UNSUPPORTED;
+	} else if (!l->failed && l->ret == -ENOSYS && l->used_clone3) {
+		why = "no clone3 here: kernels before 5.3, QEMU user mode and some seccomp "
+		      "filters lack it (--api auto falls back to clone)";
 		status = CL_EXIT_UNSUPPORTED;
 	}
 	if (j) {

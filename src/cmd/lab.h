@@ -50,7 +50,8 @@ struct lab_shared *lab_shared(void);
 long lab_clone(struct lab *l);
 /* Wait for the child: wait4(__WALL), or for a CLONE_THREAD child the kernel's
  * CHILD_CLEARTID wake (or, without that flag, polling until the tid is gone).
- * Frees the stack. Returns the wait status (0 for a thread) or -errno. */
+ * Frees the stack. Returns the wait status (0 for a thread) or -errno: -ETIMEDOUT if a
+ * thread's CHILD_CLEARTID word is still not zeroed after 10 s. */
 long lab_wait(struct lab *l);
 /* Hand-offs through futex words in the shared page. */
 void lab_post(int *word);
@@ -71,9 +72,12 @@ void lab_describe_call(const struct lab *l);
 const char *lab_signame(int sig);
 /* cpu: set from "--cpu N", validated. 0 or -1 (reported). */
 int lab_parse_cpu(const char *cmd, const char *s, int *cpu);
-/* Common command scaffolding: parse [--json] [--cpu N] [--help]. Returns -1 to go on,
- * or an exit status to return now. */
-int lab_options(int argc, char **argv, const char *cmd, const char *usage, int *json, int *cpu);
+/* api: set from "--api clone|clone3|auto", validated. 0 or -1 (reported). */
+int lab_parse_api(const char *cmd, const char *s, int *api);
+/* Common command scaffolding: [--json] [--cpu N] [--api clone|clone3|auto] [--help].
+ * Returns -1 to go on, or an exit status to return now. */
+struct lab_opts { int json, cpu, api; };
+int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o);
 /* Report a failed lab_clone for command cmd (text on stderr, or JSON on stdout) and
  * return the exit status: 3 where the environment forbids the shape, 1 otherwise. */
 int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j);

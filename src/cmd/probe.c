@@ -571,18 +571,8 @@ int cmd_probe(int argc, char **argv)
 			return CL_EXIT_USAGE;
 		if (k == 1 && parse_signal(a.val, &sig) < 0)
 			return CL_EXIT_USAGE;
-		if (k == 2) {
-			if (cl_strcaseeq(a.val, "clone"))
-				api = LAB_CLONE;
-			else if (cl_strcaseeq(a.val, "clone3"))
-				api = LAB_CLONE3;
-			else if (cl_strcaseeq(a.val, "auto"))
-				api = LAB_AUTO;
-			else {
-				err("clonelab probe: --api takes clone, clone3 or auto, not '%s'\n", a.val);
-				return CL_EXIT_USAGE;
-			}
-		}
+		if (k == 2 && lab_parse_api("clonelab probe", a.val, &api) < 0)
+			return CL_EXIT_USAGE;
 		if (k == 3 && lab_parse_cpu("clonelab probe", a.val, &cpu) < 0)
 			return CL_EXIT_USAGE;
 		if (k == 4)

@@ -35,9 +35,9 @@ static void common_json(struct cl_json *j, const struct lab *l)
 	cl_json_close(j, '}');
 }
 
-static int scenario_fork(struct cl_json *j, int cpu)
+static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .exit_signal = SIGCHLD, .cpu = cpu, .sh = lab_shared() };
+	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared() };
 	struct report *c = (struct report *)l.sh->scratch;
 	int parent_pid = (int)SYS0(getpid);
 	value = 1;
@@ -85,9 +85,9 @@ static int thread_main(void *p)
 	return 0;
 }
 
-static int scenario_thread(struct cl_json *j, int cpu)
+static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = cpu,
+	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = thread_main, .sh = lab_shared() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
@@ -95,7 +95,14 @@ static int scenario_thread(struct cl_json *j, int cpu)
 	value = 1;
 	if (lab_clone(&l) < 0)
 		return lab_fail(&l, "clonelab thread", j);
-	int joined = lab_wait(&l) == 0 && l.sh->child_tid == 0;
+	long w = lab_wait(&l);
+	int joined = w == 0 && l.sh->child_tid == 0;
+	if (!joined) {
+		l.ret = w < 0 ? w : -ETIMEDOUT;
+		l.failed = "join: the kernel did not zero the CHILD_CLEARTID word in 10 s "
+			   "(was the child_tid pointer passed where this kernel reads it?)";
+		return lab_fail(&l, "clonelab thread", j);
+	}
 	int seen = value == 2;
 	if (j) {
 		cl_json_open(j, 0, '{');
@@ -131,9 +138,9 @@ static int chimera_main(void *p)
 	return 0;
 }
 
-static int scenario_chimera(struct cl_json *j, int cpu)
+static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = cpu,
+	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
@@ -180,9 +187,9 @@ static int userns_main(void *p)
 	return 0;
 }
 
-static int scenario_userns(struct cl_json *j, int cpu)
+static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = cpu,
+	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = userns_main, .sh = lab_shared() };
 	l.arg = &l;
 	struct report *c = (struct report *)l.sh->scratch;
@@ -239,21 +246,21 @@ static int scenario_userns(struct cl_json *j, int cpu)
 
 static const struct {
 	const char *name;
-	int (*run)(struct cl_json *, int);
+	int (*run)(struct cl_json *, const struct lab_opts *);
 	const char *usage;
 } scenarios[] = {
-	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N]\n\n"
+	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
 	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
 	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
 	  "its own, and the registers the kernel handed each side.\n" },
-	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N]\n\n"
+	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
 	  "A thread made with clone: one address space and one thread group (same pid,\n"
 	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" },
-	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N]\n\n"
+	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
 	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
 	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
 	  "allows user namespaces; exits 3 where it does not.\n" },
-	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N]\n\n"
+	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
 	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
 	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" },
 };
@@ -262,12 +269,12 @@ static int run_one(int k, int argc, char **argv)
 {
 	char cmd[24] = "clonelab ";
 	memcpy(cmd + 9, scenarios[k].name, cl_strlen(scenarios[k].name) + 1);
-	int json, cpu;
-	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &json, &cpu);
+	struct lab_opts o;
+	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &o);
 	if (r >= 0)
 		return r;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	return scenarios[k].run(json ? &j : 0, cpu);
+	return scenarios[k].run(o.json ? &j : 0, &o);
 }
 
 int cmd_fork(int argc, char **argv) { return run_one(0, argc, argv); }
@@ -286,29 +293,32 @@ static const char *const story[] = {
 	"first one's memory. Linux does not care what you call it; the flags decide.\n",
 };
 
-static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N]\n\n"
+static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
 	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
-	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n";
+	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n"
+	"--cpu N starts each child on CPU N; --api chooses clone3, legacy clone, or\n"
+	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n";
 
 int cmd_tour(int argc, char **argv)
 {
-	int json, cpu, worst = CL_EXIT_OK;
-	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &json, &cpu);
+	struct lab_opts o;
+	int worst = CL_EXIT_OK;
+	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &o);
 	if (r >= 0)
 		return r;
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects. */
 		struct cl_json j = { &cl_stdout, 0, 0 };
-		if (json)
+		if (o.json)
 			out("%s%q:", k ? "," : "{", scenarios[k].name);
 		else
 			out("%s%s\n", k ? "\n\n" : "", story[k]);
-		r = scenarios[k].run(json ? &j : 0, cpu);
+		r = scenarios[k].run(o.json ? &j : 0, &o);
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
 			worst = r;
 		cl_flush_all();
 	}
-	if (json)
+	if (o.json)
 		out("}\n");
 	return worst;
 }

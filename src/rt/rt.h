@@ -70,6 +70,7 @@
 #define ENOSPC 28
 #define ENOSYS 38
 #define EUSERS 87
+#define ETIMEDOUT 110
 #define EPERM 1
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }

@@ -231,3 +231,20 @@ def test_matrix(bed):
         print(f"# matrix {name}: {res}")
         want = 3 if bed.qemu and name in QEMU_REFUSED else 0
         assert r.rc == want, r
+
+
+def test_api_choice(bed):
+    """--api clone takes the legacy path (arm64: CLONE_BACKWARDS argument order) with
+    the same contract; --api clone3 where there is none is "not possible here"."""
+    for name, differ in (("fork", [RET[bed.arch]]),
+                         ("thread", [RET[bed.arch], SP[bed.arch], TP[bed.arch]])):
+        rc, d = bed.json([name, "--json", "--api", "clone"])
+        assert rc == 0 and d["api"] == "clone" and d["fallback"] is False, d
+        check_regs(bed, d, differ)
+    rc, d = bed.json(["thread", "--json", "--api", "clone3"])
+    if bed.qemu:
+        assert rc == 3 and d["errno"] == "ENOSYS", d
+    else:
+        assert rc == 0 and d["api"] == "clone3", d
+    r = bed.run(["thread", "--api", "vfork"])
+    assert r.rc == 2 and "--api takes clone, clone3 or auto" in r.err, r

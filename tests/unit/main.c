@@ -39,6 +39,9 @@ int t_userns_probe(void);
 int t_run_capture(void);
 int t_clonelab_env_json(void);
 int t_scn_fork(void);
+int t_scn_fork_legacy(void);
+int t_scn_thread_legacy(void);
+int t_scn_chimera_legacy(void);
 int t_scn_thread(void);
 int t_scn_chimera(void);
 int t_scn_userns(void);
@@ -77,6 +80,8 @@ int t_probe_refusals(void);
 int t_probe_clone_vs_clone3(void);
 int t_probe_usage(void);
 
+/* Each test runs in a child process of its own: a crash or a hang is then that test's
+ * "not ok", not the end of the run. Only no_zombies runs in the runner (see below). */
 static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "printf_int", t_printf_int },
 	{ "printf_unsigned_hex", t_printf_unsigned_hex },
@@ -110,6 +115,9 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "scn_fork", t_scn_fork },
 	{ "scn_thread", t_scn_thread },
 	{ "scn_chimera", t_scn_chimera },
+	{ "scn_fork_legacy", t_scn_fork_legacy },
+	{ "scn_thread_legacy", t_scn_thread_legacy },
+	{ "scn_chimera_legacy", t_scn_chimera_legacy },
 	{ "scn_userns", t_scn_userns },
 	{ "scn_userns_unprivileged", t_scn_userns_unprivileged },
 	{ "scn_cpu", t_scn_cpu },
@@ -144,7 +152,9 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "probe_refusals", t_probe_refusals },
 	{ "probe_clone_vs_clone3", t_probe_clone_vs_clone3 },
 	{ "probe_usage", t_probe_usage },
-	{ "no_zombies", t_no_zombies },	/* last: every test before reaped its children */
+	/* Last, in the runner itself, a child subreaper: a process any test leaked, or
+	 * left unreaped, has come back to us. */
+	{ "no_zombies", t_no_zombies },
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 
@@ -192,10 +202,16 @@ const char *t_getenv(const char *name)
 	return 0;
 }
 
+/* Decided once, by the runner: the tests run in its children, whose pid is not 1. */
+static int guest_known = -1;
+
 int t_is_guest(void)
 {
-	const char *g = t_getenv("CLONELAB_GUEST");
-	return SYS0(getpid) == 1 || (g && cl_streq(g, "1"));
+	if (guest_known < 0) {
+		const char *g = t_getenv("CLONELAB_GUEST");
+		guest_known = SYS0(getpid) == 1 || (g && cl_streq(g, "1"));
+	}
+	return guest_known;
 }
 
 const char *t_path(const char *rel)
@@ -343,6 +359,58 @@ __attribute__((noreturn)) static void guest_poweroff(void)
 	cl_exit(1);	/* init exiting panics the kernel; boot.sh still sees "done" */
 }
 
+#define TEST_SECONDS 30	/* a test still running then is killed and fails */
+
+/* Run one test in a child of its own, in its own process group; returns its result,
+ * with a skip reason copied into reason. */
+static int run_isolated(const struct test *t, char *reason, size_t size)
+{
+	int p[2];
+	if (SYS2(pipe2, p, O_CLOEXEC) < 0)
+		return t->fn();
+	long pid = cl_fork();
+	if (pid == 0) {
+		SYS2(setpgid, 0, 0);
+		SYS1(close, p[0]);
+		int r = t->fn();
+		if (skip_reason || r == T_SKIP) {
+			const char *why = skip_reason ? skip_reason : "";
+			SYS3(write, p[1], why, cl_strlen(why));
+			r = T_SKIP;
+		}
+		cl_flush_all();
+		SYS1(exit_group, r);
+	}
+	SYS1(close, p[1]);
+	if (pid < 0) {
+		SYS1(close, p[0]);
+		return t->fn();
+	}
+	struct { long s, ns; } now, start, nap = { 0, 1000000 };
+	int st = 0;
+	SYS2(clock_gettime, 1, &start);
+	while (cl_wait((int)pid, &st, CL_WNOHANG) == 0) {
+		SYS2(clock_gettime, 1, &now);
+		if (now.s - start.s >= TEST_SECONDS) {
+			SYS2(kill, -pid, SIGKILL);
+			cl_wait((int)pid, &st, 0);
+			diag("%s: still running after %d s: killed", t->name, TEST_SECONDS);
+			break;
+		}
+		SYS2(nanosleep, &nap, 0);
+		if (nap.ns < 50000000)
+			nap.ns *= 2;
+	}
+	long n = SYS3(read, p[0], reason, size - 1);
+	reason[n > 0 ? n : 0] = 0;
+	SYS1(close, p[0]);
+	if (CL_WIFSIGNALED(st) && CL_WTERMSIG(st) != SIGKILL)
+		diag("%s: killed by signal %d", t->name, CL_WTERMSIG(st));
+	if (!CL_WIFEXITED(st))
+		return T_FAIL;
+	return CL_WEXITSTATUS(st) <= T_SKIP ? CL_WEXITSTATUS(st) : T_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *filter = 0;
@@ -369,8 +437,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int guest = SYS0(getpid) == 1;
+	t_is_guest();	/* decide now, while we may still be pid 1 */
 	if (guest)
 		guest_setup();
+	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);	/* leaked processes come back */
 	/* "\n" first: a serial console glues the first line onto the firmware's. */
 	out("\nTAP version 13\n");
 	unsigned planned = 0;
@@ -381,13 +451,18 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < NTESTS; i++) {
 		if (!matches(tests[i].name, filter))
 			continue;
+		static char reason[256];
 		skip_reason = 0;
+		reason[0] = 0;
 		cl_flush_all();
-		int r = tests[i].fn();
+		int r = tests[i].fn == t_no_zombies ? tests[i].fn()
+			: run_isolated(&tests[i], reason, sizeof reason);
+		if (skip_reason)
+			r = T_SKIP, cl_stpcpy(reason, skip_reason);
 		n++;
-		if (skip_reason || r == T_SKIP) {
+		if (r == T_SKIP) {
 			skipped++;
-			out("ok %u %s # SKIP %s\n", n, tests[i].name, skip_reason ? skip_reason : "");
+			out("ok %u %s # SKIP %s\n", n, tests[i].name, reason);
 		} else if (r == T_PASS) {
 			out("ok %u %s\n", n, tests[i].name);
 		} else {

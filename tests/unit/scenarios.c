@@ -16,9 +16,9 @@ static char out[32768];
 
 /* Run `clonelab args... --json` (or an example); returns its exit status, or -1 if it
  * could not be run (then the test is a skip, with the reason printed). */
-static int clonelab(const char *a, const char *b, const char *c)
+static int clonelab4(const char *a, const char *b, const char *c, const char *d)
 {
-	char *argv[] = { (char *)CLONELAB_PATH(), (char *)a, (char *)b, (char *)c, 0 };
+	char *argv[] = { (char *)CLONELAB_PATH(), (char *)a, (char *)b, (char *)c, (char *)d, 0 };
 	int st = 0;
 	if (run_capture(argv, out, sizeof out, &st) < 0 || (CL_WIFEXITED(st) &&
 	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
@@ -27,6 +27,8 @@ static int clonelab(const char *a, const char *b, const char *c)
 		diag("killed by signal %d; stderr: %s", CL_WTERMSIG(st), t_last_stderr);
 	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
 }
+
+static int clonelab(const char *a, const char *b, const char *c) { return clonelab4(a, b, c, 0); }
 
 /* The integer after "key": in compact JSON, or -999999 if absent. */
 static long num(const char *json, const char *key)
@@ -56,11 +58,15 @@ static int userns_ok(void)
 
 #define NEED_CLONELAB(r) do { if ((r) < 0) return skip("cannot run clonelab here (no binfmt for this arch)"); } while (0)
 
-int t_scn_fork(void)
+/* Each scenario through clone3 (auto) and through legacy clone: the two put their
+ * arguments in different registers, and arm64's legacy order is CLONE_BACKWARDS. */
+static int fork_via(const char *api)
 {
-	int r = clonelab("fork", "--json", 0);
+	int r = clonelab4("fork", "--json", "--api", api);
 	NEED_CLONELAB(r);
 	ASSERT_EQ(r, 0);
+	if (!cl_streq(api, "auto"))
+		ASSERT_HAS(out, "\"api\":\"clone\"");
 	ASSERT_HAS(out, "\"result\":\"ok\"");
 	ASSERT_EQ(num(out, "returned_in_child"), 0);
 	ASSERT_EQ(num(out, "returned_in_parent"), num(out, "child_pid"));
@@ -73,11 +79,16 @@ int t_scn_fork(void)
 	return T_PASS;
 }
 
-int t_scn_thread(void)
+int t_scn_fork(void) { return fork_via("auto"); }
+int t_scn_fork_legacy(void) { return fork_via("clone"); }
+
+static int thread_via(const char *api)
 {
-	int r = clonelab("thread", "--json", 0);
+	int r = clonelab4("thread", "--json", "--api", api);
 	NEED_CLONELAB(r);
 	ASSERT_EQ(r, 0);
+	if (!cl_streq(api, "auto"))
+		ASSERT_HAS(out, "\"api\":\"clone\"");
 	ASSERT_EQ(num(out, "getpid_in_thread"), num(out, "pid"));
 	ASSERT(num(out, "thread_tid") != num(out, "main_tid"));
 	ASSERT(num(out, "thread_tid") > 0);
@@ -90,9 +101,12 @@ int t_scn_thread(void)
 	return T_PASS;
 }
 
-int t_scn_chimera(void)
+int t_scn_thread(void) { return thread_via("auto"); }
+int t_scn_thread_legacy(void) { return thread_via("clone"); }
+
+static int chimera_via(const char *api)
 {
-	int r = clonelab("chimera", "--json", 0);
+	int r = clonelab4("chimera", "--json", "--api", api);
 	NEED_CLONELAB(r);
 	if (t_clonelab_under_qemu()) {
 		ASSERT_EQ(r, 3);
@@ -106,6 +120,9 @@ int t_scn_chimera(void)
 	ASSERT_HAS(out, "\"differ\":[\"" RET "\",\"" SP "\"]");
 	return T_PASS;
 }
+
+int t_scn_chimera(void) { return chimera_via("auto"); }
+int t_scn_chimera_legacy(void) { return chimera_via("clone"); }
 
 /* The userns scenario, as whoever we are now: root, or t_run_as. */
 static int userns_as(int uid)
