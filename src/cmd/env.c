@@ -3,9 +3,8 @@
 
 static const char usage[] =
 	"usage: clonelab env [--json]\n\n"
-	"Reports the architecture, the kernel release, the page size, the CPUs this\n"
-	"process may use, whether clone3 exists, whether user namespaces can be created,\n"
-	"and whether clonelab runs under QEMU user mode (which emulates clone).\n";
+	"What this machine allows: architecture, kernel release, page size, usable\n"
+	"CPUs, clone3, user namespaces, and QEMU user mode (which emulates clone).\n";
 
 static int cpu_count(void)
 {
@@ -42,7 +41,7 @@ int cmd_env(int argc, char **argv)
 	int has_clone3 = c3 != -ENOSYS;
 	long uns = cl_userns_probe();
 	const char *uns_why = uns == 0 ? 0
-		: qemu && uns == -EINVAL ? "QEMU user mode refuses every CLONE_NEW* flag: " CL_QEMU_CLONE_WHY
+		: qemu && uns == -EINVAL ? "QEMU refuses every CLONE_NEW* flag: " CL_QEMU_CLONE_WHY
 		: cl_userns_why(uns);
 	unsigned long page = cl_getauxval(AT_PAGESZ);
 
@@ -69,7 +68,7 @@ int cmd_env(int argc, char **argv)
 	out("clone3      %s (clone3(NULL, 0) gave %s)\n", has_clone3 ? "yes" : "no",
 	    cl_errno_name(c3));
 	if (uns == 0)
-		out("user ns     yes (a clone(CLONE_NEWUSER) child was created)\n");
+		out("user ns     yes (a clone(CLONE_NEWUSER) child ran)\n");
 	else
 		out("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
 	out("qemu user   %s\n", qemu ? "yes: clone is emulated, and only the fork and thread "

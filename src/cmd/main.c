@@ -31,8 +31,9 @@ static void usage(struct cl_out *o)
 		     "Exit status: 0 success, 1 failure, 2 usage error, 3 not possible here.\n");
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
+	(void)envp;	/* cl_environ has it */
 	if (argc < 2) {
 		usage(&cl_stderr);
 		return CL_EXIT_USAGE;

@@ -64,9 +64,9 @@ const char *cl_userns_why(long err)
 		    v[0] == '0')
 			return "unprivileged user namespaces are disabled here "
 			       "(sysctl kernel.unprivileged_userns_clone = 0)";
-		return "the kernel refused a new user namespace: forbidden for unprivileged "
-		       "users here (a sysctl, an LSM policy or a seccomp filter), or this "
-		       "process is chrooted, or its uid has no mapping in its own namespace";
+		return "user namespaces are forbidden here for unprivileged users (a sysctl, "
+		       "an LSM policy or a seccomp filter), or this process is chrooted, or "
+		       "its uid is unmapped in its own namespace";
 	case ENOSPC:
 		return "the limit on user namespaces is reached "
 		       "(/proc/sys/user/max_user_namespaces; 0 disables them), or the nesting "

@@ -411,8 +411,9 @@ static int run_isolated(const struct test *t, char *reason, size_t size)
 	return CL_WEXITSTATUS(st) <= T_SKIP ? CL_WEXITSTATUS(st) : T_FAIL;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
+	(void)envp;	/* cl_environ has it */
 	const char *filter = 0;
 	int list = 0;
 	if (argc > 0)
