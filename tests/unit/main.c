@@ -60,6 +60,7 @@ int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
 int t_no_zombies(void);
 int t_matrix(void);
+int t_spawn(void);
 int t_run_pid1(void);
 int t_run_id_hostname(void);
 int t_run_exit_status(void);
@@ -132,6 +133,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "thread_guard_page", t_thread_guard_page },
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },
+	{ "spawn", t_spawn },
 	{ "matrix", t_matrix },
 	{ "run_pid1", t_run_pid1 },
 	{ "run_id_hostname", t_run_id_hostname },
@@ -439,6 +441,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	int guest = SYS0(getpid) == 1;
 	t_is_guest();	/* decide now, while we may still be pid 1 */
+	cl_under_qemu();	/* and this while we have one thread: the tests inherit both */
 	if (guest)
 		guest_setup();
 	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);	/* leaked processes come back */
