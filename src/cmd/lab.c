@@ -52,6 +52,7 @@ long lab_clone(struct lab *l)
 	l->used_clone3 = l->fallback = 0;
 	l->stack = 0;
 	l->failed = 0;
+	l->pinned = 0;
 	if (l->new_stack) {
 		long s = SYS6(mmap, 0, LAB_STACK, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

@@ -456,3 +456,33 @@ int t_spawn(void)
 	ASSERT_EQ(after, before);	/* blocked across the clone, restored after */
 	return T_PASS;
 }
+
+/* ---- cl_userns_map, by the child for itself, and its refusal reporting ---- */
+int t_userns_map_self(void)
+{
+	if (cl_under_qemu() || cl_userns_probe() < 0)
+		return skip("no user namespaces here");
+	long uid = SYS0(geteuid), gid = SYS0(getegid);
+	long pid = SYS5(clone, CL_CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		int step = -1, code = 0;
+		if (cl_userns_map(0, (unsigned)uid, (unsigned)gid, &step) < 0)
+			code = 10 + step;
+		else if (SYS0(getuid) != 0 || SYS0(getgid) != 0)
+			code = 20;
+		/* Once gid_map is written, setgroups can no longer be (step 0): EPERM. */
+		else if (cl_userns_map(0, (unsigned)uid, (unsigned)gid, &step) != -EPERM || step != 0)
+			code = 30 + step;
+		else if (!json_has(cl_userns_map_why(step, -EPERM), "before gid_map"))
+			code = 40;
+		SYS1(exit_group, code);
+	}
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	if (CL_WEXITSTATUS(st))
+		diag("child's code %d: 1x map failed at step x, 20 ids, 3x no EPERM, 40 text",
+		     CL_WEXITSTATUS(st));
+	ASSERT_EQ(st, 0);
+	return T_PASS;
+}
