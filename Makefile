@@ -57,7 +57,8 @@ CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -p
 CFLAGS_CRT0 := $(CFLAGS_BASE) -fstack-protector-strong
 CFLAGS := $(CFLAGS_CRT0) -flto
 # libclonelab.a does not: a hosted program's libc keeps its canary elsewhere (in TLS).
-CFLAGS_LIB := $(CFLAGS_BASE) -fno-stack-protector
+# And it is position-independent, for the PIE programs hosted toolchains make.
+CFLAGS_LIB := $(filter-out -fno-pie -fno-pic,$(CFLAGS_BASE)) -fPIE -fno-stack-protector
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -T linker/$(ARCH).ld
 ifeq ($(CC:%gcc=gcc),gcc)
@@ -117,7 +118,7 @@ $(O)/libobj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h arch/$(A
 $(O)/obj/examples/%.o: src/examples/%.c Makefile $(wildcard src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS_LIB) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS_BASE) -fno-stack-protector -c -o $@ $<
 
 $(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)

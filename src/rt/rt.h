@@ -82,8 +82,10 @@ unsigned long cl_getauxval(unsigned long type);
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
 __attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
-/* Flush the buffered writer if the program has one: a weak reference, so that a
- * program that never uses cl_printf does not carry the writer just to flush it. */
+/* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook,
+ * so a program that never buffers output does not carry the writer just to flush it
+ * (and a position-independent libclonelab.a needs no GOT for a weak reference). */
+extern void (*cl_flush_hook)(void);
 void cl_flush_if_linked(void);
 
 /* ---- memory and strings (src/rt/mem.c, src/rt/str.c) ---- */
