@@ -168,6 +168,17 @@ static const char *argv0 = "clonelab-test";
 char t_last_stderr[4096];
 int t_run_as = -1;
 
+int t_run_status(char *const argv[], char *out, size_t size)
+{
+	int st = 0;
+	if (run_capture(argv, out, size, &st) < 0 || (CL_WIFEXITED(st) &&
+	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
+		return -1;
+	if (!CL_WIFEXITED(st))
+		diag("%s killed by signal %d; stderr: %s", argv[0], CL_WTERMSIG(st), t_last_stderr);
+	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+}
+
 int t_clonelab_under_qemu(void)
 {
 	static int known = -1;

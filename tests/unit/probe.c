@@ -19,13 +19,7 @@ static int probe(const char *flags, const char *a, const char *b, const char *c)
 {
 	char *argv[] = { (char *)CLONELAB_PATH(), "probe", "--json", "--flags", (char *)flags,
 			 (char *)a, (char *)b, (char *)c, 0 };
-	int st = 0;
-	if (run_capture(argv, out, sizeof out, &st) < 0 || (CL_WIFEXITED(st) &&
-	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
-		return -1;
-	if (!CL_WIFEXITED(st))
-		diag("killed by signal %d; stderr: %s", CL_WTERMSIG(st), t_last_stderr);
-	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+	return t_run_status(argv, out, sizeof out);
 }
 
 #define RUN(r) do { if ((r) < 0) return skip("cannot run clonelab here (no binfmt for this arch)"); } while (0)

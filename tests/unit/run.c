@@ -11,11 +11,7 @@ static int crun(char *out, size_t size, const char *a1, const char *a2, const ch
 {
 	char *argv[] = { (char *)CLONELAB_PATH(), "run", (char *)a1, (char *)a2, (char *)a3,
 			 (char *)a4, (char *)a5, (char *)a6, 0 };
-	int st;
-	int n = run_capture(argv, out, size, &st);
-	if (n < 0)
-		return -1;
-	return CL_WIFSIGNALED(st) ? 128 + CL_WTERMSIG(st) : CL_WEXITSTATUS(st);
+	return t_run_status(argv, out, size);
 }
 
 #define SH "/bin/sh"

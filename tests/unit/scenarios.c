@@ -19,13 +19,7 @@ static char out[32768];
 static int clonelab4(const char *a, const char *b, const char *c, const char *d)
 {
 	char *argv[] = { (char *)CLONELAB_PATH(), (char *)a, (char *)b, (char *)c, (char *)d, 0 };
-	int st = 0;
-	if (run_capture(argv, out, sizeof out, &st) < 0 || (CL_WIFEXITED(st) &&
-	    CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
-		return -1;
-	if (!CL_WIFEXITED(st))
-		diag("killed by signal %d; stderr: %s", CL_WTERMSIG(st), t_last_stderr);
-	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+	return t_run_status(argv, out, sizeof out);
 }
 
 static int clonelab(const char *a, const char *b, const char *c) { return clonelab4(a, b, c, 0); }
@@ -192,11 +186,7 @@ int t_scn_tour(void)
 static int example(const char *name)
 {
 	char *argv[] = { (char *)t_path(name), 0 };
-	int st = 0;
-	if (run_capture(argv, out, sizeof out, &st) < 0 ||
-	    (CL_WEXITSTATUS(st) == 127 && json_has(t_last_stderr, "run_capture:")))
-		return -1;
-	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
+	return t_run_status(argv, out, sizeof out);
 }
 
 int t_example_fork(void)

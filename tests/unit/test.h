@@ -66,6 +66,9 @@ int run_capture(char *const argv[], char *out, size_t size, int *status);
 extern char t_last_stderr[4096];
 /* If >= 0, run_capture runs its command as this uid and gid (no groups). */
 extern int t_run_as;
+/* run_capture, summed up: the exit status, 128+N if signal N killed it (with a
+ * diagnostic), or -1 if argv[0] could not be executed at all (a missing binfmt). */
+int t_run_status(char *const argv[], char *out, size_t size);
 /* Whether the clonelab we exec runs under QEMU user mode, by its own `env --json`.
  * Not the same as ours: under qemu-x86_64 on an x86_64 host the exec'd binary runs
  * natively. Asked once. */
