@@ -13,9 +13,9 @@ static const struct {
 	{ "userns", cmd_userns, "a child in a new user namespace, where it is root" },
 	{ "chimera", cmd_chimera, "CLONE_VM without CLONE_THREAD: two processes, one memory" },
 	{ "run", cmd_run, "COMMAND in new namespaces, like unshare(1): a container" },
-	{ "probe", cmd_probe, "one clone with the flags you choose: what the child shares, and why not" },
+	{ "probe", cmd_probe, "one clone with your flags: what the child shares, or why not" },
 #endif
-	{ "env", cmd_env, "what this machine allows: arch, kernel, clone3, user namespaces, QEMU" },
+	{ "env", cmd_env, "what this machine allows: clone3, user namespaces, QEMU, CPUs" },
 };
 
 static void usage(struct cl_out *o)
