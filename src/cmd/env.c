@@ -3,8 +3,8 @@
 
 static const char usage[] =
 	"usage: clonelab env [--json]\n\n"
-	"What this machine allows: architecture, kernel release, page size, usable\n"
-	"CPUs, clone3, user namespaces, and QEMU user mode (which emulates clone).\n";
+	"What this machine allows: architecture, kernel, page size, usable CPUs,\n"
+	"clone3, user namespaces, and QEMU user mode (which emulates clone).\n";
 
 static int cpu_count(void)
 {
@@ -71,7 +71,7 @@ int cmd_env(int argc, char **argv)
 		out("user ns     yes (a clone(CLONE_NEWUSER) child ran)\n");
 	else
 		out("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
-	out("qemu user   %s\n", qemu ? "yes: clone is emulated, and only the fork and thread "
+	out("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "
 				       "shapes work" : "no");
 	return CL_EXIT_OK;
 }
