@@ -91,7 +91,6 @@ static void report_error(struct run *r, const char *step, long e, const char *wh
 	cl_json_str(&j, "errno", cl_errno_name(e));
 	cl_json_str(&j, "explanation", why ? why : cl_errno_text(e));
 	cl_json_close(&j, '}');
-	cl_write(&r->rep, "\n", 1);
 	cl_flush(&r->rep);
 }
 
@@ -161,7 +160,6 @@ static void report_ok(struct run *r)
 		cl_json_str(&j, 0, *a);
 	cl_json_close(&j, ']');
 	cl_json_close(&j, '}');
-	cl_write(&r->rep, "\n", 1);
 	cl_flush(&r->rep);
 }
 
