@@ -149,38 +149,34 @@ stamp_t0:
 .none:
 	ret
 
-; Both sides arrive here with their registers saved at [rsp+R(n)].
+; Both sides arrive here with their registers saved at [rsp+R(n)]. Each copies them
+; into its own half of snap (the child also its counter), then goes its own way.
 snap_tail:
 	mov	rdi, [rsp+F_SNAP]	; rdi = snap (or 0)
-	cmp	qword [rsp+R(0)], 0
-	je	.child
-	; parent: copy our registers into snap->parent, return the syscall's value
 	test	rdi, rdi
-	jz	.ret
+	jz	.side
 	lea	rsi, [rsp+R(18)]
-	call	get_fs
+	call	get_fs			; the FS base completes the register set
 	mov	rdi, [rsp+F_SNAP]
+	lea	rdx, [rdi+S_PARENT]
+	cmp	qword [rsp+R(0)], 0
+	jne	.copy
+	mov	rax, [rsp+F_T]		; the child: its counter, and its own half
+	mov	[rdi+S_T1], rax
+	lea	rdx, [rdi+S_CHILD]
+.copy:
+	mov	rdi, rdx
 	lea	rsi, [rsp+F_REGS]
-	add	rdi, S_PARENT
 	mov	ecx, NREGS
 	rep	movsq
-.ret:
+.side:
+	cmp	qword [rsp+R(0)], 0
+	je	.run
+.ret:					; the parent: return the syscall's value
 	mov	rax, [rsp+R(0)]
 	mov	rsp, rbp
 	pop	rbp
 	ret
-.child:
-	test	rdi, rdi
-	jz	.run
-	lea	rsi, [rsp+R(18)]
-	call	get_fs
-	mov	rdi, [rsp+F_SNAP]
-	mov	rax, [rsp+F_T]
-	mov	[rdi+S_T1], rax
-	lea	rsi, [rsp+F_REGS]
-	add	rdi, S_CHILD
-	mov	ecx, NREGS
-	rep	movsq
 .run:
 	test	spl, 15			; the parent aligned our stack; check it did
 	jnz	.misaligned
