@@ -57,7 +57,7 @@ $(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm l
 	$(Q)nasm -f elf64 -Wall -D$(if $(filter data,$*),DATA,BSS) -o $@.o $<
 	$(Q)ld -s --build-id=none -z noexecstack -T linker/x86_64.ld -o $@ $@.o
 
-$(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c
+$(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)
 	$(Q)gcc $(BENCH_HOSTCFLAGS) -o $@ $<
 
@@ -70,15 +70,15 @@ $(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB)
 
 # Hosted peers, stripped as the size table compares stripped files.
-$(BENCH_B)/glibc-dyn/%: $(BENCH_DIR)/%.c
+$(BENCH_B)/glibc-dyn/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)
 	$(Q)gcc $(BENCH_HOSTCFLAGS) -s -o $@ $<
 
-$(BENCH_B)/glibc-static/%: $(BENCH_DIR)/%.c
+$(BENCH_B)/glibc-static/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)
 	$(Q)gcc $(BENCH_HOSTCFLAGS) -static -s -o $@ $<
 
-$(BENCH_B)/musl-static/%: $(BENCH_DIR)/%.c
+$(BENCH_B)/musl-static/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)
 	$(Q)musl-gcc $(BENCH_HOSTCFLAGS) -static -s -o $@ $<
 

@@ -40,3 +40,16 @@ static inline void report(uint64_t t0, uint64_t t1, unsigned long n)
 {
 	out("%lu\n", (unsigned long)((t1 - t0) / n));
 }
+
+/* The loop every in-process bench runs: `warm` untimed calls of one() (caches, stack
+ * cache), then n timed ones, then the report line. */
+static inline __attribute__((always_inline)) void time_calls(void (*one)(void),
+							     unsigned long warm, unsigned long n)
+{
+	for (unsigned long i = 0; i < warm; i++)
+		one();
+	uint64_t t0 = now_ns();
+	for (unsigned long i = 0; i < n; i++)
+		one();
+	report(t0, now_ns(), n);
+}

@@ -18,12 +18,6 @@ static void one(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long n = arg_count(argc, argv, 500);
-	for (int i = 0; i < 10; i++)
-		one();
-	uint64_t t0 = now_ns();
-	for (unsigned long i = 0; i < n; i++)
-		one();
-	report(t0, now_ns(), n);
+	time_calls(one, 10, arg_count(argc, argv, 500));
 	return 0;
 }

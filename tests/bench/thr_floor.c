@@ -24,12 +24,6 @@ static void one(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long n = arg_count(argc, argv, 2000);
-	for (int i = 0; i < 20; i++)
-		one();
-	uint64_t t0 = now_ns();
-	for (unsigned long i = 0; i < n; i++)
-		one();
-	report(t0, now_ns(), n);
+	time_calls(one, 20, arg_count(argc, argv, 2000));
 	return 0;
 }
