@@ -66,9 +66,9 @@ CFLAGS_BASE := $(CFLAGS_BASE:-fcf-protection=none=$(if $(filter aarch64,$(ARCH))
 endif
 
 # ---- sources ----
-RT_SRC := out json args errno str file qemu say
-LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules
+RT_SRC := out json args errno str file qemu say auxv exit
+LIB_SRC := fork thread userns regnames spawn facts
+CMD_SRC := main env lab scenarios run probe probe_rules
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios probe
 
@@ -148,16 +148,16 @@ $(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
 $(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	$(Q)$(CC) $(CFLAGS) -DCL_ENV_ONLY -c -o $@ $<
 
-$(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB)
-	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB))
+$(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)
+	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB))
 
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB) linker/$(ARCH).ld
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(SSP_LIB)
 
 .PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
 

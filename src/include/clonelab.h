@@ -126,6 +126,13 @@ long cl_wait(int pid, int *status, int options);
 #define CL_WEXITSTATUS(s)	(((s) >> 8) & 0xff)
 #define CL_WIFSIGNALED(s)	(((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
 #define CL_WTERMSIG(s)	((s) & 0x7f)
+
+/* ---- What this environment allows ---- */
+/* clone3(NULL, 0): -EINVAL where clone3 exists (it rejects the NULL), -ENOSYS where
+ * not (kernels before 5.3, QEMU user mode, seccomp profiles that refuse it). */
+long cl_clone3_probe(void);
+/* Try clone(CLONE_NEWUSER|SIGCHLD) with a child that exits at once: 0 or -errno. */
+long cl_userns_probe(void);
 /* Run the program at path in a new process, as posix_spawn does: clone3(CLONE_VM |
  * CLONE_VFORK | CLONE_CLEAR_SIGHAND) on a small stack inside the caller's frame, then
  * execve(path, argv, envp). Signals are blocked across the clone and the caller's mask

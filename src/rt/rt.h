@@ -75,16 +75,16 @@
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
 
-/* ---- start-up (src/rt/start.c) ---- */
+/* ---- environment and auxv (src/rt/auxv.c; set by crt0's start.c, NULL when hosted) ---- */
 extern char **cl_environ;
 extern unsigned long *cl_auxv;
 unsigned long cl_getauxval(unsigned long type);
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
+
+/* ---- exit (src/rt/exit.c) ---- */
 __attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
-/* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook,
- * so a program that never buffers output does not carry the writer just to flush it
- * (and a position-independent libclonelab.a needs no GOT for a weak reference). */
+/* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook. */
 extern void (*cl_flush_hook)(void);
 void cl_flush_if_linked(void);
 
@@ -144,8 +144,5 @@ void cl_perror(const char *cmd, const char *what, long err, const char *why);
 /* QEMU user mode: /proc/self/status shows 2+ threads while we have 1. Ask before
  * creating any thread: the first answer is kept. */
 int cl_under_qemu(void);
-#define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
-	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
-	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
 
 #endif

@@ -1,5 +1,5 @@
 /* probes.c: tests of start-up (canary, stack alignment, auxv), fork/wait, the
- * environment probes in src/cmd/facts.c, and running the clonelab binary. */
+ * environment probes in src/lib/facts.c, and running the clonelab binary. */
 #include "test.h"
 
 /* ---- the stack protector ---- */

@@ -13,7 +13,7 @@
 #ifndef CL_TEST_H
 #define CL_TEST_H
 #include "rt.h"
-#include "../../src/cmd/cmd.h"	/* cl_clone3_probe, cl_userns_probe (facts.c) */
+
 
 #define T_PASS 0
 #define T_FAIL 1
