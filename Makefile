@@ -68,7 +68,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules
+CMD_SRC := main facts env lab scenarios run probe probe_rules svg pic_share pic_time pic_lab tour_html
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios probe
 
