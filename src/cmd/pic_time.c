@@ -85,11 +85,14 @@ static void lay_out(struct layout *L, const struct pic *p)
 	L->h = L->axis_y + 64 + 16 * L->n + 10;
 }
 
-/* "+41.3 µs" */
+/* "+41.3 µs", or "+76.3 ms" from 10 ms on (the slow TCG guests) */
 static char *micros(char *buf, size_t size, long ns)
 {
 	unsigned long a = (unsigned long)(ns < 0 ? -ns : ns);
-	return pic_fmt(buf, size, "%s%lu.%lu \xc2\xb5s", ns < 0 ? "-" : "+", a / 1000, a % 1000 / 100);
+	int ms = a >= 10000000;
+	unsigned long unit = ms ? 1000000 : 1000;
+	return pic_fmt(buf, size, "%s%lu.%lu %s", ns < 0 ? "-" : "+", a / unit,
+		       a % unit / (unit / 10), ms ? "ms" : "\xc2\xb5s");
 }
 
 static const char *mark_class(const struct pic_event *e)
