@@ -68,7 +68,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules svg pic_share pic_time pic_lab tour_html
+CMD_SRC := main facts env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios probe pic
 
@@ -155,7 +155,7 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
-TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,facts.o svg.o pic_share.o pic_time.o)
+TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,facts.o svg.o pic_data.o pic_share.o pic_time.o)
 $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")

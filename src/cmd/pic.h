@@ -65,8 +65,19 @@ int pic_sharing_height(const struct pic *p);
 int pic_timeline_height(const struct pic *p);
 /* A standalone SVG document: both pictures, one above the other. */
 void pic_document(struct cl_out *o, const struct pic *p);
-/* Append an event (ignored past PIC_MAX_EV). */
+
+/* ---- filling it by hand (pic_data.c) ---- */
+void pic_tasks(struct pic *p, int ppid, int ptid, int cpid, int ctid);
+/* Append an event (ignored past PIC_MAX_EV); the drawing orders them by time. */
 void pic_event(struct pic *p, long t_ns, int cpu, int task, int kernel, const char *what);
+/* The box of a resource, by its name or its JSON key ("mm" or "vm", "signal" or
+ * "thread_group", "user ns", "ns.user" or "user"); NULL if there is none. */
+struct pic_object *pic_find(struct pic *p, const char *name);
+/* The kernel's view of one resource (--kernel): its pointers in parent and child
+ * decide, and are drawn. decided_by: e.g. "copy_mm: CLONE_VM", or NULL. 0, or -1 if
+ * there is no such box or a pointer is 0. Set the tasks' task_struct directly. */
+int pic_kernel_object(struct pic *p, const char *name, uint64_t parent, uint64_t child,
+		      const char *decided_by);
 
 /* ---- filling it from a clone (pic_lab.c) ---- */
 /* Start a picture for this command (clears the previous one); the scenarios' hooks do
@@ -84,7 +95,6 @@ void pic_gather(const struct lab *l);
  * verdicts for vm..sighand (probe adds the effects where kcmp fails), or NULL. */
 void pic_verdicts(struct pic *p, uint64_t flags, const struct seen *s, const int *same4,
 		  int tgid_parent, int tgid_child);
-void pic_tasks(struct pic *p, int ppid, int ptid, int cpid, int ctid);
 /* After the clone: the call, the CPUs, the latency, the two basic events, the registers. */
 void pic_done(const struct lab *l);
 /* "shared": {vm, fs, files, sighand, thread_group, ns: {...}} as drawn, if gathered. */

@@ -90,12 +90,6 @@ void pic_gather(const struct lab *l)
 	pic_verdicts(&cur, l->flags, &s, 0, tgid_of(me), tg);
 }
 
-void pic_tasks(struct pic *p, int ppid, int ptid, int cpid, int ctid)
-{
-	p->task[0].pid = ppid, p->task[0].tid = ptid;
-	p->task[1].pid = cpid, p->task[1].tid = ctid;
-}
-
 static void add(struct pic *p, const char *name, const char *key, const char *flag, int set,
 		int same, const char *evidence)
 {

@@ -10,7 +10,7 @@
 #define CX (W - 10 - TW)	/* the child's, on the right */
 #define TOP 82			/* the task boxes' top */
 #define ROW0 190		/* the first row's centre */
-#define PITCH 46
+#define PITCH 46		/* between rows; 60 with a line for the kernel's pointers */
 #define BH 24			/* a resource box's height */
 #define MID (W / 2)
 #define ONE_X 345		/* the shared box: 345..555 */
@@ -19,7 +19,15 @@
 #define COPY_L 240
 #define COPY_R (W - COPY_L - COPY_W)
 
-static int bottom(const struct pic *p) { return ROW0 + PITCH * (p->nobj - 1) + 36; }
+static int pitch(const struct pic *p)
+{
+	for (int i = 0; i < p->nobj; i++)
+		if (p->obj[i].ptr[0] && p->obj[i].ptr[1])
+			return PITCH + 14;
+	return PITCH;
+}
+
+static int bottom(const struct pic *p) { return ROW0 + pitch(p) * (p->nobj - 1) + pitch(p) - 10; }
 
 int pic_sharing_height(const struct pic *p) { return bottom(p) + 12; }
 
@@ -38,22 +46,25 @@ static void task_box(struct cl_out *o, const struct pic *p, int side)
 		 pic_fmt(t, sizeof t, "%lx", k->task_struct) : "(address not known)");
 }
 
-/* "CLONE_VM set · kcmp: same", and the kernel's pointers where known. */
+/* "CLONE_VM set · kcmp: same", and on a line of their own the kernel's pointers. */
 static void evidence(struct cl_out *o, const struct pic_object *b, int y)
 {
-	char t[160], ptr[48] = "";
-	if (b->ptr[0] && b->ptr[1])
-		pic_fmt(ptr, sizeof ptr, b->ptr[0] == b->ptr[1] ? " \xc2\xb7 %lx" :
-			" \xc2\xb7 %lx/%lx", b->ptr[0], b->ptr[1]);
-	pic_fmt(t, 74, "%s %s \xc2\xb7 %s%s", b->flag, b->flag_set ? "set" : "not set",
-		b->evidence, ptr);
+	char t[160];
+	pic_fmt(t, 74, "%s %s \xc2\xb7 %s", b->flag, b->flag_set ? "set" : "not set", b->evidence);
 	svg_text(o, MID, y, "small", "middle", t);
+	if (!b->ptr[0] || !b->ptr[1])
+		return;
+	if (b->ptr[0] == b->ptr[1])
+		pic_fmt(t, 74, "both at %lx", b->ptr[0]);
+	else
+		pic_fmt(t, 74, "parent's at %lx, child's at %lx", b->ptr[0], b->ptr[1]);
+	svg_text(o, MID, y + 14, "small", "middle", t);
 }
 
 static void row(struct cl_out *o, const struct pic *p, int i)
 {
 	const struct pic_object *b = &p->obj[i];
-	int yc = ROW0 + PITCH * i, y = yc - BH / 2;
+	int yc = ROW0 + pitch(p) * i, y = yc - BH / 2;
 	char id[48], id2[48], from[40], to[40], t[64], data[96], sid[40];
 	pic_fmt(sid, sizeof sid, "%s-sharing", p->name);	/* its arrowhead: sid-ah */
 	pic_fmt(from, sizeof from, "%s-task-parent", p->name);

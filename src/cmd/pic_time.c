@@ -20,15 +20,6 @@ struct layout {
 	int axis_y, h;
 };
 
-void pic_event(struct pic *p, long t_ns, int cpu, int task, int kernel, const char *what)
-{
-	if (p->nev >= PIC_MAX_EV)
-		return;
-	struct pic_event *e = &p->ev[p->nev++];
-	e->t_ns = t_ns, e->cpu = cpu, e->task = task, e->kernel = kernel;
-	pic_fmt(e->what, sizeof e->what, "%s", what);
-}
-
 static int lane_of(const struct layout *L, int cpu)
 {
 	int k = 0;

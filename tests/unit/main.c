@@ -50,6 +50,7 @@ int t_scn_cpu(void);
 int t_scn_tour(void);
 int t_pic_deterministic(void);
 int t_pic_stacked_labels(void);
+int t_pic_kernel_view(void);
 int t_pic_thread_svg(void);
 int t_pic_fork_svg(void);
 int t_example_fork(void);
@@ -130,6 +131,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "scn_tour", t_scn_tour },
 	{ "pic_deterministic", t_pic_deterministic },
 	{ "pic_stacked_labels", t_pic_stacked_labels },
+	{ "pic_kernel_view", t_pic_kernel_view },
 	{ "pic_thread_svg", t_pic_thread_svg },
 	{ "pic_fork_svg", t_pic_fork_svg },
 	{ "example_fork", t_example_fork },

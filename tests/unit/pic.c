@@ -10,6 +10,7 @@ static void object(struct pic *p, const char *name, int same)
 {
 	struct pic_object *o = &p->obj[p->nobj++];
 	cl_stpcpy(o->name, name);
+	cl_stpcpy(o->key, cl_streq(name, "mm") ? "vm" : name);
 	cl_stpcpy(o->flag, "CLONE_VM");
 	cl_stpcpy(o->evidence, "kcmp: same");
 	o->same = same, o->flag_set = same > 0;
@@ -103,6 +104,31 @@ int t_pic_stacked_labels(void)
 	ASSERT(text_at(a, "2", &x2, &y2) == 0 && text_at(a, "3", &x3, &y3) == 0);
 	ASSERT(x3 - x2 < 5);
 	ASSERT_EQ(y2 - y3, 14);
+	return T_PASS;
+}
+
+/* What --kernel will do: the kernel's pointers decide and are drawn. */
+int t_pic_kernel_view(void)
+{
+	static struct pic p;
+	struct cl_out o;
+	sample(&p);
+	ASSERT(pic_find(&p, "vm") == &p.obj[0] && pic_find(&p, "mm") == &p.obj[0]);
+	ASSERT(pic_find(&p, "nothing") == 0);
+	ASSERT_EQ(pic_kernel_object(&p, "files", 0xffff888000aa0000UL, 0xffff888000bb0000UL,
+				    "copy_files"), 0);
+	ASSERT_EQ(p.obj[2].same, 0);
+	ASSERT_EQ(pic_kernel_object(&p, "vm", 0xffff888000cc0000UL, 0xffff888000cc0000UL, 0), 0);
+	ASSERT_EQ(p.obj[0].same, 1);
+	ASSERT_EQ(pic_kernel_object(&p, "nothing", 1, 1, 0), -1);
+	t_mem_out(&o, a, sizeof a);
+	pic_sharing_svg(&o, &p);
+	t_mem_str(&o);
+	ASSERT_EQ(count(a, "data-verdict=\"unknown\""), 0);
+	ASSERT_EQ(count(a, "data-verdict=\"separate\""), 4);
+	ASSERT_HAS(a, "kernel pointers, copy_files<");
+	ASSERT_HAS(a, ">parent's at ffff888000aa0000, child's at ffff888000bb0000<");
+	ASSERT_HAS(a, ">both at ffff888000cc0000<");
 	return T_PASS;
 }
 
