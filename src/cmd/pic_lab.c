@@ -123,7 +123,8 @@ void pic_verdicts(struct pic *p, uint64_t flags, const struct seen *s, const int
 		if (k >= 0)
 			pic_fmt(t, sizeof t, "kcmp: %s", k ? "different" : "same");
 		else
-			pic_fmt(t, sizeof t, "kcmp: %s; %s", cl_errno_name(k), same >= 0 ?
+			pic_fmt(t, sizeof t, "kcmp: %s; %s", cl_errno_name(k) ? cl_errno_name(k) :
+				"failed", same >= 0 ?
 				"decided by effect" : "no answer");
 		add(p, names[i], keys[i], flag[i], flags & bits[i], same, t);
 	}

@@ -40,7 +40,7 @@ static const char usage[] =
 "Exit: 0 ok, 1 refused (errno and the rule), 2 usage, 3 not possible here.\n";
 
 const char probe_ns_names[8][7] = { "user", "pid", "uts", "ipc", "mnt", "net", "cgroup", "time" };
-#define ns_names probe_ns_names
+#define ns_names probe_ns_names	/* shared through probe.h with the pictures */
 /* kcmp types, in the table's row order: vm fs files sighand io sysvsem */
 static const char rows[6][8] = { "vm", "fs", "files", "sighand", "io", "sysvsem" };
 static const uint8_t kcmp_type[6] = { 1, 3, 2, 4, 5, 6 };
