@@ -68,9 +68,9 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
 LIB_SRC := fork thread userns regnames spawn facts
-CMD_SRC := main env lab scenarios run probe probe_rules
+CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe
+TEST_SRC := main runtime probes run scenarios probe pic
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_OBJ := $(O)/obj/arch/start.o $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -154,10 +154,12 @@ $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(SSP_LIB) linker/$(ARCH).ld
+# The pictures' drawing code is tested on fixed data: it needs only the runtime.
+TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o)
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(SSP_LIB)
+	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
 .PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
 
@@ -202,10 +204,13 @@ install: all
 -include tests/bench/bench.mk
 
 # The README's generated sections, from real runs: sizes, the test-bed matrix (from the
-# last build/check.log) and, with `make bench-readme`, the benchmarks.
-readme: size
+# last build/check.log), the pictures (doc/, tests/doc-pictures.sh) and, with
+# `make bench-readme`, the benchmarks.
+readme: size deps
 	$(Q)tests/size.sh > build/size.txt
 	$(Q)tests/readme-section.py size build/size.txt --code
+	$(Q)tests/doc-pictures.sh
+	$(Q)tests/readme-section.py pictures doc/pictures.md
 	$(Q)python3 tests/bedtable.py --readme README.md
 
 clean:

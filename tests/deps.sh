@@ -34,6 +34,8 @@ checks=(
     "cmd:timeout coreutils"
     "cmd:dpkg-deb dpkg"
     "cmd:apt-get apt"
+    "cmd:chromium chromium"
+    "file:/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf fonts-dejavu-core"
 )
 # The host's own multiarch include directory (asm/unistd.h for this machine).
 case "$(uname -m)" in

@@ -319,10 +319,11 @@ int lab_parse_api(const char *cmd, const char *s, int *api)
 int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o)
 {
 	static const struct cl_opt opts[] = {
-		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { 0, 0 } };
+		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { "--svg", 1 },
+		{ "--html", 1 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	int k;
-	*o = (struct lab_opts){ 0, -1, LAB_AUTO };
+	*o = (struct lab_opts){ .cpu = -1, .api = LAB_AUTO };
 	while ((k = cl_getopt(&a, opts, cmd)) != CL_ARG_END) {
 		if (k == 0)
 			o->json = 1;
@@ -333,6 +334,8 @@ int lab_options(int argc, char **argv, const char *cmd, const char *usage, struc
 		} else if (k == 3) {
 			out("%s", usage);
 			return CL_EXIT_OK;
+		} else if (k == 4 || k == 5) {
+			*(k == 4 ? &o->svg : &o->html) = a.val;
 		} else {
 			if (k == CL_ARG_POSITIONAL)
 				err("%s: unexpected argument '%s' (try --help)\n", cmd, a.val);
