@@ -145,8 +145,8 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[]);
  * in a small cache for the next spawn. Only then is the stack free to reuse.
  * A thread must not call a libc in a hosted program: its thread pointer is ours. */
 struct cl_thread {
-	struct cl_thread *self;	/* x86_64's TLS ABI: the thread pointer points at itself */
-	void *tcb_pad;		/* aarch64's TLS ABI: 16 bytes of TCB before TLS data */
+	void *tcb[2];		/* the thread pointer (tls) points here; arch/<arch>/abi.h's
+				 * CL_TLS_INIT fills it as the architecture's TLS ABI wants */
 	volatile int tid;	/* PARENT_SETTID writes it; CHILD_CLEARTID zeroes it */
 	int result;		/* fn's return value */
 	int (*fn)(void *);
