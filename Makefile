@@ -7,6 +7,8 @@
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
 O ?= build/$(ARCH)
+GEN := $(O)/gen
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 DESTDIR ?=
 V ?= 0
@@ -80,6 +82,18 @@ define link
 	$(Q)$(OBJCOPY) --strip-all $(O)/debug/$(notdir $@) $@
 	$(Q)linker/sstrip.sh $@
 endef
+
+# The offsets the assembly uses, generated from the C structs (src/lib/asm-offsets.c):
+# offsets.h for GNU as, offsets.inc for NASM. arch/<arch>/arch.mk makes the assembly
+# depend on the one it includes.
+$(GEN)/asm-offsets.s: src/lib/asm-offsets.c Makefile src/include/clonelab.h src/rt/rt.h $(wildcard arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  GEN     $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -S -o $@ $<
+$(GEN)/offsets.h: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/#define \1 \2/p' $< > $@
+$(GEN)/offsets.inc: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/%define \1 \2/p' $< > $@
 
 # Keep the objects behind pattern rules: they are not throwaway intermediates.
 .SECONDARY:

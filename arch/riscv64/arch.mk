@@ -5,7 +5,7 @@
 # need not set gp (a hosted program's crt does it for its own code).
 ASM_EXT := S
 ARCH_CFLAGS := -mstack-protector-guard=global -mcmodel=medany
-$(O)/obj/arch/%.o: arch/riscv64/%.S
+$(O)/obj/arch/%.o: arch/riscv64/%.S $(GEN)/offsets.h
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AS      $@")
-	$(Q)$(CC) -c -o $@ $<
+	$(Q)$(CC) -c -I$(GEN) -o $@ $<
