@@ -1,5 +1,5 @@
 # clonelab: clone(2) by hand. See README.md.
-#   make [ARCH=x86_64|aarch64] [CROSS_COMPILE=...] [O=dir] [V=1]
+#   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
 #   make all-arches (alias: both): every architecture in arch/ARCHES
 # Adding an architecture: arch/<arch>/ and linker/<arch>.ld, and its name in arch/ARCHES.
