@@ -85,6 +85,9 @@ global cl_snap_child:function (cl_snap_child.end - cl_snap_child)
 global cl_snap3_child:function (cl_snap3_child.end - cl_snap3_child)
 global cl_counter:function (cl_counter.end - cl_counter)
 global cl_counter_hz:function (cl_counter_hz.end - cl_counter_hz)
+static stamp_t0:function (stamp_t0.end - stamp_t0)
+static snap_tail:function (snap_tail.end - snap_tail)
+static get_fs:function (get_fs.end - get_fs)
 
 cl_clone_snap:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls,
