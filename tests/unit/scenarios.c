@@ -270,6 +270,40 @@ int t_thread_join_result(void)
 	return T_PASS;
 }
 
+/* What the lean trampoline handed the kernel, seen from inside the thread: the thread
+ * pointer is the thread's block (CLONE_SETTLS), and the word the kernel clears at exit
+ * is its tid word (CHILD_CLEARTID, read back with PR_GET_TID_ADDRESS). A trampoline
+ * that swaps tls and child_tid fails here by name, instead of hanging in join. */
+static struct { void *tp; unsigned long clear_tid; long prctl; int done; } seen;
+
+static int report_words(void *arg)
+{
+	(void)arg;
+	seen.tp = __builtin_thread_pointer();
+	seen.prctl = SYS2(prctl, 40 /* PR_GET_TID_ADDRESS */, &seen.clear_tid);
+	__atomic_store_n(&seen.done, 1, __ATOMIC_RELEASE);
+	SYS3(futex, &seen.done, FUTEX_WAKE, 1);
+	return 0;
+}
+
+int t_thread_tls_words(void)
+{
+	struct cl_thread *t;
+	ASSERT_OK(cl_thread_spawn(&t, report_words, 0));
+	while (!__atomic_load_n(&seen.done, __ATOMIC_ACQUIRE))
+		SYS4(futex, &seen.done, FUTEX_WAIT, 0, 0);
+	if (seen.tp != (void *)t->tcb)
+		diag("thread pointer %p, want the thread's block %p", seen.tp, (void *)t->tcb);
+	ASSERT(seen.tp == (void *)t->tcb);
+	if (seen.prctl < 0)	/* a kernel without CONFIG_CHECKPOINT_RESTORE */
+		diag("PR_GET_TID_ADDRESS: %s: CHILD_CLEARTID's word not checked",
+		     cl_errno_name(seen.prctl) ? cl_errno_name(seen.prctl) : "?");
+	else
+		ASSERT_EQ(seen.clear_tid, (unsigned long)&t->tid);
+	ASSERT_OK(cl_thread_join(t, 0));
+	return T_PASS;
+}
+
 int t_thread_stack_reuse(void)
 {
 	struct cl_thread *a, *b;
