@@ -10,6 +10,8 @@
  *   - then the kernel sets a0 = 0 (fork's return value), sp = newsp if it is non-zero,
  *     and tp = tls with CLONE_SETTLS;
  *   - pc is the instruction after `ecall`, in both.
+ * At execve, by contrast, the kernel clears nothing but sets pc and sp (no ELF_PLAT_INIT
+ * on riscv): until a program sets gp and tp, they hold its exec'er's values.
  * Legacy clone's argument order: riscv selects CONFIG_CLONE_BACKWARDS (arch/riscv/Kconfig),
  * like arm64: flags, newsp, parent_tid, tls, child_tid in a0..a4 (x86_64 swaps the last two).
  * The syscall number goes in a7; ecall changes no register but a0. */
