@@ -1,11 +1,14 @@
 # clonelab: clone(2) by hand. See README.md.
-#   make [ARCH=x86_64|aarch64] [CROSS_COMPILE=...] [O=dir] [V=1]
+#   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
-# Adding an architecture: arch/<arch>/ plus its lines in the "architectures" block.
+#   make all-arches (alias: both): every architecture in arch/ARCHES
+# Adding an architecture: arch/<arch>/ and linker/<arch>.ld, and its name in arch/ARCHES.
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
 O ?= build/$(ARCH)
+GEN := $(O)/gen
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 DESTDIR ?=
 V ?= 0
@@ -16,28 +19,19 @@ Q := @
 endif
 
 # ---- architectures ----
-ifeq ($(ARCH),x86_64)
-ASM_SRC := start syscall clone snap
-ASM_EXT := asm
-ARCH_CFLAGS := -mstack-protector-guard=global -mgeneral-regs-only
-$(O)/obj/arch/%.o: arch/x86_64/%.asm
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  NASM    $@")
-	$(Q)nasm -f elf64 -Wall -o $@ $<
-else ifeq ($(ARCH),aarch64)
-ASM_SRC := start syscall clone snap
-ASM_EXT := S
-ARCH_CFLAGS := -mstack-protector-guard=global -mno-outline-atomics -mcmodel=tiny -mgeneral-regs-only
-ifneq ($(HOSTARCH),aarch64)
-CROSS_COMPILE ?= aarch64-linux-gnu-
+# One list, shared with the test scripts: arch/ARCHES, one name a line. An
+# architecture is that name plus arch/<arch>/ (arch.mk: ASM_EXT, ARCH_CFLAGS and the
+# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly)
+# and linker/<arch>.ld.
+ARCHES := $(shell cat arch/ARCHES)
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its name to arch/ARCHES)
 endif
-$(O)/obj/arch/%.o: arch/aarch64/%.S
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  AS      $@")
-	$(Q)$(CC) -c -o $@ $<
-else
-$(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its lines here)
+ASM_SRC := start syscall clone snap
+ifneq ($(HOSTARCH),$(ARCH))
+CROSS_COMPILE ?= $(ARCH)-linux-gnu-
 endif
+include arch/$(ARCH)/arch.mk
 
 CC := $(CROSS_COMPILE)gcc
 AR := $(CROSS_COMPILE)gcc-ar
@@ -48,7 +42,7 @@ OBJCOPY := $(CROSS_COMPILE)objcopy
 CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
-	-fno-stack-clash-protection -fcf-protection=none -Wall -Wextra -Werror=implicit-function-declaration \
+	-fno-stack-clash-protection -Wall -Wextra -Werror=implicit-function-declaration \
 	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS)
 # clonelab's own objects carry the stack protector (canary seeded from AT_RANDOM), and
 # are link-time optimised: whole-program -Oz takes a tenth off the binary. crt0.o is
@@ -61,9 +55,6 @@ CFLAGS := $(CFLAGS_CRT0) -flto
 CFLAGS_LIB := $(filter-out -fno-pie -fno-pic,$(CFLAGS_BASE)) -fPIE -fno-stack-protector
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -T linker/$(ARCH).ld
-ifeq ($(CC:%gcc=gcc),gcc)
-CFLAGS_BASE := $(CFLAGS_BASE:-fcf-protection=none=$(if $(filter aarch64,$(ARCH)),,-fcf-protection=none))
-endif
 
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
@@ -91,6 +82,18 @@ define link
 	$(Q)$(OBJCOPY) --strip-all $(O)/debug/$(notdir $@) $@
 	$(Q)linker/sstrip.sh $@
 endef
+
+# The offsets the assembly uses, generated from the C structs (src/lib/asm-offsets.c):
+# offsets.h for GNU as, offsets.inc for NASM. arch/<arch>/arch.mk makes the assembly
+# depend on the one it includes.
+$(GEN)/asm-offsets.s: src/lib/asm-offsets.c Makefile src/include/clonelab.h src/rt/rt.h $(wildcard arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  GEN     $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -S -o $@ $<
+$(GEN)/offsets.h: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/#define \1 \2/p' $< > $@
+$(GEN)/offsets.inc: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/%define \1 \2/p' $< > $@
 
 # Keep the objects behind pattern rules: they are not throwaway intermediates.
 .SECONDARY:
@@ -161,11 +164,15 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme
 
-both:
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 all
+# for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
+for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
+
+all-arches:
+	+$(Q)$(call for_arches,all)
+
+both: all-arches
 
 deps:
 	$(Q)tests/deps.sh
@@ -190,8 +197,7 @@ shell-system: both
 	$(Q)tests/check.sh --shell $(ARCH)
 
 size: both
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 build/x86_64/size/clonelab-env
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 build/aarch64/size/clonelab-env
+	+$(Q)$(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true
 	$(Q)tests/size.sh
 
 install: all

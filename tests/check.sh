@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh [BED...]: run clonelab's tests on each bed and sum them up.
 #
-# Beds: native-x86_64 (or just "native": this host's arch), user-aarch64, user-x86_64
+# Beds: native-x86_64 (or just "native": this host's arch), user-aarch64, user-x86_64, user-riscv64
 # (QEMU user mode), system-aarch64, system-x86_64 (Debian's kernels under
 # qemu-system, the test binary as /init), and two checks of the tree itself: uapi
 # (tests/check_uapi.py) and ship (tests/ship.sh). Default: all of them.
@@ -185,17 +185,17 @@ if [ "${1:-}" = --shell ]; then
 fi
 
 beds=("$@")
-[ ${#beds[@]} -eq 0 ] && beds=(uapi ship "native-$hostarch" user-aarch64 user-x86_64 system-aarch64 system-x86_64)
+[ ${#beds[@]} -eq 0 ] && beds=(uapi ship "native-$hostarch" user-aarch64 user-x86_64 user-riscv64 system-aarch64 system-x86_64)
 start=$(now_ms)
 for bed in "${beds[@]}"; do
     [ "$bed" = native ] && bed="native-$hostarch"
     t0=$(now_ms)
     case $bed in
-        native-x86_64 | native-aarch64 | user-aarch64 | user-x86_64) bed_host "$bed" ;;
+        native-x86_64 | native-aarch64 | user-aarch64 | user-x86_64 | user-riscv64) bed_host "$bed" ;;
         system-aarch64 | system-x86_64) bed_system "$bed" ;;
         uapi) bed_uapi ;;
         ship) bed_ship ;;
-        *) echo "check.sh: unknown bed '$bed' (want native, native-x86_64, user-aarch64, user-x86_64," \
+        *) echo "check.sh: unknown bed '$bed' (want native, native-x86_64, user-aarch64, user-x86_64, user-riscv64," \
                 "system-aarch64, system-x86_64, uapi, ship)" >&2
            exit 2 ;;
     esac

@@ -43,8 +43,8 @@ static int child_entry(void *p)
 	return l->fn(l->arg);
 }
 
-/* A TLS block for CLONE_SETTLS: x86_64 wants its first word to point at itself. */
-static void *tls_block[8];	/* .bss: its self pointer is set in lab_clone */
+/* A TLS block for CLONE_SETTLS, filled by CL_TLS_INIT (arch/<arch>/abi.h) in lab_clone. */
+static void *tls_block[8];
 
 long lab_clone(struct lab *l)
 {
@@ -78,7 +78,7 @@ long lab_clone(struct lab *l)
 	 * exited, not "not started yet". */
 	sh->parent_tid = sh->child_tid = -1;
 	int (*fn)(void *) = l->fn ? child_entry : 0;
-	tls_block[0] = tls_block;
+	CL_TLS_INIT(tls_block);
 	void *tls = l->flags & CL_CLONE_SETTLS ? tls_block : 0;
 
 	cl_flush_all();	/* a child must not inherit, and print again, pending output */

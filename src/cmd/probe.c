@@ -152,8 +152,8 @@ static int child_main(void *arg)
 	vm_word = 2;
 	SYS1(chdir, "/proc");
 	SYS1(umask, 077);
-	unsigned long ign[4] = { SIG_IGN_, 0, 0, 0 };
-	SYS4(rt_sigaction, effect_sig, ign, 0, 8);
+	struct cl_ksigaction ign = { .handler = SIG_IGN_ };
+	SYS4(rt_sigaction, effect_sig, &ign, 0, 8);
 	c->fd = (int)SYS4(openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0);
 	if (vf) {	/* the parent sleeps until we exit: ask the kernel from here */
 		char pdir[24] = "/proc/";
@@ -656,11 +656,11 @@ int cmd_probe(int argc, char **argv)
 	long cwd = SYS4(openat, AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	SYS1(chdir, "/");
 	long old_umask = SYS1(umask, 022);
-	unsigned long dfl[4] = { 0 }, old_act[4], ign[4] = { SIG_IGN_, 0, 0, 0 }, old_exit[4];
-	SYS4(rt_sigaction, effect_sig, dfl, old_act, 8);
+	struct cl_ksigaction dfl = { 0 }, old_act, ign = { .handler = SIG_IGN_ }, old_exit;
+	SYS4(rt_sigaction, effect_sig, &dfl, &old_act, 8);
 	int ignore_exit = sig && sig != SIGCHLD && sig < 32 && sig != 9 && sig != 19;
 	if (ignore_exit)	/* a child's exit signal must not kill us */
-		SYS4(rt_sigaction, sig, ign, old_exit, 8);
+		SYS4(rt_sigaction, sig, &ign, &old_exit, 8);
 	vm_word = 1;
 	c->fd = -1;
 
@@ -722,8 +722,8 @@ int cmd_probe(int argc, char **argv)
 	o.cwd_seen = n > 0 && cl_streq(here, "/proc");
 	o.umask_seen = SYS1(umask, 022) == 077;
 	o.eff[1] = o.cwd_seen || o.umask_seen;
-	unsigned long now[4];
-	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, now, 8) == 0 && now[0] == SIG_IGN_;
+	struct cl_ksigaction now;
+	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, &now, 8) == 0 && now.handler == SIG_IGN_;
 	o.ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
 	if (c->asked) {
 		o.seen = &c->seen;
@@ -765,9 +765,9 @@ restore:
 	if (cwd >= 0)
 		SYS1(fchdir, cwd), SYS1(close, cwd);
 	SYS1(umask, old_umask);
-	SYS4(rt_sigaction, effect_sig, old_act, 0, 8);
+	SYS4(rt_sigaction, effect_sig, &old_act, 0, 8);
 	if (ignore_exit)
-		SYS4(rt_sigaction, sig, old_exit, 0, 8);
+		SYS4(rt_sigaction, sig, &old_exit, 0, 8);
 	if (L.cgroup_fd > 0)
 		SYS1(close, L.cgroup_fd);
 	return pic_write_svg(status, "clonelab probe");	/* in our cwd again */

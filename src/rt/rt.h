@@ -10,6 +10,7 @@
 #include "clonelab.h"
 #include "sysnr.h"	/* arch/<arch>/: CL_NR_*, CL_ARCH_NAME */
 #include "regs.h"	/* arch/<arch>/: CL_NREGS, CL_REG_NAMES */
+#include "abi.h"	/* arch/<arch>/: O_DIRECTORY, struct cl_ksigaction, CL_TLS_INIT */
 
 #define CL_EXIT_OK 0
 #define CL_EXIT_FAIL 1
@@ -33,11 +34,6 @@
 #define O_RDWR 2
 #define O_CREAT 0100
 #define O_TRUNC 01000
-#ifdef __aarch64__	/* arm64's fcntl.h differs here: 0200000 is its O_DIRECT */
-#define O_DIRECTORY 040000
-#else
-#define O_DIRECTORY 0200000
-#endif
 #define O_CLOEXEC 02000000
 #define PROT_NONE 0
 #define PROT_READ 1

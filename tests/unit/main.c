@@ -60,6 +60,7 @@ int t_example_userns(void);
 int t_thread_join_result(void);
 int t_thread_stack_reuse(void);
 int t_thread_10000_no_leak(void);
+int t_thread_tls_words(void);
 int t_thread_guard_page(void);
 int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
@@ -141,6 +142,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "thread_join_result", t_thread_join_result },
 	{ "thread_stack_reuse", t_thread_stack_reuse },
 	{ "thread_10000_no_leak", t_thread_10000_no_leak },
+	{ "thread_tls_words", t_thread_tls_words },
 	{ "thread_guard_page", t_thread_guard_page },
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },

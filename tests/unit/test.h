@@ -57,6 +57,11 @@ const char *t_getenv(const char *name);
 const char *t_path(const char *rel);
 #define CLONELAB_PATH() t_path("clonelab")
 
+/* `"differ":["<a>","<b>","<c>"]` with this architecture's register names, for
+ * register indexes a, b, c from arch/<arch>/regs.h (CL_REG_RET, ...; -1 ends the
+ * list early). A static buffer, valid until the next call. */
+const char *t_differ(int a, int b, int c);
+
 /* Run argv[0] (a path) with argv and our environment; its stdout goes into out
  * (NUL-terminated, truncated to size-1), its stderr into t_last_stderr. *status gets
  * the raw wait status (CL_WIFEXITED ...). Returns the length of out, or -errno if the
