@@ -2,7 +2,7 @@
 #   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
 #   make all-arches (alias: both): every architecture in arch/ARCHES
-# Adding an architecture: arch/<arch>/ and linker/<arch>.ld, and its name in arch/ARCHES.
+# Adding an architecture: arch/<arch>/ and its name in arch/ARCHES (linker/clonelab.ld serves all).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
@@ -21,8 +21,8 @@ endif
 # ---- architectures ----
 # One list, shared with the test scripts: arch/ARCHES, one name a line. An
 # architecture is that name plus arch/<arch>/ (arch.mk: ASM_EXT, ARCH_CFLAGS and the
-# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly)
-# and linker/<arch>.ld.
+# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly).
+# One linker script serves them all: linker/clonelab.ld (ld knows each page size).
 ARCHES := $(shell cat arch/ARCHES)
 ifeq ($(filter $(ARCH),$(ARCHES)),)
 $(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its name to arch/ARCHES)
@@ -54,7 +54,7 @@ CFLAGS := $(CFLAGS_CRT0) -flto
 # And it is position-independent, for the PIE programs hosted toolchains make.
 CFLAGS_LIB := $(filter-out -fno-pie -fno-pic,$(CFLAGS_BASE)) -fPIE -fno-stack-protector
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
-	-Wl,-z,noexecstack -T linker/$(ARCH).ld
+	-Wl,-z,noexecstack -T linker/clonelab.ld
 
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
@@ -144,7 +144,7 @@ $(CRT0): $(CRT0_OBJ)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) -nostdlib -r -o $@ $^
 
-$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
+$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/clonelab.ld
 	$(call link,$(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB))
 
 # clonelab with env alone: how big the runtime and one command are (make size).
@@ -154,12 +154,12 @@ $(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/inclu
 $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)
 	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB))
 
-$(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
+$(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/clonelab.ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
 TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o)
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
@@ -203,7 +203,7 @@ size: both
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/clonelab $(DESTDIR)$(PREFIX)/include/clonelab
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
-	install -m 644 $(PUB_LIB) $(CRT0) linker/$(ARCH).ld $(DESTDIR)$(PREFIX)/lib/clonelab/
+	install -m 644 $(PUB_LIB) $(CRT0) linker/clonelab.ld $(DESTDIR)$(PREFIX)/lib/clonelab/
 	install -m 644 src/include/clonelab.h arch/$(ARCH)/sysnr.h $(DESTDIR)$(PREFIX)/include/clonelab/
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.

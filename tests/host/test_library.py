@@ -84,7 +84,7 @@ def test_freestanding_program_as_the_readme_says(bed):
     r = subprocess.run(["gcc", "-ffreestanding", "-nostdlib", "-static", "-I", inc, "-c", src,
                         "-o", obj], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    r = build_and_run(["gcc", "-nostdlib", "-static", "-T", os.path.join(lib, f"{bed.arch}.ld"),
+    r = build_and_run(["gcc", "-nostdlib", "-static", "-T", os.path.join(lib, "clonelab.ld"),
                        "-o", exe, os.path.join(lib, "crt0.o"), obj,
                        os.path.join(lib, "libclonelab.a")], exe)
     assert (r.returncode, r.stdout) == (0, "child exited 5\n"), r
