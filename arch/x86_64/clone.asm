@@ -8,6 +8,8 @@
 ; Contract (both):
 ;   - stack_top (clone) or args->stack + args->stack_size (clone3) must be non-zero and
 ;     16-byte aligned: the kernel never aligns it, and the child faults on a misaligned one.
+;     A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL, as
+;     the C libraries' clone does, before anything is stored.
 ;   - fn and arg are stored in the two words just below the stack top, which the new
 ;     stack pointer then points at: at or above the child's rsp, where no signal frame
 ;     can overwrite them. clone3 lowers args->stack_size by those 16 bytes.
@@ -19,6 +21,7 @@
 SYS_clone	equ 56
 SYS_exit	equ 60
 SYS_clone3	equ 435
+EINVAL		equ 22
 
 ; One section per routine, so that the linker's --gc-sections keeps only those a
 ; program calls; byte alignment, since nothing here is hot enough to pad for.
@@ -27,7 +30,10 @@ global cl_clone, cl_clone3
 
 cl_clone:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls, [rsp+8] child_tid
+	test	rdi, rdi
+	jz	.einval			; no fn: nothing for the child to run
 	and	rsi, -16		; the parent aligns the top; the kernel never does
+	jz	.einval			; no stack (below 16): we would write fn below address 0
 	sub	rsi, 16			; rsi = new stack pointer: two words below the top
 	mov	[rsi], rdi		; [newsp]   = fn
 	mov	[rsi+8], rcx		; [newsp+8] = arg
@@ -40,10 +46,20 @@ cl_clone:
 	test	rax, rax
 	jz	child			; rax = 0: we are the child, on the new stack
 	ret				; parent: rax = child tid or -errno
+.einval:
+	push	-EINVAL
+	pop	rax			; rax = -EINVAL, in 3 bytes
+	ret
 
 section .text.cl_clone3 progbits alloc exec nowrite align=1
 cl_clone3:
 	; in: rdi args, rsi size, rdx fn, rcx arg
+	push	-EINVAL
+	pop	rax			; rax = -EINVAL until the checks pass
+	test	rdi, rdi
+	jz	.ret			; no args
+	test	rdx, rdx
+	jz	.ret			; no fn
 	mov	rax, [rdi+40]		; rax = args->stack (offset 40 in struct clone_args)
 	add	rax, [rdi+48]		; rax = stack top = stack + stack_size
 	and	rax, -16		; aligned by the parent, never by luck
@@ -56,6 +72,7 @@ cl_clone3:
 	syscall
 	test	rax, rax
 	jz	child
+.ret:
 	ret
 
 section .text.cl_clone_child progbits alloc exec nowrite align=1

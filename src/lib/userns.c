@@ -58,7 +58,7 @@ const char *cl_userns_map_why(int step, long err)
 const char *cl_userns_why(long err)
 {
 	char v[16];
-	switch (-err) {
+	switch (err < 0 ? -err : err) {	/* either sign, as cl_errno_name takes it */
 	case EPERM:
 		if (cl_read_file("/proc/sys/kernel/unprivileged_userns_clone", v, sizeof v) > 0 &&
 		    v[0] == '0')
@@ -69,11 +69,14 @@ const char *cl_userns_why(long err)
 		       "its uid is unmapped in its own namespace";
 	case ENOSPC:
 		return "the limit on user namespaces is reached "
-		       "(/proc/sys/user/max_user_namespaces; 0 disables them), or the nesting "
-		       "depth of 32 is";
+		       "(/proc/sys/user/max_user_namespaces; 0 disables them), or they "
+		       "already nest 32 deep";
 	case EUSERS:
 		return "user namespaces nest at most 32 deep";
 	case EINVAL:
+		if (cl_under_qemu())	/* QEMU refuses the shape before the kernel sees it */
+			return "QEMU user mode emulates clone and refuses every CLONE_NEW* flag, "
+			       "CLONE_NEWUSER included";
 		return "CLONE_NEWUSER cannot be combined with CLONE_FS, CLONE_THREAD or "
 		       "CLONE_PARENT, and unshare(CLONE_NEWUSER) needs a single-threaded process";
 	case ENOSYS:

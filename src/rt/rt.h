@@ -75,13 +75,9 @@
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
 
-/* ---- start-up (src/rt/start.c) ---- */
-extern char **cl_environ;
-extern unsigned long *cl_auxv;
-unsigned long cl_getauxval(unsigned long type);
+/* ---- start-up (src/rt/start.c; cl_environ, cl_auxv, cl_exit are in clonelab.h) ---- */
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
-__attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
 /* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook,
  * so a program that never buffers output does not carry the writer just to flush it
  * (and a position-independent libclonelab.a needs no GOT for a weak reference). */
@@ -112,7 +108,6 @@ int cl_field(const char *text, const char *key, char *out, size_t size);
 char *cl_proc_path(char *buf, int pid, const char *name);
 
 /* ---- output (src/rt/out.c): see clonelab.h for cl_printf ---- */
-void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
 #define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
 #define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
 
@@ -141,9 +136,7 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
 void cl_perror(const char *cmd, const char *what, long err, const char *why);
 
 /* ---- environment facts (src/rt/qemu.c) ---- */
-/* QEMU user mode: /proc/self/status shows 2+ threads while we have 1. Ask before
- * creating any thread: the first answer is kept. */
-int cl_under_qemu(void);
+/* cl_under_qemu (clonelab.h): /proc/self/status shows 2+ threads while we have 1. */
 #define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
 	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
 	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
