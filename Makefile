@@ -22,7 +22,7 @@ ASM_SRC := start syscall clone snap
 ASM_EXT := asm
 ARCH_CFLAGS := -mstack-protector-guard=global -mgeneral-regs-only
 USER_CFLAGS :=	# what a freestanding program needs on top of -ffreestanding (clonelab-freestanding.pc)
-$(O)/obj/arch/%.o: arch/x86_64/%.asm
+$(O)/obj/arch/%.o: arch/x86_64/%.asm Makefile
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  NASM    $@")
 	$(Q)nasm -f elf64 -Wall -g -F dwarf -o $@ $<
@@ -37,7 +37,7 @@ USER_CFLAGS := -mno-outline-atomics
 ifneq ($(HOSTARCH),aarch64)
 CROSS_COMPILE ?= aarch64-linux-gnu-
 endif
-$(O)/obj/arch/%.o: arch/aarch64/%.S
+$(O)/obj/arch/%.o: arch/aarch64/%.S Makefile
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AS      $@")
 	$(Q)$(CC) -c -g -o $@ $<
@@ -194,7 +194,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme gdb
 
 both:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
@@ -271,6 +271,14 @@ ifeq ($(ARCH),$(HOSTARCH))
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
 	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 endif
+
+# make gdb SCENARIO=thread [ARCH=...] [BATCH=1]: the scenario's debug copy under gdb (or
+# qemu-<arch> -g and gdb-multiarch), stopped at the child's first instruction with the
+# registers the kernel handed it (tools/gdb/run.sh says how, and its limits).
+SCENARIO ?= thread
+BATCH ?= 0
+gdb: all
+	$(Q)PROG=$(O)/debug/clonelab tools/gdb/run.sh $(ARCH) $(SCENARIO) $(BATCH)
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk
