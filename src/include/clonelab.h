@@ -197,7 +197,7 @@ const char *cl_userns_map_why(int step, long err);
 int cl_userns_map_ids(int pid, long inside_uid, unsigned outside_uid, long inside_gid,
 		      unsigned outside_gid, int *step);
 /* Why creating a user namespace failed with err (either sign), in plain words; NULL
- * for an errno that has no user-namespace reason. */
+ * for an errno that has no user-namespace reason. EINVAL names QEMU user mode too. */
 const char *cl_userns_why(long err);
 
 /* ---- Output ----

@@ -78,6 +78,15 @@ static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
 /* ---- start-up (src/rt/start.c; cl_environ, cl_auxv, cl_exit are in clonelab.h) ---- */
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
+/* type's value in the auxiliary vector a (NULL: none), or 0: cl_getauxval, and crt0's
+ * __getauxval for libgcc, which must not pull cl_getauxval out of a link-time inlining. */
+static inline unsigned long cl_auxv_find(const unsigned long *a, unsigned long type)
+{
+	for (; a && a[0]; a += 2)
+		if (a[0] == type)
+			return a[1];
+	return 0;
+}
 /* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook,
  * so a program that never buffers output does not carry the writer just to flush it
  * (and a position-independent libclonelab.a needs no GOT for a weak reference). */

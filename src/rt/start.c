@@ -44,5 +44,5 @@ void cl_start_c(long *sp)
  * the libc's __getauxval for AT_HWCAP; in a freestanding program this is that libc. */
 unsigned long __getauxval(unsigned long type)
 {
-	return cl_getauxval(type);
+	return cl_auxv_find(cl_auxv, type);
 }
