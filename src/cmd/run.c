@@ -530,14 +530,17 @@ int cmd_run(int argc, char **argv)
 	}
 	if (r->root) {		/* a clear error now rather than a failed mount later */
 		long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-		if (cl_is_err(fd))
-			return cl_perror(ME ": --root", r->root, fd, fd == -ENOENT ? "no such directory" :
-					 fd == -ENOTDIR ? "not a directory" : 0), CL_EXIT_FAIL;
+		const char *why = fd == -ENOENT ? "no such directory" : fd == -ENOTDIR ?
+			"not a directory" : 0;
+		if (cl_is_err(fd))	/* under --json, the error object too */
+			return cl_perror(ME ": --root", r->root, fd, why),
+			       report_error(r, "--root", fd, why), CL_EXIT_FAIL;
 		long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
 		SYS1(close, fd);
+		why = "--mount-proc needs a proc directory in this tree: create DIR/proc";
 		if (cl_is_err(p))
-			return cl_perror(ME ": --root", r->root, p, "--mount-proc needs a proc "
-					 "directory in this tree: create DIR/proc"), CL_EXIT_FAIL;
+			return cl_perror(ME ": --root", r->root, p, why),
+			       report_error(r, "--root", p, why), CL_EXIT_FAIL;
 		SYS1(close, p);
 	}
 	if (!(r->envp = make_env(r, set, nset)))

@@ -17,7 +17,7 @@ REGS = {  # return, stack pointer, frame pointer, link register, thread pointer
     "riscv64": ("a0", "sp", "s0", "ra", "tp"),
 }
 TRAMPOLINES = ("cl_clone_snap", "cl_clone3_snap", "cl_clone", "cl_clone3")
-NAMED = ("cl_snap_child", "cl_clone_child")
+NAMED = ("cl_snap_child", "cl_snap3_child", "cl_clone_child")
 SYSCALL_INSNS = ("syscall", "svc", "ecall")
 parent_regs = {}
 
