@@ -77,3 +77,28 @@ def test_into_cgroup_finds_the_cgroup2_mount(bed):
         assert rc == 3 and d["result"] == "unsupported", d
         return
     assert rc == 0 and d["result"] == "ok", d
+
+
+def test_unshare_row_for_a_text_file_without_shebang(bed):
+    """The side-by-side table: clonelab run gives 126 (execve's ENOEXEC), unshare runs
+    the file with sh (glibc's execvp) and returns its status."""
+    import shutil
+    import subprocess
+    if bed.qemu:
+        raise Skip("run needs the kernel's clone")
+    script = os.path.join(bed.tmpdir(), "noshebang")
+    with open(script, "w") as f:
+        f.write("exit 5\n")
+    os.chmod(script, 0o755)
+    r = bed.run(["run", "--", script])
+    if r.rc == 3:
+        raise Skip(r.err.strip())
+    assert r.rc == 126, r
+    if shutil.which("unshare") is None:
+        raise AssertionError("unshare is missing (tests/deps.sh installs util-linux)")
+    u = subprocess.run(["unshare", "--user", "--map-root-user", "--fork", script],
+                       capture_output=True, text=True)
+    if u.returncode == 1 and "unshare failed" in u.stderr:
+        raise Skip("unshare cannot make a user namespace here")
+    assert u.returncode == 5, u
+    assert "| exit of an executable text file without `#!` | 126 | its status" in readme()
