@@ -311,7 +311,9 @@ def test_freestanding_program_as_the_readme_says(bed):
     m = re.search(r"<!-- build-%s:begin -->\n(.*?)<!-- build-%s:end -->" % (bed.arch, bed.arch),
                   readme, re.S)
     assert m, f"README has no build-{bed.arch} block"
-    open(os.path.join(bed.tmpdir(), "hello.c"), "w").write(FORK)
+    hello = re.search(r"<!-- hello:begin -->\n```c\n(.*?)```\n<!-- hello:end -->", readme, re.S)
+    assert hello, "README has no hello.c"
+    open(os.path.join(bed.tmpdir(), "hello.c"), "w").write(hello.group(1))
     script = m.group(1).replace("$P/", pfx + "/")
     lines = [ln.strip() for ln in script.splitlines() if ln.strip().startswith(CROSS[bed.arch] + "gcc")]
     assert len(lines) == 2, script
@@ -320,7 +322,7 @@ def test_freestanding_program_as_the_readme_says(bed):
         assert r.returncode == 0, f"{ln}\n{r.stderr}"
     exe = os.path.join(bed.tmpdir(), "hello")
     r = bed.run([], prog=exe)
-    assert (r.rc, r.out) == (0, "child exited 5\n"), r
+    assert (r.rc, r.out) == (0, "count: 2000\n"), r
     ph = subprocess.run(["readelf", "-lW", exe], capture_output=True, text=True).stdout
     assert "INTERP" not in ph and "GNU_STACK" in ph, ph
 
