@@ -84,6 +84,9 @@ CRT0_OBJ := $(O)/obj/arch/start.o $(CRT0_C_OBJ)
 LIBCORE := $(RT_SRC:%=rt/%) $(LIB_SRC:%=lib/%)
 SSP_LIB := $(O)/obj/libcore.a
 PUB_LIB := $(O)/lib/libclonelab.a
+# The same objects with every global kept: for the benchmarks, which use the runtime's
+# internals (tests/bench/free.h), not for other programs.
+PUB_LIB_ALL := $(O)/obj/libclonelab-all.a
 CRT0 := $(O)/lib/crt0.o
 CRT0_NOSSP := $(O)/lib/crt0-nossp.o
 BIN := $(O)/clonelab
@@ -156,6 +159,9 @@ $(PUB_LIB): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(AR
 		$(patsubst $(O)/obj/arch/%,$(O)/lib/arch/%,$(filter $(O)/obj/arch/%,$^))
 	$(Q)$(OBJCOPY) --strip-debug --keep-global-symbols=$(O)/lib/public.syms $(O)/lib/clonelab.o
 	$(Q)rm -f $@ && $(AR) rcs $@ $(O)/lib/clonelab.o && rm -f $(O)/lib/clonelab.o
+
+$(PUB_LIB_ALL): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ))
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # crt0.o: _start, start-up to main, the canary, mem*: what a freestanding program adds.
 # crt0-nossp.o: the same without the thread pointer set-up (x86_64), for programs

@@ -162,7 +162,10 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[]);
  * cl_thread_join: futex-waits (shared, not private: the kernel's CLEARTID wake is a
  * shared wake) until the kernel has zeroed the thread's tid word, then keeps the stack
  * in a small cache for the next spawn. Only then is the stack free to reuse.
- * A thread must not call a libc in a hosted program: its thread pointer is ours. */
+ * A thread must not call a libc in a hosted program: its thread pointer is ours.
+ * x86_64 code built with GCC's default stack protector reads its canary at %fs:0x28,
+ * which in a thread is sigmask below: constant for the thread's life, so checks hold,
+ * but it is no secret (-mstack-protector-guard=global uses crt0's random one). */
 struct cl_thread {
 	struct cl_thread *self;	/* x86_64's TLS ABI: the thread pointer points at itself */
 	void *tcb_pad;		/* aarch64's TLS ABI: 16 bytes of TCB before TLS data */
