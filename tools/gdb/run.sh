@@ -43,5 +43,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 qemu-"$arch" -g "$port" "$prog" "$scenario" &
 qpid=$!
 trap 'kill $qpid 2>/dev/null || true; wait $qpid 2>/dev/null || true' EXIT
-timeout 60 gdb-multiarch "${cmds[@]}" -ex "target remote 127.0.0.1:$port" \
+limit=()
+[ "$batch" = 1 ] && limit=(timeout 60)	# a batch run never hangs; an interactive one is yours
+"${limit[@]}" gdb-multiarch "${cmds[@]}" -ex "target remote 127.0.0.1:$port" \
     -ex "set scheduler-locking off" -ex continue -ex "set scheduler-locking on" "${end[@]}"
