@@ -76,7 +76,7 @@ RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
 CMD_SRC := main facts env lab scenarios run probe probe_rules
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe
+TEST_SRC := main runtime probes run scenarios probe outsider
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -213,7 +213,7 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(BIN) tour
 
-check: deps both
+check: deps both outsider-both
 	$(Q)tests/check.sh
 
 check-native: both
@@ -222,7 +222,7 @@ check-native: both
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
-check-system: both
+check-system: both outsider-both
 	$(Q)tests/check.sh system-$(ARCH)
 
 shell-system: both
@@ -259,7 +259,7 @@ $(O)/pkgconfig/clonelab-freestanding.pc: FORCE
 		'Name: clonelab-freestanding' 'Description: clone(2) by hand, for programs without a libc on $(ARCH)' \
 		'Version: $(VERSION)' \
 		'Cflags: -ffreestanding -fno-pie -I$${includedir} -I$${includedir}/$(ARCH)$(if $(strip $(USER_CFLAGS)), $(strip $(USER_CFLAGS)))' \
-		'Libs: -nostdlib -static -no-pie -Wl,--gc-sections -T $${libdir}/clonelab.ld $${libdir}/crt0.o $${libdir}/libclonelab.a -lgcc' > $@
+		'Libs: -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none -T $${libdir}/clonelab.ld $${libdir}/crt0.o $${libdir}/libclonelab.a -lgcc' > $@
 
 install: all $(PC)
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/$(ARCH) \
@@ -285,6 +285,18 @@ SCENARIO ?= thread
 BATCH ?= 0
 gdb: all
 	$(Q)PROG=$(O)/debug/clonelab tools/gdb/run.sh $(ARCH) $(SCENARIO) $(BATCH)
+
+# make outsider [ARCH=...]: tests/outsider's programs, built from a `make install` into
+# $(O)/outsider-prefix only, into $(O)/outsider/ (tests/unit/outsider.c runs them, natively
+# and as /outsider/* in the system beds' guests).
+.PHONY: outsider outsider-both
+outsider: all
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(abspath $(O))/outsider-prefix DESTDIR= >/dev/null
+	$(Q)tests/outsider/build.sh $(ARCH) $(abspath $(O))/outsider-prefix $(O)/outsider
+
+outsider-both: both
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 outsider
+	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 outsider
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk
