@@ -579,7 +579,7 @@ static const char *field(const char *p, char *out, size_t size)
  * hybrid one has it at /sys/fs/cgroup/unified; anything can mount it anywhere). */
 static long open_own_cgroup(void)
 {
-	static char info[16384];
+	char info[16384];	/* on the stack: a page or four, only while probing */
 	char cg[1024], root[256], mnt[256], type[16], skip[256], path[600];
 	const char *l = cg;
 	if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) <= 0)
