@@ -133,6 +133,9 @@ initramfs() {
     for ex in "build/$arch"/examples/*; do
         [ -f "$ex" ] && [ -x "$ex" ] && args+=(--add "$ex:/examples/$(basename "$ex")")
     done
+    for ex in "build/$arch"/outsider/*; do	# make outsider: tests/unit/outsider.c runs them
+        [ -f "$ex" ] && [ -x "$ex" ] && args+=(--add "$ex:/outsider/$(basename "$ex")")
+    done
     python3 tests/system/mkinitramfs.py "$out" "$@" "${args[@]}"
 }
 

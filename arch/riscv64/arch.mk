@@ -5,7 +5,10 @@
 # need not set gp (a hosted program's crt does it for its own code).
 ASM_EXT := S
 ARCH_CFLAGS := -mstack-protector-guard=global -mcmodel=medany
-$(O)/obj/arch/%.o: arch/riscv64/%.S $(GEN)/offsets.h
+# What a freestanding program needs on top of -ffreestanding (clonelab-freestanding.pc):
+# nothing, as riscv64 gcc inlines its atomics.
+USER_CFLAGS :=
+$(O)/obj/arch/%.o: arch/riscv64/%.S $(GEN)/offsets.h Makefile
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AS      $@")
-	$(Q)$(CC) -c -I$(GEN) -o $@ $<
+	$(Q)$(CC) -c -g -I$(GEN) -o $@ $<

@@ -66,8 +66,8 @@ $(BENCH_B)/free/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/free.h src/include/clonelab.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB) linker/clonelab.ld
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB)
+$(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB_ALL) linker/clonelab.ld
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB_ALL)
 
 # Hosted peers, stripped as the size table compares stripped files.
 $(BENCH_B)/glibc-dyn/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/hosted.h
