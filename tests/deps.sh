@@ -26,6 +26,8 @@ checks=(
     "file:/usr/include/linux/sched.h linux-libc-dev"
     "file:/usr/aarch64-linux-gnu/include/asm/unistd.h linux-libc-dev-arm64-cross"
     "cmd:riscv64-linux-gnu-gcc gcc-riscv64-linux-gnu"
+    "cmd:riscv64-linux-gnu-g++ g++-riscv64-linux-gnu"
+    "file:/usr/riscv64-linux-gnu/lib/libc.a libc6-dev-riscv64-cross"
     "file:/usr/riscv64-linux-gnu/include/asm/unistd.h linux-libc-dev-riscv64-cross"
     "cmd:qemu-aarch64 qemu-user"
     "cmd:qemu-riscv64 qemu-user"

@@ -7,10 +7,8 @@
 set -euo pipefail
 arch=${1:?ARCH} prefix=${2:?PREFIX} out=${3:?OUT}
 src=$(dirname "$0")
-case $arch in
-    x86_64) cross= ;;
-    *) cross=$arch-linux-gnu- ;;
-esac
+cross=$arch-linux-gnu-
+[ "$arch" = "$(uname -m)" ] && cross=
 export PKG_CONFIG_LIBDIR=$prefix/lib/clonelab/$arch/pkgconfig
 free() { pkg-config "$1" clonelab-freestanding; }
 mkdir -p "$out"
