@@ -63,25 +63,45 @@ static void pad(struct cl_out *o, char c, int n)
 		put(o, c);
 }
 
-/* A JSON string literal: quotes, backslash and control characters escaped. Bytes
- * from 0x80 up pass through: they are UTF-8 in every string clonelab handles. */
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 if s does not start one. s[0] >= 0x80.
+ * Stops at a NUL like at any other bad continuation byte: never reads past the end. */
+static unsigned utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0], n = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+	unsigned lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	unsigned hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	for (unsigned i = 1; i <= n; i++, lo = 0x80, hi = 0xbf)
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+	return n + 1;
+}
+
+/* A JSON string literal: quotes, backslash and control characters escaped. Well-formed
+ * UTF-8 passes through. Any other byte (argv, a hostname, a path are bytes, not text)
+ * becomes \u00XX, XX its value: the output stays valid JSON (and UTF-8), the raw text
+ * shows the byte, and a parser reads it as the character U+00XX. */
 static void quoted(struct cl_out *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	put(o, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		unsigned n = c >= 0x80 ? utf8_len((const unsigned char *)s) : 1;
 		if (c == '"' || c == '\\') {
 			put(o, '\\'), put(o, (char)c);
 		} else if (c == '\n') {
 			cl_write(o, "\\n", 2);
 		} else if (c == '\t') {
 			cl_write(o, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c == 0x7f || !n) {
 			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			cl_write(o, u, 6);
 		} else {
-			put(o, (char)c);
+			cl_write(o, s, n);
+			s += n - 1;
 		}
 	}
 	put(o, '"');

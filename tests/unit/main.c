@@ -15,6 +15,7 @@ int t_printf_long(void);
 int t_printf_str_char_ptr(void);
 int t_printf_width_flags(void);
 int t_printf_quoted(void);
+int t_json_not_utf8(void);
 int t_json_writer(void);
 int t_json_escapes(void);
 int t_getopt_flags_values(void);
@@ -97,6 +98,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "printf_str_char_ptr", t_printf_str_char_ptr },
 	{ "printf_width_flags", t_printf_width_flags },
 	{ "printf_quoted", t_printf_quoted },
+	{ "json_not_utf8", t_json_not_utf8 },
 	{ "json_writer", t_json_writer },
 	{ "json_escapes", t_json_escapes },
 	{ "getopt_flags_values", t_getopt_flags_values },
