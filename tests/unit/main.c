@@ -75,6 +75,7 @@ int t_run_exit_status(void);
 int t_run_no_fd_leak(void);
 int t_run_zombie_reaped(void);
 int t_run_root(void);
+int t_run_init_hides_host(void);
 int t_probe_none(void);
 int t_probe_vm(void);
 int t_probe_vm_sighand(void);
@@ -157,6 +158,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "run_no_fd_leak", t_run_no_fd_leak },
 	{ "run_zombie_reaped", t_run_zombie_reaped },
 	{ "run_root", t_run_root },
+	{ "run_init_hides_host", t_run_init_hides_host },
 	{ "probe_none", t_probe_none },
 	{ "probe_vm", t_probe_vm },
 	{ "probe_vm_sighand", t_probe_vm_sighand },
