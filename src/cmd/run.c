@@ -78,6 +78,9 @@ struct run {
 	unsigned long old_chld[4];	/* the caller's SIGCHLD action (opaque), for COMMAND */
 	char **caller_argv;		/* clonelab's own argv, wiped in the init */
 	const char *dropped;		/* a default namespace that could not be made */
+	const char *set[MAX_ENV_SET];	/* the --env KEY=VALs */
+	int nset, map_root;
+	uint64_t implied;		/* namespaces other options need */
 	int sync[2];			/* parent -> child: "maps written", and what clone did */
 	struct { int pid, api; } go;	/* api: 1 clone3, 0 clone (clone3 was ENOSYS) */
 	const char *root_method;
@@ -569,7 +572,8 @@ static long make_child(struct run *r, long stk, int *api)
 	return pid;
 }
 
-int cmd_run(int argc, char **argv)
+/* The options into r: -1 to go on, or the exit status (usage error, --help). */
+static int parse(struct run *r, int argc, char **argv)
 {
 	static const struct cl_opt opts[] = {
 		{ "--user", 0 }, { "--pid", 0 }, { "--mount", 0 }, { "--uts", 0 }, { "--ipc", 0 },
@@ -578,26 +582,19 @@ int cmd_run(int argc, char **argv)
 		{ "--mount-proc", 0 }, { "--root", 1 }, { "--cwd", 1 }, { "--env", 1 },
 		{ "--clear-env", 0 }, { "--json", 0 }, { "--report-fd", 1 }, { "--no-init", 0 },
 		{ "--help", 0 }, { 0, 0 } };
-	static struct run run;
-	struct run *r = &run;
-	const char *set[MAX_ENV_SET];
-	int nset = 0, k, map_root = 0;
-	uint64_t implied = 0;
-	r->map_uid = r->map_gid = -1;
-	r->report_fd = 1;
-	r->rep = (struct cl_out){ 1, 0, sizeof r->repbuf, r->repbuf };
+	int k;
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	while ((k = cl_getopt(&a, opts, ME)) != CL_ARG_END) {
 		unsigned long v;
 		if (k >= 0 && k < 8) {
 			r->flags |= ns_flags[k];
 		} else if (k == 8) {
-			map_root = 1;
+			r->map_root = 1;
 		} else if (k == 9 || k == 10) {
 			if (parse_id(opts[k].name, a.val, k == 9 ? &r->map_uid : &r->map_gid) < 0)
 				return CL_EXIT_USAGE;
 		} else if (k == 11) {
-			r->hostname = a.val, implied |= CL_CLONE_NEWUTS;
+			r->hostname = a.val, r->implied |= CL_CLONE_NEWUTS;
 		} else if (k == 12) {
 			r->mount_proc = 1;
 		} else if (k == 13) {
@@ -608,12 +605,12 @@ int cmd_run(int argc, char **argv)
 			const char *s = a.val;
 			while (*s && *s != '=')
 				s++;
-			if (!*s || s == a.val || nset == MAX_ENV_SET) {
+			if (!*s || s == a.val || r->nset == MAX_ENV_SET) {
 				err(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n",
 				    MAX_ENV_SET, a.val);
 				return CL_EXIT_USAGE;
 			}
-			set[nset++] = a.val;
+			r->set[r->nset++] = a.val;
 		} else if (k == 16) {
 			r->clear_env = 1;
 		} else if (k == 17) {
@@ -637,21 +634,27 @@ int cmd_run(int argc, char **argv)
 			return CL_EXIT_USAGE;
 		}
 	}
-	r->named = r->flags | implied;
+	return -1;
+}
+
+/* What the options imply, and the defaults: all namespaces if none was named. */
+static void settle(struct run *r)
+{
+	r->named = r->flags | r->implied;
 	if (!r->flags) {	/* no namespace named: all of them, as a container */
 		for (unsigned i = 0; i < 8; i++)
 			r->flags |= ns_flags[i];
-		map_root = r->mount_proc = 1;
+		r->map_root = r->mount_proc = 1;
 		if (!r->hostname)
 			r->hostname = "clonelab";
 	}
-	if (map_root || r->map_uid >= 0 || r->map_gid >= 0)
-		implied |= CL_CLONE_NEWUSER;
+	if (r->map_root || r->map_uid >= 0 || r->map_gid >= 0)
+		r->implied |= CL_CLONE_NEWUSER;
 	if (r->mount_proc || r->root)
-		implied |= CL_CLONE_NEWNS;
-	r->flags |= implied;
-	r->named |= implied;
-	if (map_root) {
+		r->implied |= CL_CLONE_NEWNS;
+	r->flags |= r->implied;
+	r->named |= r->implied;
+	if (r->map_root) {
 		if (r->map_uid < 0)
 			r->map_uid = 0;
 		if (r->map_gid < 0)
@@ -666,6 +669,19 @@ int cmd_run(int argc, char **argv)
 		sh[0] = (char *)(s ? s : "/bin/sh");
 		r->argv = sh;
 	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct run run;
+	struct run *r = &run;
+	int k;
+	r->map_uid = r->map_gid = -1;
+	r->report_fd = 1;
+	r->rep = (struct cl_out){ 1, 0, sizeof r->repbuf, r->repbuf };
+	if ((k = parse(r, argc, argv)) >= 0)
+		return k;
+	settle(r);
 	if (r->root && !r->cwd)
 		r->cwd = "/";
 
@@ -680,7 +696,7 @@ int cmd_run(int argc, char **argv)
 	r->caller_argv = argv - 1;
 	const char *root[] = { r->root, 0 };
 	char **root_copy = r->root ? pack((char **)root) : 0;
-	if (!(r->envp = make_env(r, set, nset)) || !(r->argv = pack(r->argv)) ||
+	if (!(r->envp = make_env(r, r->set, r->nset)) || !(r->argv = pack(r->argv)) ||
 	    (r->root && !root_copy))
 		return cl_perror(ME, "mmap", -ENOMEM, 0), CL_EXIT_FAIL;
 	if (root_copy)
