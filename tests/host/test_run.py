@@ -378,6 +378,8 @@ def test_hostile_wrappers_work(bed):
     assert int(r.out.split()[1], 16) & (1 << (signal.SIGCHLD - 1)), r
     r = bed.run([], _cmd=hostile.wrap(["echo", "x"], stdout="full"))
     assert r.rc != 0 and "space" in r.err, r
+    r = bed.run([], _cmd=hostile.wrap(["sh", "-c", "echo x; echo $? >&2"], stdout="pipe-full"))
+    assert r.err.split()[-1] != "0", r       # EAGAIN: the pipe is full and non-blocking
 
 
 def with_fd8(cmd, **kw):

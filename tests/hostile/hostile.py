@@ -11,8 +11,11 @@ Sets up what is asked, then execs COMMAND (it is not a parent: COMMAND gets its 
   --ignore SIG        SIG's disposition is SIG_IGN across exec (repeatable; CHLD, PIPE,
                       TERM or a number): a parent that ignored SIGCHLD, then exec'd us.
   --block SIG         SIG is blocked in the inherited signal mask (repeatable).
-  --stdout full|closed|null, --stderr full|closed|null
-                      fd 1 (2) on /dev/full (every write ENOSPC), closed (EBADF), /dev/null.
+  --stdout full|closed|null|pipe-full, --stderr (the same)
+                      fd 1 (2) on /dev/full (every write ENOSPC), closed (EBADF), /dev/null,
+                      or a non-blocking pipe already full (every write EAGAIN) whose
+                      reader never reads (a grandchild that leaves once the pipe has no
+                      writer: never COMMAND's child, so it cannot confuse its waits).
   --nofile N          RLIMIT_NOFILE soft and hard limit N (3: nothing beyond 0, 1, 2).
   --nproc N           RLIMIT_NPROC soft and hard limit N (counts the uid's processes).
 
@@ -75,15 +78,51 @@ def _signum(name):
     return int(name) if name.isdigit() else getattr(signal, "SIG" + name.upper().removeprefix("SIG"))
 
 
+def _full_pipe():
+    """The write end of a pipe that is full, non-blocking, and never read."""
+    import fcntl
+    import select
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                    # an intermediate that exits at once: the holder is
+        os.close(w)                 # then no child of ours (nor of COMMAND)
+        if os.fork() == 0:
+            p = select.poll()
+            p.register(r, select.POLLHUP)
+            while not any(ev & select.POLLHUP for _, ev in p.poll()):
+                pass
+            os._exit(0)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(r)
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    try:
+        while True:
+            os.write(w, b"x")
+    except BlockingIOError:
+        pass
+    fcntl.fcntl(w, fcntl.F_SETFD, 0)
+    return w
+
+
 def _redirect(fd, how):
-    if how == "closed":
+    if how == "pipe-full":
+        w = _full_pipe()
+        os.dup2(w, fd)
+        os.close(w)
+    elif how == "closed":
         os.close(fd)
     elif how in ("full", "null"):
         f = os.open("/dev/" + how, os.O_WRONLY)
         os.dup2(f, fd)
         os.close(f)
     else:
-        sys.exit(f"hostile: --stdout/--stderr takes full, closed or null, not {how!r}")
+        sys.exit(f"hostile: --stdout/--stderr takes full, closed, null or pipe-full, not {how!r}")
 
 
 def main(argv):
