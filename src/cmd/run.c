@@ -525,25 +525,30 @@ static int clone_failed(struct run *r, long e, int api)
 	return status;
 }
 
+static int root_fail(struct run *r, long e, const char *why)
+{
+	cl_perror(ME ": --root", r->root, e, why);
+	report_error(r, "--root DIR", e, why);
+	return CL_EXIT_FAIL;
+}
+
 /* A clear error now rather than a failed mount later. 0, or the exit status. */
 static int check_root(struct run *r)
 {
 	long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (cl_is_err(fd))
-		return cl_perror(ME ": --root", r->root, fd, fd == -ENOENT ? "no such directory" :
-				 fd == -ENOTDIR ? "not a directory" : 0), CL_EXIT_FAIL;
+		return root_fail(r, fd, fd == -ENOENT ? "no such directory" :
+				 fd == -ENOTDIR ? "not a directory" : 0);
 	int same = is_our_root(fd);
 	long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
 	SYS1(close, fd);
-	if (same) {
-		err(ME ": --root %s: this is already the root directory, there is nothing "
-		    "to pivot into: leave out --root (--cwd / for the directory)\n", r->root);
-		return CL_EXIT_USAGE;
-	}
+	if (same)
+		return root_fail(r, -EINVAL, "this is already the root directory, there is "
+				 "nothing to pivot into: leave out --root (--cwd / for the "
+				 "directory)") ? CL_EXIT_USAGE : 0;
 	if (cl_is_err(p))
-		return cl_perror(ME ": --root", r->root, p, p == -ENOENT || p == -ENOTDIR ?
-				 "--mount-proc needs a proc directory in this tree: create "
-				 "DIR/proc" : 0), CL_EXIT_FAIL;
+		return root_fail(r, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
+				 "proc directory in this tree: create DIR/proc" : 0);
 	SYS1(close, p);
 	return 0;
 }
@@ -688,6 +693,7 @@ int cmd_run(int argc, char **argv)
 	if (cl_under_qemu()) {
 		err(ME ": not possible here: new namespaces need the kernel's clone, and "
 		    CL_QEMU_CLONE_WHY ": every CLONE_NEW* is EINVAL there\n");
+		report_error(r, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
 		return CL_EXIT_UNSUPPORTED;
 	}
 	if (r->root && (k = check_root(r)) != 0)
@@ -698,7 +704,7 @@ int cmd_run(int argc, char **argv)
 	char **root_copy = r->root ? pack((char **)root) : 0;
 	if (!(r->envp = make_env(r, r->set, r->nset)) || !(r->argv = pack(r->argv)) ||
 	    (r->root && !root_copy))
-		return cl_perror(ME, "mmap", -ENOMEM, 0), CL_EXIT_FAIL;
+		return fail(r, "mmap", -ENOMEM, 0);
 	if (root_copy)
 		r->root = root_copy[0];
 	r->out_uid = (unsigned)SYS0(geteuid);
@@ -707,8 +713,7 @@ int cmd_run(int argc, char **argv)
 	long stk = SYS6(mmap, 0, RUN_STACK, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (e < 0 || cl_is_err(stk))
-		return cl_perror(ME, e < 0 ? "pipe2" : "mmap of the child's stack",
-				 e < 0 ? e : stk, 0), CL_EXIT_FAIL;
+		return fail(r, e < 0 ? "pipe2" : "mmap of the child's stack", e < 0 ? e : stk, 0);
 
 	/* A caller that ignores SIGCHLD (SIG_IGN survives execve) makes the kernel reap our
 	 * children itself and send no SIGCHLD: our waits would never end. SIG_DFL for us

@@ -75,6 +75,8 @@ def test_run_qemu_refuses(bed):
     assert r.rc == 3, r
     assert r.out == "", r
     assert "not possible here" in r.err and "QEMU" in r.err, r
+    rc, obj = bed.json(["run", "--json", "--", "/bin/sh", "-c", "echo hi"])
+    assert rc == 3 and obj["result"] == "error" and "QEMU" in obj["explanation"], obj
 
 
 def test_run_usage_errors(bed):
@@ -254,6 +256,10 @@ def test_run_root_errors(bed):
     missing = os.path.join(tmp, "no-such-dir")
     r = bed.run(["run", "--root", missing, "--", "/bin/sh"])
     assert r.rc == 1 and "ENOENT" in r.err and missing in r.err, r
+    # Under --json, the error is one JSON object too.
+    for args, rc_want, errno in (([missing], 1, "ENOENT"), (["/"], 2, "EINVAL")):
+        rc, obj = bed.json(["run", "--json", "--root"] + args + ["--", "/bin/sh"])
+        assert rc == rc_want and obj["result"] == "error" and obj["errno"] == errno, obj
     afile = os.path.join(tmp, "a-file")
     open(afile, "w").close()
     r = bed.run(["run", "--root", afile, "--", "/bin/sh"])
