@@ -153,7 +153,9 @@ static int make_tree(const char *dir)
 int t_run_root(void)
 {
 	char out[256];
-	const char *dir = "/tmp/clonelab-run-tree";
+	/* One tree per uid: one that root made is not ours to fill as 65534. */
+	char dir[64];
+	cl_utoa((unsigned long)SYS0(geteuid), cl_stpcpy(dir, "/tmp/clonelab-run-tree-"));
 	if (cl_under_qemu())
 		return skip("QEMU user mode");
 	/* A missing DIR is refused before any clone: its status cannot tell whether
