@@ -507,6 +507,9 @@ static int clone_failed(struct run *r, long e, int api)
 		why = cl_userns_why(e), status = CL_EXIT_UNSUPPORTED;
 	else if (e == -ENOSYS)	/* clone3's, and --time was asked for: no quiet downgrade */
 		why = "--time needs it: " DROPPED_TIME_WHY, status = CL_EXIT_UNSUPPORTED;
+	else if (e == -EAGAIN)
+		why = "no process can be added: this uid is at its RLIMIT_NPROC (ulimit -u), "
+		      "or the system at its pid or thread limit";
 	else if (e == -EPERM)
 		why = "namespaces other than a user namespace need CAP_SYS_ADMIN: run as root, "
 		      "or add --user --map-root";

@@ -534,6 +534,9 @@ def test_run_messages(bed):
     root = busybox_tree(bed)
     r = hostile_run(bed, ["--root", root, "--", "/bin/sh", "-c", "true"], nofile=4)
     assert r.rc == 1 and "EMFILE" in r.err and "create DIR/proc" not in r.err, r
+    # RLIMIT_NPROC 1: clonelab is the uid's one process (root is exempt from the limit).
+    r = hostile_run(bed, ["--", "true"], user=65534, nproc=1)
+    assert r.rc == 1 and "EAGAIN" in r.err and "RLIMIT_NPROC" in r.err, r
     for user in USERS:
         r = run(bed, ["--user", "--map-root", "--mount-proc", "--", "true"], user=user)
         assert r.rc == 1 and "EPERM" in r.err and "add --pid" in r.err, r
