@@ -545,10 +545,11 @@ static int check_root(struct run *r)
 	int same = is_our_root(fd);
 	long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
 	SYS1(close, fd);
-	if (same)
-		return root_fail(r, -EINVAL, "this is already the root directory, there is "
-				 "nothing to pivot into: leave out --root (--cwd / for the "
-				 "directory)") ? CL_EXIT_USAGE : 0;
+	if (same) {
+		root_fail(r, -EINVAL, "this is already the root directory, there is nothing to "
+			  "pivot into: leave out --root (--cwd / for the directory)");
+		return CL_EXIT_USAGE;
+	}
 	if (cl_is_err(p))
 		return root_fail(r, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
 				 "proc directory in this tree: create DIR/proc" : 0);
