@@ -65,9 +65,9 @@ static void pad(struct cl_out *o, char c, int n)
 		put(o, c);
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong form, no
- * surrogate, nothing above U+10FFFF), or 0 if s does not start one. s[0] >= 0x80.
- * A NUL is a bad continuation byte like any other: never reads past the end. */
+/* The length of the well-formed multi-byte UTF-8 sequence at s (RFC 3629: no overlong
+ * form, no surrogate, nothing above U+10FFFF), or 0: an ASCII byte, or not one. A NUL
+ * is a bad continuation byte like any other: never reads past the end. */
 static unsigned utf8_len(const unsigned char *s)
 {
 	unsigned c = s[0], n = (c >= 0xc0) + (c >= 0xe0) + (c >= 0xf0), cp = c & (0x3f >> n);
@@ -94,18 +94,16 @@ static void quoted(struct cl_out *o, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if (n) {
 			n--;
-		} else if (c >= 0x80 && (n = utf8_len((const unsigned char *)s)) != 0) {
+		} else if ((n = utf8_len((const unsigned char *)s)) != 0) {
 			n--;
 		} else if (c == '"' || c == '\\') {
 			put(o, '\\');
-		} else if (c == '\n') {
-			c = 'n', put(o, '\\');
-		} else if (c == '\t') {
-			c = 't', put(o, '\\');
+		} else if (c == '\n' || c == '\t') {
+			c = c == '\n' ? 'n' : 't', put(o, '\\');
 		} else if (c < 0x20 || c >= 0x7f) {
-			char u[6] = { '\\', 'u', '0', '0', digits[c >> 4], digits[c & 15] };
-			cl_write(o, u, 6);
-			continue;
+			cl_write(o, "\\u00", 4);
+			put(o, digits[c >> 4]);
+			c = (unsigned char)digits[c & 15];
 		}
 		put(o, (char)c);
 	}
