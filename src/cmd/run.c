@@ -24,6 +24,7 @@
 #define MNT_DETACH 2
 #define F_GETFD 1
 #define PR_SET_PDEATHSIG 1
+#define PR_SET_DUMPABLE 4
 #define SI_KERNEL 0x80
 #define EBADF 9
 #define ENOEXEC 8
@@ -35,6 +36,8 @@
 #define MAX_ENV_SET 64
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define ME "clonelab run"
+#define DROPPED_TIME_WHY "clone3 is refused here (ENOSYS: a seccomp filter, or a kernel " \
+	"before 5.3), and legacy clone has no bit for CLONE_NEWTIME"
 
 static const char usage[] =
 	"usage: clonelab run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
@@ -70,7 +73,14 @@ struct run {
 	unsigned out_uid, out_gid;
 	const char *hostname, *root, *cwd;
 	char **argv, **envp;
+	uint64_t named;			/* the namespaces asked for (not the default set) */
 	uint64_t sigmask;		/* the caller's, restored for COMMAND */
+	unsigned long old_chld[4];	/* the caller's SIGCHLD action (opaque), for COMMAND */
+	char **caller_argv;		/* clonelab's own argv, wiped in the init */
+	const char *dropped;		/* a default namespace that could not be made */
+	const char *set[MAX_ENV_SET];	/* the --env KEY=VALs */
+	int nset, map_root;
+	uint64_t implied;		/* namespaces other options need */
 	int sync[2];			/* parent -> child: "maps written", and what clone did */
 	struct { int pid, api; } go;	/* api: 1 clone3, 0 clone (clone3 was ENOSYS) */
 	const char *root_method;
@@ -128,7 +138,7 @@ static void read_map(const char *path, char *out, size_t size)
 
 static void report_ok(struct run *r)
 {
-	char cwd[512];
+	char cwd[4096];		/* PATH_MAX: the longest path getcwd returns */
 	struct cl_json j = { &r->rep, 0, 0 };
 	int user = !!(r->flags & CL_CLONE_NEWUSER), pidns = !!(r->flags & CL_CLONE_NEWPID);
 	cl_json_open(&j, 0, '{');
@@ -138,6 +148,11 @@ static void report_ok(struct run *r)
 		if (r->flags & ns_flags[i])
 			cl_json_str(&j, 0, ns_names[i]);
 	cl_json_close(&j, ']');
+	cl_json_open(&j, "dropped", '[');
+	if (r->dropped)
+		cl_json_str(&j, 0, r->dropped);
+	cl_json_close(&j, ']');
+	cl_json_str(&j, "dropped_why", r->dropped ? DROPPED_TIME_WHY : 0);
 	cl_json_hex(&j, "clone_flags", r->flags);
 	cl_json_str(&j, "syscall", r->go.api ? "clone3" : "clone");
 	cl_json_int(&j, "pid_outside", r->go.pid);
@@ -152,8 +167,10 @@ static void report_ok(struct run *r)
 	cl_json_bool(&j, "proc", r->mount_proc);
 	cl_json_str(&j, "root", r->root);
 	cl_json_str(&j, "root_method", r->root_method);
+	/* null when there is no path: longer than PATH_MAX, or outside our root (the
+	 * kernel then returns "(unreachable)..."). */
 	long n = SYS2(getcwd, cwd, sizeof cwd);
-	cl_json_str(&j, "cwd", n > 0 ? cwd : 0);
+	cl_json_str(&j, "cwd", n > 0 && cwd[0] == '/' ? cwd : 0);
 	cl_json_str(&j, "env", r->clear_env ? "cleared" : "inherited");
 	cl_json_open(&j, "command", '[');
 	for (char **a = r->argv; *a; a++)
@@ -173,6 +190,16 @@ static const char *env_get(char **env, const char *key)
 	return 0;
 }
 
+/* Every descriptor but 0, 1 and 2. close_range is Linux 5.9; before it, or where a
+ * seccomp filter refuses it, one by one: no /proc/self/fd to list (it may not be ours,
+ * or mounted), so up to 65536, above any default RLIMIT_NOFILE soft limit. */
+static void close_inherited(void)
+{
+	if (SYS3(close_range, 3, ~0U, 0) < 0)
+		for (int fd = 3; fd < 65536; fd++)
+			SYS1(close, fd);
+}
+
 /* execvp's search, without its /bin/sh retry on ENOEXEC: never returns. */
 __attribute__((noreturn)) static void exec_command(struct run *r)
 {
@@ -181,11 +208,11 @@ __attribute__((noreturn)) static void exec_command(struct run *r)
 	int slash = 0, eacces = 0;
 	for (const char *s = file; *s; s++)
 		slash |= *s == '/';
+	/* The caller's SIGCHLD disposition and mask, as if clonelab were not there. */
+	SYS4(rt_sigaction, SIGCHLD, r->old_chld, 0, 8);
 	SYS4(rt_sigprocmask, SIG_SETMASK, &r->sigmask, 0, 8);
 	/* Only 0, 1 and 2 go on: whatever the caller let us inherit stops here too. */
-	if (SYS3(close_range, 3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			SYS1(close, fd);
+	close_inherited();
 	if (slash) {
 		e = SYS3(execve, file, r->argv, r->envp);
 	} else if (*file) {
@@ -256,12 +283,34 @@ static int supervise(int pid, int reap_all)
 			while ((w = SYS4(wait4, reap_all ? -1 : pid, &st, CL_WNOHANG | CL_WALL, 0)) > 0)
 				if (w == pid)
 					return st;
-			if (w == -ECHILD)
-				return 1 << 8;	/* should not happen: nothing left to wait for */
+			if (w == -ECHILD) {	/* someone else reaped it: we cannot know how */
+				err(ME ": wait4: ECHILD: the child was reaped by someone else\n");
+				return 1 << 8;
+			}
 		} else if (sig > 0 && info[2] != SI_KERNEL) {
 			SYS2(kill, pid, sig);
 		}
 	}
+}
+
+/* The init outlives its set-up in the container's sight, and its argv and environment
+ * areas still hold the caller's strings (clonelab's arguments with every --env value,
+ * and the caller's variables even with --clear-env): /proc/1/cmdline and
+ * /proc/1/environ show that memory. COMMAND's argv and environment were copied out
+ * before the clone (pack), so blank the originals; and make the init non-dumpable:
+ * its /proc files are then the user namespace owner's, and root inside cannot open
+ * /proc/1/environ, mem or fd. (Re-exec'ing a clean init would need clonelab's binary
+ * inside --root DIR, which need not hold it.) */
+static void hide_caller(struct run *r)
+{
+	static const char name[] = "clonelab-init";
+	size_t n0 = cl_strlen(r->caller_argv[0]);
+	for (char **v = r->caller_argv; *v; v++)
+		memset(*v, 0, cl_strlen(*v));
+	for (char **v = cl_environ; *v; v++)
+		memset(*v, 0, cl_strlen(*v));
+	memcpy(r->caller_argv[0], name, n0 < sizeof name - 1 ? n0 : sizeof name - 1);
+	SYS2(prctl, PR_SET_DUMPABLE, 0);
 }
 
 static int init_main(struct run *r)
@@ -281,6 +330,21 @@ static const char *mount_why(long e)
 	return e == -EPERM ? "not allowed: needs CAP_SYS_ADMIN in the mount namespace's "
 		"owner, and for proc in a user namespace a fully visible /proc already mounted"
 		: e == -EINVAL ? "the mount point or its parent is not a mount this call accepts" : 0;
+}
+
+static const char *proc_why(struct run *r, long e)
+{
+	if (e == -EPERM && (r->flags & CL_CLONE_NEWUSER) && !(r->flags & CL_CLONE_NEWPID))
+		return "a user namespace may mount proc only for a pid namespace it owns: add --pid";
+	return mount_why(e);
+}
+
+static const char *cwd_why(long e)
+{
+	return e == -ENOENT ? "no such directory inside the container" : e == -ENOTDIR ?
+		"a part of the path is not a directory" : e == -EACCES ? "a directory on the "
+		"path is not searchable (no x permission) for the uid inside, or for others "
+		"where that uid is not mapped outside" : 0;
 }
 
 static int setup(struct run *r)
@@ -304,7 +368,7 @@ static int setup(struct run *r)
 		 * while a fully visible one is mounted, and the old root still has one. */
 		if (r->mount_proc && (e = SYS5(mount, "proc", "proc", "proc",
 					      MS_NOSUID | MS_NODEV | MS_NOEXEC, 0)) < 0)
-			return fail(r, "mounting proc on DIR/proc", e, mount_why(e));
+			return fail(r, "mounting proc on DIR/proc", e, proc_why(r, e));
 		/* pivot_root(".", "."): the old root ends up stacked on the new one, and the
 		 * umount takes it off: no put_old directory needed. */
 		e = SYS2(pivot_root, ".", ".");
@@ -330,10 +394,10 @@ static int setup(struct run *r)
 	} else if (r->mount_proc) {
 		e = SYS5(mount, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
 		if (e < 0)
-			return fail(r, "mounting proc on /proc", e, mount_why(e));
+			return fail(r, "mounting proc on /proc", e, proc_why(r, e));
 	}
 	if (r->cwd && (e = SYS1(chdir, r->cwd)) < 0)
-		return fail(r, "chdir to --cwd DIR", e, "no such directory inside the container");
+		return fail(r, "chdir to --cwd DIR", e, cwd_why(e));
 	return 0;
 }
 
@@ -357,25 +421,44 @@ static int child_main(void *p)
 	int st = setup(r);
 	if (st)
 		cl_exit(st);
-	if (r->json) {
+	if (r->json)
 		report_ok(r);
-		if (r->report_fd > 2)
-			SYS1(close, r->report_fd);
-	}
+	close_inherited();	/* the init too: the container can see its /proc/1/fd */
 	if (r->no_init || !(r->flags & CL_CLONE_NEWPID))
 		exec_command(r);
+	hide_caller(r);
 	cl_exit(init_main(r));
 }
 
 /* ---- the parent ---- */
+/* A deep copy of a NULL-terminated vector of strings, in one mapping of its own: what
+ * the init still needs once hide_caller has blanked the originals. NULL if no memory. */
+static char **pack(char *const *v)
+{
+	size_t n = 0, bytes = 0;
+	for (; v[n]; n++)
+		bytes += cl_strlen(v[n]) + 1;
+	long m = SYS6(mmap, 0, (n + 1) * sizeof(char *) + bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cl_is_err(m))
+		return 0;
+	char **out = (char **)m, *s = (char *)(out + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = s;
+		s = cl_stpcpy(s, v[i]) + 1;
+	}
+	out[n] = 0;
+	return out;
+}
+
 static char **make_env(struct run *r, const char **set, int nset)
 {
 	int n = 0;
 	if (!r->clear_env)
 		while (cl_environ[n])
 			n++;
-	long m = SYS6(mmap, 0, (size_t)(n + nset + 1) * sizeof(char *), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t size = (size_t)(n + nset + 1) * sizeof(char *);
+	long m = SYS6(mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (cl_is_err(m))
 		return 0;
 	char **env = (char **)m;
@@ -391,7 +474,9 @@ static char **make_env(struct run *r, const char **set, int nset)
 		n += at == n;
 	}
 	env[n] = 0;
-	return env;
+	char **packed = pack(env);
+	SYS2(munmap, env, size);
+	return packed;
 }
 
 static int parse_id(const char *opt, const char *s, long *v)
@@ -405,15 +490,33 @@ static int parse_id(const char *opt, const char *s, long *v)
 	return 0;
 }
 
+/* DIR is our root itself (--root /, or / in a chroot)? /proc/self/fd/N names it
+ * relative to our root: exactly "/" then. Without a /proc we cannot tell (0). */
+static int is_our_root(long fd)
+{
+	char path[40], buf[2];
+	cl_utoa((unsigned long)fd, cl_stpcpy(path, "/proc/self/fd/"));
+	return SYS4(readlinkat, AT_FDCWD, path, buf, sizeof buf) == 1 && buf[0] == '/';
+}
+
 static int clone_failed(struct run *r, long e, int api)
 {
 	const char *what = api ? "clone3" : "clone", *why = 0;
 	int status = CL_EXIT_FAIL;
 	if ((r->flags & CL_CLONE_NEWUSER) && (e == -EPERM || e == -ENOSPC || e == -EUSERS))
 		why = cl_userns_why(e), status = CL_EXIT_UNSUPPORTED;
+	else if (e == -ENOSYS)	/* clone3's, and --time was asked for: no quiet downgrade */
+		why = "--time needs it: " DROPPED_TIME_WHY, status = CL_EXIT_UNSUPPORTED;
+	else if (e == -EAGAIN)
+		why = "no process can be added: this uid is at its RLIMIT_NPROC (ulimit -u), "
+		      "or the system at its pid or thread limit";
 	else if (e == -EPERM)
 		why = "namespaces other than a user namespace need CAP_SYS_ADMIN: run as root, "
 		      "or add --user --map-root";
+	else if (e == -EINVAL && (r->flags & CL_CLONE_NEWPID) && cl_pidns_unshared())
+		why = "CLONE_NEWPID: this process already called unshare(CLONE_NEWPID) (as "
+		      "unshare --pid without --fork does), and a new pid namespace can be made "
+		      "only from the one its own pid is in", status = CL_EXIT_UNSUPPORTED;
 	else if (e == -EINVAL && (r->flags & CL_CLONE_NEWTIME))
 		why = "this kernel may lack time namespaces (CONFIG_TIME_NS): try without --time";
 	if (status == CL_EXIT_UNSUPPORTED)
@@ -425,7 +528,61 @@ static int clone_failed(struct run *r, long e, int api)
 	return status;
 }
 
-int cmd_run(int argc, char **argv)
+static int root_fail(struct run *r, long e, const char *why)
+{
+	cl_perror(ME ": --root", r->root, e, why);
+	report_error(r, CL_EXIT_FAIL, "--root DIR", e, why);
+	return CL_EXIT_FAIL;
+}
+
+/* A clear error now rather than a failed mount later. 0, or the exit status. */
+static int check_root(struct run *r)
+{
+	long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (cl_is_err(fd))
+		return root_fail(r, fd, fd == -ENOENT ? "no such directory" :
+				 fd == -ENOTDIR ? "not a directory" : 0);
+	int same = is_our_root(fd);
+	long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
+	SYS1(close, fd);
+	if (same) {
+		root_fail(r, -EINVAL, "this is already the root directory, there is nothing to "
+			  "pivot into: leave out --root (--cwd / for the directory)");
+		return CL_EXIT_USAGE;
+	}
+	if (cl_is_err(p))
+		return root_fail(r, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
+				 "proc directory in this tree: create DIR/proc" : 0);
+	SYS1(close, p);
+	return 0;
+}
+
+/* The one clone: clone3, or legacy clone where clone3 is ENOSYS. The child's pid or
+ * -errno; *api 1 for clone3, 0 for clone. */
+static long make_child(struct run *r, long stk, int *api)
+{
+	struct cl_clone_args ca = { .flags = r->flags, .exit_signal = SIGCHLD,
+				    .stack = (uint64_t)stk, .stack_size = RUN_STACK };
+	long pid = cl_clone3(&ca, 64, child_main, r);	/* 64: clone_args' first version */
+	*api = 1;
+	if (pid == -ENOSYS && !(r->named & CL_CLONE_NEWTIME)) {
+		/* Legacy clone has no room for CLONE_NEWTIME (bit 7 is the exit signal's).
+		 * Only the default set may lose it, and we say so. */
+		*api = 0;
+		if (r->flags & CL_CLONE_NEWTIME) {
+			r->flags &= ~(uint64_t)CL_CLONE_NEWTIME;
+			r->dropped = "time";
+			err(ME ": note: no time namespace: " DROPPED_TIME_WHY "\n");
+			cl_flush_all();
+		}
+		pid = cl_clone(child_main, (char *)stk + RUN_STACK,
+			       (unsigned long)r->flags | SIGCHLD, r, 0, 0, 0);
+	}
+	return pid;
+}
+
+/* The options into r: -1 to go on, or the exit status (usage error, --help). */
+static int parse(struct run *r, int argc, char **argv)
 {
 	static const struct cl_opt opts[] = {
 		{ "--user", 0 }, { "--pid", 0 }, { "--mount", 0 }, { "--uts", 0 }, { "--ipc", 0 },
@@ -434,26 +591,19 @@ int cmd_run(int argc, char **argv)
 		{ "--mount-proc", 0 }, { "--root", 1 }, { "--cwd", 1 }, { "--env", 1 },
 		{ "--clear-env", 0 }, { "--json", 0 }, { "--report-fd", 1 }, { "--no-init", 0 },
 		{ "--help", 0 }, { 0, 0 } };
-	static struct run run;
-	struct run *r = &run;
-	const char *set[MAX_ENV_SET];
-	int nset = 0, k, map_root = 0;
-	uint64_t implied = 0;
-	r->map_uid = r->map_gid = -1;
-	r->report_fd = 1;
-	r->rep = (struct cl_out){ 1, 0, sizeof r->repbuf, r->repbuf };
+	int k;
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	while ((k = cl_getopt(&a, opts, ME)) != CL_ARG_END) {
 		unsigned long v;
 		if (k >= 0 && k < 8) {
 			r->flags |= ns_flags[k];
 		} else if (k == 8) {
-			map_root = 1;
+			r->map_root = 1;
 		} else if (k == 9 || k == 10) {
 			if (parse_id(opts[k].name, a.val, k == 9 ? &r->map_uid : &r->map_gid) < 0)
 				return CL_EXIT_USAGE;
 		} else if (k == 11) {
-			r->hostname = a.val, implied |= CL_CLONE_NEWUTS;
+			r->hostname = a.val, r->implied |= CL_CLONE_NEWUTS;
 		} else if (k == 12) {
 			r->mount_proc = 1;
 		} else if (k == 13) {
@@ -464,12 +614,12 @@ int cmd_run(int argc, char **argv)
 			const char *s = a.val;
 			while (*s && *s != '=')
 				s++;
-			if (!*s || s == a.val || nset == MAX_ENV_SET) {
+			if (!*s || s == a.val || r->nset == MAX_ENV_SET) {
 				err(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n",
 				    MAX_ENV_SET, a.val);
 				return CL_EXIT_USAGE;
 			}
-			set[nset++] = a.val;
+			r->set[r->nset++] = a.val;
 		} else if (k == 16) {
 			r->clear_env = 1;
 		} else if (k == 17) {
@@ -493,19 +643,27 @@ int cmd_run(int argc, char **argv)
 			return CL_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* What the options imply, and the defaults: all namespaces if none was named. */
+static void settle(struct run *r)
+{
+	r->named = r->flags | r->implied;
 	if (!r->flags) {	/* no namespace named: all of them, as a container */
 		for (unsigned i = 0; i < 8; i++)
 			r->flags |= ns_flags[i];
-		map_root = r->mount_proc = 1;
+		r->map_root = r->mount_proc = 1;
 		if (!r->hostname)
 			r->hostname = "clonelab";
 	}
-	if (map_root || r->map_uid >= 0 || r->map_gid >= 0)
-		implied |= CL_CLONE_NEWUSER;
+	if (r->map_root || r->map_uid >= 0 || r->map_gid >= 0)
+		r->implied |= CL_CLONE_NEWUSER;
 	if (r->mount_proc || r->root)
-		implied |= CL_CLONE_NEWNS;
-	r->flags |= implied;
-	if (map_root) {
+		r->implied |= CL_CLONE_NEWNS;
+	r->flags |= r->implied;
+	r->named |= r->implied;
+	if (r->map_root) {
 		if (r->map_uid < 0)
 			r->map_uid = 0;
 		if (r->map_gid < 0)
@@ -520,6 +678,19 @@ int cmd_run(int argc, char **argv)
 		sh[0] = (char *)(s ? s : "/bin/sh");
 		r->argv = sh;
 	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct run run;
+	struct run *r = &run;
+	int k;
+	r->map_uid = r->map_gid = -1;
+	r->report_fd = 1;
+	r->rep = (struct cl_out){ 1, 0, sizeof r->repbuf, r->repbuf };
+	if ((k = parse(r, argc, argv)) >= 0)
+		return k;
+	settle(r);
 	if (r->root && !r->cwd)
 		r->cwd = "/";
 
@@ -529,47 +700,37 @@ int cmd_run(int argc, char **argv)
 		report_error(r, CL_EXIT_UNSUPPORTED, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
 		return CL_EXIT_UNSUPPORTED;
 	}
-	if (r->root) {		/* a clear error now rather than a failed mount later */
-		long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-		const char *why = fd == -ENOENT ? "no such directory" : fd == -ENOTDIR ?
-			"not a directory" : 0;
-		if (cl_is_err(fd))	/* under --json, the error object too */
-			return cl_perror(ME ": --root", r->root, fd, why),
-			       report_error(r, CL_EXIT_FAIL, "--root", fd, why), CL_EXIT_FAIL;
-		long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
-		SYS1(close, fd);
-		why = "--mount-proc needs a proc directory in this tree: create DIR/proc";
-		if (cl_is_err(p))
-			return cl_perror(ME ": --root", r->root, p, why),
-			       report_error(r, CL_EXIT_FAIL, "--root", p, why), CL_EXIT_FAIL;
-		SYS1(close, p);
-	}
-	if (!(r->envp = make_env(r, set, nset)))
-		return cl_perror(ME, "mmap", -ENOMEM, 0), CL_EXIT_FAIL;
+	if (r->root && (k = check_root(r)) != 0)
+		return k;
+	/* main passes our argv from "run" on: clonelab's own starts one before. */
+	r->caller_argv = argv - 1;
+	const char *root[] = { r->root, 0 };
+	char **root_copy = r->root ? pack((char **)root) : 0;
+	if (!(r->envp = make_env(r, r->set, r->nset)) || !(r->argv = pack(r->argv)) ||
+	    (r->root && !root_copy))
+		return fail(r, "mmap", -ENOMEM, 0);
+	if (root_copy)
+		r->root = root_copy[0];
 	r->out_uid = (unsigned)SYS0(geteuid);
 	r->out_gid = (unsigned)SYS0(getegid);
 	long e = SYS2(pipe2, r->sync, O_CLOEXEC);
 	long stk = SYS6(mmap, 0, RUN_STACK, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (e < 0 || cl_is_err(stk))
-		return cl_perror(ME, e < 0 ? "pipe2" : "mmap of the child's stack",
-				 e < 0 ? e : stk, 0), CL_EXIT_FAIL;
+		return fail(r, e < 0 ? "pipe2" : "mmap of the child's stack", e < 0 ? e : stk, 0);
 
+	/* A caller that ignores SIGCHLD (SIG_IGN survives execve) makes the kernel reap our
+	 * children itself and send no SIGCHLD: our waits would never end. SIG_DFL for us
+	 * and the init (an all-zero action is SIG_DFL, no flags, in every architecture's
+	 * layout); COMMAND gets the caller's back. */
+	unsigned long dfl[4] = { 0 };
+	SYS4(rt_sigaction, SIGCHLD, dfl, r->old_chld, 8);
 	/* Every signal blocked across the clone; each side then sets its own mask. */
 	uint64_t all = ~0UL, mask;
 	cl_flush_all();
 	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &r->sigmask, 8);
-	struct cl_clone_args ca = { .flags = r->flags, .exit_signal = SIGCHLD,
-				    .stack = (uint64_t)stk, .stack_size = RUN_STACK };
-	long pid = cl_clone3(&ca, 64, child_main, r);	/* 64: clone_args' first version */
-	int api = 1;
-	if (pid == -ENOSYS) {
-		/* Legacy clone has no room for CLONE_NEWTIME (bit 7 is the exit signal's). */
-		api = 0;
-		r->flags &= ~(uint64_t)CL_CLONE_NEWTIME;
-		pid = cl_clone(child_main, (char *)stk + RUN_STACK,
-			       (unsigned long)r->flags | SIGCHLD, r, 0, 0, 0);
-	}
+	int api;
+	long pid = make_child(r, stk, &api);
 	mask = r->sigmask | WAIT_SET;
 	SYS4(rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
 	SYS1(close, r->sync[0]);

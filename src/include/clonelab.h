@@ -155,6 +155,10 @@ long cl_wait(int pid, int *status, int options);
 long cl_clone3_probe(void);
 /* Try clone(CLONE_NEWUSER|SIGCHLD) with a child that exits at once: 0 or -errno. */
 long cl_userns_probe(void);
+/* 1 if our children go to another pid namespace than our own, as after
+ * unshare(CLONE_NEWPID) (unshare --pid without --fork): CLONE_NEWPID is then EINVAL.
+ * 0 if not, or if /proc cannot tell. */
+int cl_pidns_unshared(void);
 /* Run the program at path in a new process, as posix_spawn does: clone3(CLONE_VM |
  * CLONE_VFORK | CLONE_CLEAR_SIGHAND) on a small stack inside the caller's frame, then
  * execve(path, argv, envp). Signals are blocked across the clone and the caller's mask

@@ -62,6 +62,8 @@ void cl_write(struct cl_out *o, const char *s, size_t n)
 	}
 }
 
+static const char digits[] = "0123456789abcdef";	/* %x, %p and \u00XX */
+
 static void put(struct cl_out *o, char c) { cl_write(o, &c, 1); }
 
 static void pad(struct cl_out *o, char c, int n)
@@ -70,26 +72,47 @@ static void pad(struct cl_out *o, char c, int n)
 		put(o, c);
 }
 
-/* A JSON string literal: quotes, backslash and control characters escaped. Bytes
- * from 0x80 up pass through: they are UTF-8 in every string clonelab handles. */
+/* The length of the well-formed multi-byte UTF-8 sequence at s (RFC 3629: no overlong
+ * form, no surrogate, nothing above U+10FFFF), or 0: an ASCII byte, or not one. A NUL
+ * is a bad continuation byte like any other: never reads past the end. */
+static unsigned utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0], n = (c >= 0xc0) + (c >= 0xe0) + (c >= 0xf0), cp = c & (0x3f >> n);
+	for (unsigned i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* The least code point n continuation bytes may carry: 0x80, 0x800, 0x10000. */
+	if (!n || cp >> (5 * n + 1 + (n == 1)) == 0 || cp - 0xd800 < 0x800 || cp > 0x10ffff)
+		return 0;
+	return n + 1;
+}
+
+/* A JSON string literal: quotes, backslash and control characters escaped. Well-formed
+ * UTF-8 passes through (n counts the bytes of a sequence still to copy). Any other byte
+ * (argv, a hostname, a path are bytes, not text) becomes \u00XX, XX its value: the
+ * output stays valid JSON and UTF-8, the raw text shows the byte, and a parser reads it
+ * as the character U+00XX. */
 static void quoted(struct cl_out *o, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
 	put(o, '"');
-	for (; *s; s++) {
+	for (unsigned n = 0; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			put(o, '\\'), put(o, (char)c);
-		} else if (c == '\n') {
-			cl_write(o, "\\n", 2);
-		} else if (c == '\t') {
-			cl_write(o, "\\t", 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			cl_write(o, u, 6);
-		} else {
-			put(o, (char)c);
+		if (n) {
+			n--;
+		} else if ((n = utf8_len((const unsigned char *)s)) != 0) {
+			n--;
+		} else if (c == '"' || c == '\\') {
+			put(o, '\\');
+		} else if (c == '\n' || c == '\t') {
+			c = c == '\n' ? 'n' : 't', put(o, '\\');
+		} else if (c < 0x20 || c >= 0x7f) {
+			cl_write(o, "\\u00", 4);
+			put(o, digits[c >> 4]);
+			c = (unsigned char)digits[c & 15];
 		}
+		put(o, (char)c);
 	}
 	put(o, '"');
 }
@@ -106,7 +129,6 @@ __attribute__((noinline)) static unsigned long next(va_list *ap, int lng, int si
 
 void cl_vprintf(struct cl_out *o, const char *f, va_list ap)
 {
-	static const char digits[] = "0123456789abcdef";
 	va_list args;
 	va_copy(args, ap);
 	for (; *f; f++) {

@@ -6,14 +6,19 @@ run with the same commands, as root and as an unprivileged user (65534). Where t
 differ on purpose (clonelab's init is PID 1, so COMMAND is pid 2 and gets ordinary
 signal semantics), the test says so; --no-init gives unshare's behaviour back.
 """
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
-from harness import Skip
+from harness import ROOT, Skip
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "hostile"))
+import hostile  # noqa: E402
 
 PEER = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--mount-proc",
         "--uts", "--ipc", "--net"]
@@ -70,6 +75,8 @@ def test_run_qemu_refuses(bed):
     assert r.rc == 3, r
     assert r.out == "", r
     assert "not possible here" in r.err and "QEMU" in r.err, r
+    rc, obj = bed.json(["run", "--json", "--", "/bin/sh", "-c", "echo hi"])
+    assert rc == 3 and obj["result"] == "error" and "QEMU" in obj["explanation"], obj
 
 
 def test_run_usage_errors(bed):
@@ -249,6 +256,10 @@ def test_run_root_errors(bed):
     missing = os.path.join(tmp, "no-such-dir")
     r = bed.run(["run", "--root", missing, "--", "/bin/sh"])
     assert r.rc == 1 and "ENOENT" in r.err and missing in r.err, r
+    # Under --json, the error is one JSON object too.
+    for args, rc_want, errno in (([missing], 1, "ENOENT"), (["/"], 2, "EINVAL")):
+        rc, obj = bed.json(["run", "--json", "--root"] + args + ["--", "/bin/sh"])
+        assert rc == rc_want and obj["result"] == "error" and obj["errno"] == errno, obj
     afile = os.path.join(tmp, "a-file")
     open(afile, "w").close()
     r = bed.run(["run", "--root", afile, "--", "/bin/sh"])
@@ -330,13 +341,20 @@ def test_run_dies_with_clonelab(bed):
     if p.poll() == 3:
         raise Skip(p.stderr.read().strip())
     assert line == "ready\n", line
-    inner = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
-    p.kill()
-    p.wait()
-    time.sleep(0.3)
-    for pid in inner:
-        assert not os.path.exists(f"/proc/{pid}") or \
-            open(f"/proc/{pid}/stat").read().split()[2] in "ZX", f"init {pid} outlived clonelab"
+    with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+        inner = f.read().split()
+    # Exactly one child: the init. An empty list would make the check below vacuous.
+    assert len(inner) == 1, inner
+    init = os.pidfd_open(int(inner[0]))
+    try:
+        p.kill()
+        p.wait()
+        # The pidfd turns readable when the init has exited (PR_SET_PDEATHSIG): a
+        # bound on the wait, not a timing the test relies on.
+        import select
+        assert select.select([init], [], [], 20)[0], f"init {inner[0]} outlived clonelab"
+    finally:
+        os.close(init)
 
 
 def test_run_unprivileged_needs_user(bed):
@@ -344,3 +362,195 @@ def test_run_unprivileged_needs_user(bed):
     r = bed.run(["run", "--pid", "--", "true"], user=65534)
     assert r.rc == 1, r
     assert "CAP_SYS_ADMIN" in r.err and "--user" in r.err, r
+
+
+# ---- issue 14: hostile callers, and what the container must not see of the host ----
+
+def hostile_run(bed, args, user=None, timeout=30, **kw):
+    """clonelab run ARGS under tests/hostile's wrapper (noclone3=, ignore=, nofile= ...)."""
+    cmd = hostile.command(bed, ["run"] + list(args), user=user, **kw)
+    return bed.run(args, _cmd=cmd, user=user, timeout=timeout)
+
+
+def test_hostile_wrappers_work(bed):
+    """The wrappers do what the tests below rely on (else those could pass vacuously)."""
+    native(bed)
+    rc, obj = bed.json(["env", "--json"])
+    if not obj["clone3"]:
+        raise Skip("clone3 is ENOSYS here already")
+    r = bed.run([], _cmd=hostile.command(bed, ["env", "--json"], noclone3=True))
+    assert r.rc == 0 and json.loads(r.out)["clone3_probe"] == "ENOSYS", r
+    r = bed.run([], _cmd=hostile.wrap(["grep", "SigIgn", "/proc/self/status"], ignore=["CHLD"]))
+    assert int(r.out.split()[1], 16) & (1 << (signal.SIGCHLD - 1)), r
+    r = bed.run([], _cmd=hostile.wrap(["echo", "x"], stdout="full"))
+    assert r.rc != 0 and "space" in r.err, r
+    r = bed.run([], _cmd=hostile.wrap(["sh", "-c", "echo x; echo $? >&2"], stdout="pipe-full"))
+    assert r.err.split()[-1] != "0", r       # EAGAIN: the pipe is full and non-blocking
+
+
+def with_fd8(cmd, **kw):
+    """cmd with fd 8 open on the host's / (inheritable, as `exec 8</` leaves it)."""
+    fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.dup2(fd, 8, inheritable=True)
+        return subprocess.run(cmd, capture_output=True, text=True, pass_fds=(8,), timeout=30, **kw)
+    finally:
+        os.close(fd)
+        os.close(8)
+
+
+def test_run_init_holds_no_host_fd(bed):
+    """Item 1: `exec 8</; clonelab run -- ls /proc/1/fd/8/` listed the host's /."""
+    native(bed)
+    look = "ls /proc/1/fd/8/ >/dev/null 2>&1 && echo LEAK; cd /proc/1/fd 2>/dev/null && echo *"
+    # Root without a user namespace is root inside too, and may look into the init: it
+    # holds 0, 1 and 2 only.
+    p = with_fd8(bed.command(["run", "--pid", "--mount-proc", "--", "sh", "-c", look]))
+    assert p.returncode == 0 and p.stdout == "0 1 2\n", p
+    # In a user namespace (as root and as 65534) root inside may at most list the init's
+    # descriptors (as the owner of /proc/1/fd, when that is root outside), but not
+    # follow one: the init is not dumpable, so ptrace access to it is denied.
+    follow = "readlink /proc/1/fd/0 >/dev/null 2>&1 && echo FOLLOWED; "
+    for user in USERS:
+        p = with_fd8(bed.command(["run", "--", "sh", "-c", follow + look + "; echo end"],
+                                 user=user), cwd=bed.tmpdir())
+        if p.returncode == 3:
+            raise Skip(p.stderr.strip())
+        assert p.returncode == 0 and p.stdout in ("end\n", "0 1 2\nend\n"), (user, p)
+
+
+def test_run_root_init_holds_no_host_fd(bed):
+    """Item 1 as reported: with --root DIR, the init's fd 8 led back to the host's /."""
+    native(bed)
+    root = busybox_tree(bed)
+    look = "ls /proc/1/fd/8/ >/dev/null 2>&1 && echo LEAK; cd /proc/1/fd && echo *"
+    p = with_fd8(bed.command(["run", "--root", root, "--pid", "--mount-proc", "--",
+                              "/bin/sh", "-c", look]))
+    assert p.returncode == 0 and p.stdout == "0 1 2\n", p
+
+
+def test_run_init_hides_caller_env(bed):
+    """Item 2: SECRET=x clonelab run --clear-env -- cat /proc/1/environ showed SECRET=x."""
+    native(bed)
+    show = "tr '\\0' ' ' </proc/1/cmdline; echo; tr '\\0' ' ' </proc/1/environ; echo"
+    env = {"SECRET": "s3cret-env"}
+    r = run(bed, ["--pid", "--mount-proc", "--clear-env", "--env", "K=s3cret-arg", "--",
+                  "/bin/sh", "-c", show], env=env)
+    assert r.rc == 0 and "s3cret" not in r.out, r
+    assert r.out.startswith("clonelab"), r      # the init names itself, nothing more
+    for user in USERS:
+        r = run(bed, ["--clear-env", "--env", "K=s3cret-arg", "--", "/bin/sh", "-c", show],
+                user=user, env=env)
+        assert "s3cret" not in r.out and "s3cret" not in r.err, r
+
+
+def test_run_noclone3_no_silent_downgrade(bed):
+    """Item 3: under a seccomp filter without clone3, --time reported ok with no namespace."""
+    native(bed)
+    for user in USERS:
+        r = hostile_run(bed, ["--time", "--json", "--", "readlink", "/proc/self/ns/time"],
+                        user=user, noclone3=True)
+        assert r.rc == 3, r
+        obj = json.loads(r.out)
+        assert obj["result"] == "error" and obj["errno"] == "ENOSYS", obj
+        assert "not possible here" in r.err and "CLONE_NEWTIME" in r.err, r
+        r = hostile_run(bed, ["--time", "--user", "--", "true"], user=user, noclone3=True)
+        assert r.rc == 3 and "time" in r.err, r
+        # The default set may go without time, and says so, in text and in JSON.
+        r = hostile_run(bed, ["--json", "--", "readlink", "/proc/self/ns/time"], user=user,
+                        noclone3=True)
+        if r.rc == 3:
+            raise Skip(r.err.strip())
+        assert r.rc == 0, r
+        report, ns = r.out.splitlines()
+        obj = json.loads(report)
+        assert obj["dropped"] == ["time"] and "CLONE_NEWTIME" in obj["dropped_why"], obj
+        assert "time" not in obj["namespaces"] and obj["syscall"] == "clone", obj
+        assert "note: no time namespace" in r.err, r
+        assert ns == os.readlink("/proc/self/ns/time"), r
+    rc, obj = bed.json(["run", "--json", "--uts", "--", "true"])
+    assert rc == 0 and obj["dropped"] == [] and obj["dropped_why"] is None, obj
+
+
+def test_run_sigchld_ignored(bed):
+    """Item 6: with SIGCHLD ignored by the caller, `clonelab run -- true` hung forever."""
+    native(bed)
+    for user in USERS:
+        for args in ([], ["--no-init"], ["--user"], ["--user", "--pid"]):
+            r = hostile_run(bed, args + ["--", "sh", "-c", "exit 7"], user=user,
+                            ignore=["CHLD"], timeout=20)
+            assert r.rc == 7, (args, r)
+    # COMMAND gets the caller's disposition back, as if clonelab were not there.
+    r = hostile_run(bed, ["--", "grep", "SigIgn", "/proc/self/status"], ignore=["CHLD"])
+    assert r.rc == 0 and int(r.out.split()[1], 16) & (1 << (signal.SIGCHLD - 1)), r
+    # And SIGTERM still reaches COMMAND through clonelab and its init.
+    p = subprocess.Popen(hostile.command(bed, ["run", "--", "sh", "-c", "echo ready; exec sleep 30"],
+                                         ignore=["CHLD"]),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "ready\n", p.stderr.read()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 128 + signal.SIGTERM
+    finally:
+        p.kill()
+        p.communicate()
+
+
+def test_run_json_not_utf8(bed):
+    """Item 11: a byte that is not UTF-8 (argv, hostname, cwd) made the report invalid JSON.
+    Such a byte is written \\u00XX; a long cwd was null."""
+    native(bed)
+    tmp = bed.tmpdir()
+    odd = os.path.join(tmp, "d\udcfe")          # the byte 0xfe, through os.fsencode
+    os.makedirs(odd, exist_ok=True)
+    deep = os.path.join(tmp, *["a" * 100] * 8)  # more than the 512 bytes once allowed
+    os.makedirs(deep, exist_ok=True)
+    for cwd, want in ((odd, tmp + "/d\xfe"), (deep, deep)):
+        cmd = bed.command(["run", "--json", "--uts", "--hostname", "h\udcff", "--cwd", cwd,
+                           "--", "true", "\udcff", "caf\u00e9"])
+        p = subprocess.run(cmd, capture_output=True, timeout=30)
+        assert p.returncode == 0, p
+        obj = json.loads(p.stdout.decode("utf-8"))     # strict: valid UTF-8, valid JSON
+        assert obj["command"] == ["true", "\xff", "caf\u00e9"], obj
+        assert obj["hostname"] == "h\xff" and obj["cwd"] == want, obj
+
+
+def test_run_pid_unshared(bed):
+    """Item 13: under `unshare --pid` (no --fork) clonelab blamed time namespaces."""
+    native(bed)
+    for user, pre in ((None, ["unshare", "--pid"]),
+                      (65534, ["unshare", "--user", "--map-root-user", "--pid"])):
+        cmd = bed.command(["run", "--", "true"], user=user)
+        at = 4 if user is not None else 0
+        r = bed.run([], _cmd=cmd[:at] + pre + cmd[at:], user=user)
+        if r.rc != 3 and r.err.startswith("unshare:"):
+            raise Skip(f"unshare itself failed: {r.err.strip()}")
+        assert r.rc == 3, r
+        assert "CLONE_NEWPID" in r.err and "unshare --pid" in r.err and "time" not in r.err, r
+
+
+def test_run_messages(bed):
+    """Item 17: messages that named the wrong cause."""
+    native(bed)
+    r = bed.run(["run", "--root", "/", "--", "true"])
+    assert r.rc == 2 and "already the root" in r.err and "initramfs" not in r.err, r
+    locked = os.path.join(bed.tmpdir(), "locked")
+    os.makedirs(os.path.join(locked, "in"), exist_ok=True)
+    os.chmod(locked, 0o700)
+    r = run(bed, ["--cwd", os.path.join(locked, "in"), "--", "true"], user=65534)
+    assert r.rc == 1 and "EACCES" in r.err and "not searchable" in r.err, r
+    assert "no such directory" not in r.err, r
+    r = run(bed, ["--cwd", "/etc/passwd", "--", "true"])
+    assert r.rc == 1 and "ENOTDIR" in r.err and "no such directory" not in r.err, r
+    # DIR is fd 3, DIR/proc would be fd 4: EMFILE is not "create DIR/proc".
+    root = busybox_tree(bed)
+    r = hostile_run(bed, ["--root", root, "--", "/bin/sh", "-c", "true"], nofile=4)
+    assert r.rc == 1 and "EMFILE" in r.err and "create DIR/proc" not in r.err, r
+    # RLIMIT_NPROC 1: clonelab is the uid's one process (root is exempt from the limit).
+    r = hostile_run(bed, ["--", "true"], user=65534, nproc=1)
+    assert r.rc == 1 and "EAGAIN" in r.err and "RLIMIT_NPROC" in r.err, r
+    for user in USERS:
+        r = run(bed, ["--user", "--map-root", "--mount-proc", "--", "true"], user=user)
+        assert r.rc == 1 and "EPERM" in r.err and "add --pid" in r.err, r
+        r = run(bed, ["--user", "--map-root", "--pid", "--mount-proc", "--", "true"], user=user)
+        assert r.rc == 0, r

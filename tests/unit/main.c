@@ -15,6 +15,7 @@ int t_printf_long(void);
 int t_printf_str_char_ptr(void);
 int t_printf_width_flags(void);
 int t_printf_quoted(void);
+int t_json_not_utf8(void);
 int t_json_writer(void);
 int t_json_escapes(void);
 int t_getopt_flags_values(void);
@@ -75,6 +76,7 @@ int t_run_exit_status(void);
 int t_run_no_fd_leak(void);
 int t_run_zombie_reaped(void);
 int t_run_root(void);
+int t_run_init_hides_host(void);
 int t_probe_none(void);
 int t_probe_vm(void);
 int t_probe_vm_sighand(void);
@@ -98,6 +100,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "printf_str_char_ptr", t_printf_str_char_ptr },
 	{ "printf_width_flags", t_printf_width_flags },
 	{ "printf_quoted", t_printf_quoted },
+	{ "json_not_utf8", t_json_not_utf8 },
 	{ "json_writer", t_json_writer },
 	{ "json_escapes", t_json_escapes },
 	{ "getopt_flags_values", t_getopt_flags_values },
@@ -157,6 +160,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "run_no_fd_leak", t_run_no_fd_leak },
 	{ "run_zombie_reaped", t_run_zombie_reaped },
 	{ "run_root", t_run_root },
+	{ "run_init_hides_host", t_run_init_hides_host },
 	{ "probe_none", t_probe_none },
 	{ "probe_vm", t_probe_vm },
 	{ "probe_vm_sighand", t_probe_vm_sighand },

@@ -102,13 +102,17 @@ int t_run_zombie_reaped(void)
 	char out[1024];
 	if (cl_under_qemu())
 		return skip("QEMU user mode");
-	/* The grandchild is orphaned at once, dies 0.1 s later, and must not stay a zombie. */
+	/* The grandchild is orphaned at once, dies 0.1 s later, and must not stay a zombie.
+	 * Each line is "pid state"; 1 (init) and 2 (sh) must be listed: an empty listing
+	 * (no /proc, a broken glob) proves nothing. */
 	int rc = crun(out, sizeof out, "--", SH, "-c",
 		      "(sleep 0.1 &); sleep 0.6; for f in /proc/[0-9]*/stat; do read -r a b c r < $f; "
-		      "echo $c; done", 0, 0);
+		      "echo $a $c; done", 0, 0);
 	if (!usable(rc, out))
 		return skip("namespaces not possible here");
 	ASSERT_EQ(rc, 0);
+	ASSERT(cl_startswith(out, "1 "));
+	ASSERT_HAS(out, "\n2 ");
 	for (const char *s = out; *s; s++)
 		if (*s == 'Z') {
 			diag("a zombie is left: %s", out);
@@ -149,12 +153,14 @@ static int make_tree(const char *dir)
 int t_run_root(void)
 {
 	char out[256];
-	const char *dir = "/tmp/clonelab-run-tree";
+	/* One tree per uid: one that root made is not ours to fill as 65534. */
+	char dir[64];
+	cl_utoa((unsigned long)SYS0(geteuid), cl_stpcpy(dir, "/tmp/clonelab-run-tree-"));
 	if (cl_under_qemu())
 		return skip("QEMU user mode");
+	/* A missing DIR is refused before any clone: its status cannot tell whether
+	 * namespaces are possible here. The run in the tree can. */
 	int rc = crun(out, sizeof out, "--root", "/no/such/dir", "--", SH, 0, 0);
-	if (!usable(rc, out))
-		return skip("namespaces not possible here");
 	ASSERT_EQ(rc, CL_EXIT_FAIL);
 	ASSERT_HAS(t_last_stderr, "ENOENT");
 	int r = make_tree(dir);
@@ -162,6 +168,8 @@ int t_run_root(void)
 		return skip("no /bin/busybox to build a tree with");
 	ASSERT_OK(r);
 	rc = crun(out, sizeof out, "--root", dir, "--", "/bin/sh", "-c", "echo $$; pwd; echo /*");
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
 	ASSERT_EQ(rc, 0);
 	ASSERT_STREQ(out, "2\n/\n/bin /proc\n");
 	/* The guest's root is the initramfs: pivot_root cannot work there, and clonelab
@@ -170,5 +178,31 @@ int t_run_root(void)
 		ASSERT_HAS(t_last_stderr, "used chroot instead");
 	else
 		ASSERT_STREQ(t_last_stderr, "");
+	return T_PASS;
+}
+
+/* The init (PID 1) keeps no descriptor it inherited, and no trace of the caller's argv
+ * and environment in the memory /proc/1/cmdline and /proc/1/environ show. Without a
+ * user namespace, root inside is root and may look (issue 14, items 1 and 2). */
+int t_run_init_hides_host(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	if (SYS0(geteuid) != 0)
+		return skip("needs root: without a user namespace");
+	long fd = SYS4(openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY, 0);
+	ASSERT_OK(fd);
+	long d = SYS3(dup3, fd, 9, 0);	/* inherited: not close-on-exec */
+	SYS1(close, fd);
+	ASSERT_OK(d);
+	int rc = crun(out, sizeof out, "--pid", "--mount-proc", "--env=K=s3cret", SH, "-c",
+		      "cd /proc/1/fd && echo *; case \"$(tr '\\0' ' ' </proc/1/cmdline; "
+		      "tr '\\0' ' ' </proc/1/environ)\" in *s3cret*) echo LEAK;; *) echo clean;; esac");
+	SYS1(close, 9);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "0 1 2\nclean\n");
 	return T_PASS;
 }

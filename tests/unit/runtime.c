@@ -100,6 +100,22 @@ int t_printf_quoted(void)
 	return T_PASS;
 }
 
+/* Bytes that are not well-formed UTF-8 become \u00XX (issue 14, item 11): the JSON
+ * stays valid whatever argv, hostname or path held. */
+int t_json_not_utf8(void)
+{
+	ASSERT_STREQ(fmtq("\xff"), "\"\\u00ff\"");
+	ASSERT_STREQ(fmtq("\x80x"), "\"\\u0080x\"");			/* a lone continuation */
+	ASSERT_STREQ(fmtq("a\xc3"), "\"a\\u00c3\"");			/* cut short by the end */
+	ASSERT_STREQ(fmtq("\xe2\x82x"), "\"\\u00e2\\u0082x\"");	/* cut short by 'x' */
+	ASSERT_STREQ(fmtq("\xc0\xaf"), "\"\\u00c0\\u00af\"");		/* overlong '/' */
+	ASSERT_STREQ(fmtq("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");	/* a surrogate */
+	ASSERT_STREQ(fmtq("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\"");	/* > U+10FFFF */
+	ASSERT_STREQ(fmtq("\xf0\x9f\x98\x80 \xe2\x82\xac \xf4\x8f\xbf\xbf"),
+		     "\"\xf0\x9f\x98\x80 \xe2\x82\xac \xf4\x8f\xbf\xbf\"");	/* well-formed */
+	return T_PASS;
+}
+
 int t_json_writer(void)
 {
 	char buf[512];
