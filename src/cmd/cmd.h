@@ -15,6 +15,10 @@ int cmd_tour(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* Set by a command that has written its own JSON error object, so that main does not
+ * add a second one for a usage error (exit 2). */
+extern int cmd_json_reported;
+
 /* Why QEMU user mode refuses a clone shape, for the commands' explanations. */
 #define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
 	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \

@@ -31,6 +31,8 @@ static void usage(struct cl_out *o)
 		     "Exit status: 0 success, 1 failure, 2 usage error, 3 not possible here.\n");
 }
 
+int cmd_json_reported;
+
 #ifndef CL_ENV_ONLY
 /* Under --json every error is one JSON object on stdout. A usage error found before the
  * command printed anything gets it here, from the message the command left on stderr
@@ -42,7 +44,7 @@ static int json_usage(int argc, char **argv, int status)
 	int json = 0;
 	for (int i = 1; i < argc && !cl_streq(argv[i], "--"); i++)	/* after --: COMMAND's */
 		json |= cl_streq(argv[i], "--json");
-	if (!json || status != CL_EXIT_USAGE || cl_stdout.buf)
+	if (!json || status != CL_EXIT_USAGE || cl_stdout.buf || cmd_json_reported)
 		return status;
 	for (unsigned i = 0; i < cl_stderr.len && cl_stderr.buf[i] != '\n' && n < sizeof why - 1; i++)
 		why[n++] = cl_stderr.buf[i];

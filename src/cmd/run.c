@@ -96,12 +96,14 @@ static void report_error(struct run *r, int status, const char *step, long e, co
 		return;
 	struct cl_json j = { &r->rep, 0, 0 };
 	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" : "error");
+	cl_json_str(&j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" :
+		    status == CL_EXIT_USAGE ? "usage" : "error");
 	cl_json_str(&j, "step", step);
 	cl_json_str(&j, "errno", cl_errno_name(e));
 	cl_json_str(&j, "explanation", why ? why : cl_errno_text(e));
 	cl_json_close(&j, '}');
 	cl_flush(&r->rep);
+	cmd_json_reported = 1;
 }
 
 static int fail(struct run *r, const char *step, long e, const char *why)
@@ -528,11 +530,11 @@ static int clone_failed(struct run *r, long e, int api)
 	return status;
 }
 
-static int root_fail(struct run *r, long e, const char *why)
+static int root_fail(struct run *r, int status, long e, const char *why)
 {
 	cl_perror(ME ": --root", r->root, e, why);
-	report_error(r, CL_EXIT_FAIL, "--root DIR", e, why);
-	return CL_EXIT_FAIL;
+	report_error(r, status, "--root", e, why);
+	return status;
 }
 
 /* A clear error now rather than a failed mount later. 0, or the exit status. */
@@ -540,18 +542,17 @@ static int check_root(struct run *r)
 {
 	long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (cl_is_err(fd))
-		return root_fail(r, fd, fd == -ENOENT ? "no such directory" :
+		return root_fail(r, CL_EXIT_FAIL, fd, fd == -ENOENT ? "no such directory" :
 				 fd == -ENOTDIR ? "not a directory" : 0);
 	int same = is_our_root(fd);
 	long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
 	SYS1(close, fd);
-	if (same) {
-		root_fail(r, -EINVAL, "this is already the root directory, there is nothing to "
-			  "pivot into: leave out --root (--cwd / for the directory)");
-		return CL_EXIT_USAGE;
-	}
+	if (same)
+		return root_fail(r, CL_EXIT_USAGE, -EINVAL, "this is already the root directory, "
+				 "there is nothing to pivot into: leave out --root (--cwd / for the "
+				 "directory)");
 	if (cl_is_err(p))
-		return root_fail(r, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
+		return root_fail(r, CL_EXIT_FAIL, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
 				 "proc directory in this tree: create DIR/proc" : 0);
 	SYS1(close, p);
 	return 0;

@@ -76,7 +76,7 @@ def test_run_qemu_refuses(bed):
     assert r.out == "", r
     assert "not possible here" in r.err and "QEMU" in r.err, r
     rc, obj = bed.json(["run", "--json", "--", "/bin/sh", "-c", "echo hi"])
-    assert rc == 3 and obj["result"] == "error" and "QEMU" in obj["explanation"], obj
+    assert rc == 3 and obj["result"] == "unsupported" and "QEMU" in obj["explanation"], obj
 
 
 def test_run_usage_errors(bed):
@@ -259,7 +259,8 @@ def test_run_root_errors(bed):
     # Under --json, the error is one JSON object too.
     for args, rc_want, errno in (([missing], 1, "ENOENT"), (["/"], 2, "EINVAL")):
         rc, obj = bed.json(["run", "--json", "--root"] + args + ["--", "/bin/sh"])
-        assert rc == rc_want and obj["result"] == "error" and obj["errno"] == errno, obj
+        want = {1: "error", 2: "usage"}[rc_want]
+        assert rc == rc_want and obj["result"] == want and obj["errno"] == errno, obj
     afile = os.path.join(tmp, "a-file")
     open(afile, "w").close()
     r = bed.run(["run", "--root", afile, "--", "/bin/sh"])
@@ -452,7 +453,7 @@ def test_run_noclone3_no_silent_downgrade(bed):
                         user=user, noclone3=True)
         assert r.rc == 3, r
         obj = json.loads(r.out)
-        assert obj["result"] == "error" and obj["errno"] == "ENOSYS", obj
+        assert obj["result"] == "unsupported" and obj["errno"] == "ENOSYS", obj
         assert "not possible here" in r.err and "CLONE_NEWTIME" in r.err, r
         r = hostile_run(bed, ["--time", "--user", "--", "true"], user=user, noclone3=True)
         assert r.rc == 3 and "time" in r.err, r
