@@ -5,14 +5,23 @@ pkg-config), built for the bed's architecture and run on it (natively, or under
 qemu-<arch>): threads with atomics, fork+wait, a user namespace, a C++ consumer, a
 program built with -fstack-protector-all, and the API's edges."""
 import os
+import platform
 import re
 import shutil
 import subprocess
 
-from harness import Skip, ROOT
+from harness import ARCHES, Skip, ROOT
 
-ARCHES = ("x86_64", "aarch64")
-CROSS = {"x86_64": "", "aarch64": "aarch64-linux-gnu-"}
+
+def cross(arch):
+    """The compiler prefix for arch: none on its own host, Debian's triplet otherwise."""
+    return "" if arch == platform.machine() else f"{arch}-linux-gnu-"
+
+
+def machines(path):
+    """The ELF machine names readelf finds in path (every member of an archive)."""
+    out = subprocess.run(["readelf", "-h", path], capture_output=True, text=True).stdout
+    return set(re.findall(r"^\s*Machine:\s*(.+?)\s*$", out, re.M))
 
 SRC = os.path.join(ROOT, "tests", "outsider")  # the programs, one file each, said there
 
@@ -49,17 +58,18 @@ def pkg(pfx, arch, name, what):
 def build(bed, name, source, lang="c", pc="clonelab-freestanding", extra=(), static=None):
     """Compile source for the bed's architecture with the installed .pc's flags only."""
     pfx = prefix(bed)
-    tool = CROSS[bed.arch] + ("g++" if lang == "c++" else "gcc")
+    tool = cross(bed.arch) + ("g++" if lang == "c++" else "gcc")
     if shutil.which(tool) is None:
         raise AssertionError(f"{tool} is missing (tests/deps.sh installs it)")
     src = os.path.join(bed.tmpdir(), f"{name}.{'cc' if lang == 'c++' else 'c'}")
     exe = os.path.join(bed.tmpdir(), name)
     open(src, "w").write(source)
-    static = bed.arch != "x86_64" if static is None else static  # qemu-<arch> needs no sysroot
+    static = bool(cross(bed.arch)) if static is None else static  # qemu-<arch> needs no sysroot
     cmd = ([tool, "-O2"] + list(extra) + pkg(pfx, bed.arch, pc, "--cflags") + [src] +
            pkg(pfx, bed.arch, pc, "--libs") + (["-static"] if static else []) + ["-o", exe])
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stderr}"
+    assert machines(exe) == machines(bed.clonelab), f"{exe} is not built for {bed.arch}"
     return exe
 
 
@@ -70,11 +80,11 @@ def test_install_keeps_every_architecture(bed):
         for f in ("libclonelab.a", "crt0.o", "crt0-nossp.o", "clonelab.ld", "clonelab",
                   "pkgconfig/clonelab.pc", "pkgconfig/clonelab-freestanding.pc"):
             assert os.path.exists(os.path.join(lib, f)), f"{arch}: {f} missing"
-        want = {"x86_64": "X86-64", "aarch64": "AArch64"}[arch]
-        for f in ("libclonelab.a", "clonelab"):
-            out = subprocess.run(["readelf", "-h", os.path.join(lib, f)], capture_output=True,
-                                 text=True).stdout
-            assert want in out, f"{arch}/{f} is not {want}: overwritten?"
+        want = machines(os.path.join(ROOT, "build", arch, "clonelab"))
+        assert len(want) == 1, f"build/{arch}/clonelab: {want}"
+        for f in ("libclonelab.a", "crt0.o", "clonelab"):
+            got = machines(os.path.join(lib, f))
+            assert got == want, f"{arch}/{f} is {got}, not {want}: overwritten?"
         assert os.path.exists(os.path.join(pfx, "include/clonelab", arch, "sysnr.h"))
     for page in ("man1/clonelab.1", "man3/clonelab.3"):
         assert os.path.exists(os.path.join(pfx, "share/man", page))
@@ -142,12 +152,12 @@ def test_hosted_programs_link_the_library(bed):
                     static=False)
         r = bed.run([], prog=exe)  # two buffers, two flushes at exit: either order
         assert r.rc == 0 and sorted(r.out.splitlines()) == HOSTED_OUT, (mode, r)
-    if bed.arch == "x86_64" and not bed.qemu and shutil.which("musl-gcc"):
+    if not bed.qemu and shutil.which("musl-gcc"):  # the host's musl, for the host's arch
         pfx = prefix(bed)
         exe = os.path.join(bed.tmpdir(), "hosted-musl")
         src = os.path.join(bed.tmpdir(), "hosted.c")
-        cmd = (["musl-gcc", "-static", "-O2"] + pkg(pfx, "x86_64", "clonelab", "--cflags") +
-               [src] + pkg(pfx, "x86_64", "clonelab", "--libs") + ["-o", exe])
+        cmd = (["musl-gcc", "-static", "-O2"] + pkg(pfx, bed.arch, "clonelab", "--cflags") +
+               [src] + pkg(pfx, bed.arch, "clonelab", "--libs") + ["-o", exe])
         assert subprocess.run(cmd).returncode == 0, cmd
         r = bed.run([], prog=exe)
         assert r.rc == 0 and sorted(r.out.splitlines()) == HOSTED_OUT, r
@@ -164,7 +174,7 @@ def test_freestanding_program_as_the_readme_says(bed):
     assert hello, "README has no hello.c"
     open(os.path.join(bed.tmpdir(), "hello.c"), "w").write(hello.group(1))
     script = m.group(1).replace("$P/", pfx + "/")
-    lines = [ln.strip() for ln in script.splitlines() if ln.strip().startswith(CROSS[bed.arch] + "gcc")]
+    lines = [ln.strip() for ln in script.splitlines() if ln.strip().startswith(cross(bed.arch) + "gcc")]
     assert len(lines) == 2, script
     for ln in lines:
         r = subprocess.run(ln, shell=True, cwd=bed.tmpdir(), capture_output=True, text=True)

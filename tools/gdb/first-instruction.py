@@ -36,17 +36,30 @@ def reg(name):
     return None
 
 
+def disassembly(fn):
+    """fn's code and what follows it, as text; None if there is no fn. A range, not the
+    function: NASM's local labels (.go, .back) are symbols too, and would end "the
+    function" before its syscall. Before the program runs only the file's bytes can be
+    read, so a range past the end of .text (riscv64's snap_tail ends it) falls back to
+    the function alone."""
+    for what in (f"{fn},+256", fn):
+        try:
+            return gdb.execute(f"disassemble {what}", to_string=True)
+        except gdb.MemoryError:
+            continue
+        except gdb.error:
+            return None
+    return None
+
+
 def syscall_sites():
     """(address of the instruction before the syscall, of the one after) per trampoline.
     Before, not on: gdb 13 stepping over a breakpoint on a clone syscall asserts
     (infrun.c finish_step_over), and nothing the report shows changes in between."""
     sites = []
     for fn in TRAMPOLINES:
-        try:
-            # a range, not the function: NASM's local labels (.go, .back) are symbols
-            # too, and would end "the function" before its syscall
-            text = gdb.execute(f"disassemble {fn},+256", to_string=True)
-        except gdb.error:
+        text = disassembly(fn)
+        if text is None:
             continue
         lines = [ln for ln in text.splitlines() if ln.strip().startswith(("0x", "=>"))]
         for i, ln in enumerate(lines[:-1]):
@@ -62,26 +75,22 @@ ZERO_BRANCHES = (("cbz", "x0"), ("beqz", "a0"))  # "if the return register is 0,
 
 
 def child_only_sites():
-    """Where the child alone goes: the target of the first branch-if-zero on the return
-    register after the syscall (lean trampolines) or in snap_tail (the recording ones,
-    which reach it after a snapshot that changes neither sp, the frame pointer, the link
-    register nor the thread pointer)."""
+    """Where the child alone goes. The lean trampolines (cl_clone, cl_clone3) branch to
+    cl_clone_child only when clone returned 0 (on riscv64 the linker turns that
+    conditional branch into bnez + j, so the name is used, not the branch). The
+    recording ones reach snap_tail's first branch-if-zero on the return register
+    after a snapshot that changes neither sp, the frame pointer, the link register nor
+    the thread pointer: its target."""
     sites = []
-    for fn, after_syscall in (("snap_tail", False), ("cl_clone", True), ("cl_clone3", True)):
-        try:
-            text = gdb.execute(f"disassemble {fn},+256", to_string=True)
-        except gdb.error:
-            continue
-        seen = not after_syscall
-        for ln in text.splitlines():
-            parts = ln.replace("=>", "").replace(",", " ").split()
-            if len(parts) < 5 or not parts[0].startswith("0x"):
-                continue
-            if any(p in SYSCALL_INSNS for p in parts[2:4]):
-                seen = True
-            elif seen and (parts[2], parts[3]) in ZERO_BRANCHES:
-                sites.append(int(parts[4], 16))
-                break
+    try:
+        sites.append(int(gdb.parse_and_eval("(long)&cl_clone_child")))
+    except gdb.error:
+        pass
+    for ln in (disassembly("snap_tail") or "").splitlines():
+        parts = ln.replace("=>", "").replace(",", " ").split()
+        if len(parts) >= 5 and parts[0].startswith("0x") and (parts[2], parts[3]) in ZERO_BRANCHES:
+            sites.append(int(parts[4], 16))
+            break
     return sites
 
 
