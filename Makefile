@@ -1,7 +1,10 @@
 # clonelab: clone(2) by hand. See README.md.
 #   make [ARCH=x86_64|aarch64] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
-# Adding an architecture: arch/<arch>/ plus its lines in the "architectures" block.
+#   make check-native | check-user [ARCH=] | check-system [ARCH=]
+#   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
+# Adding an architecture: arch/<arch>/, its name in arch/ARCHES, its lines in the
+# "architectures" block and its row in tests/system/arches.tab (the test beds).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
@@ -9,6 +12,9 @@ O ?= build/$(ARCH)
 PREFIX ?= /usr/local
 DESTDIR ?=
 V ?= 0
+# Every architecture, and those this tree has a folder for (what `make both` builds).
+ARCHES := $(shell sed 's/\#.*//' arch/ARCHES)
+ARCHES_HERE := $(foreach a,$(ARCHES),$(if $(wildcard arch/$(a)/.),$(a)))
 ifeq ($(V),1)
 Q :=
 else
@@ -98,6 +104,20 @@ endef
 
 all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0)
 
+# O=dir holds one architecture's build, named in $(O)/.arch: `make O=dir ARCH=other`
+# rewrites that file, and every object, being newer than it no more, is rebuilt.
+# (FORCE runs the check each time; the file changes only when ARCH does.)
+$(O)/.arch: FORCE
+	@mkdir -p $(O)
+	@old=$$(cat $@ 2>/dev/null); if [ "$$old" != "$(ARCH)" ]; then \
+		[ -z "$$old" ] || echo "  O=$(O) held the $$old build: rebuilding it for $(ARCH)"; \
+		echo $(ARCH) > $@; fi
+.PHONY: FORCE
+FORCE:
+$(ARCH_OBJ) $(CRT0_OBJ) $(LIBCORE:%=$(O)/obj/%.o) $(LIBCORE:%=$(O)/libobj/%.o) \
+	$(CMD_SRC:%=$(O)/obj/cmd/%.o) $(O)/obj/cmd/main-env.o \
+	$(EXAMPLES:%=$(O)/obj/examples/%.o) $(TEST_SRC:%=$(O)/obj/tests/%.o): $(O)/.arch
+
 $(O)/obj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
@@ -161,9 +181,9 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP
 
 .PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
 
+# Every architecture (the name stayed from when there were two).
 both:
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 all
+	$(Q)$(foreach a,$(ARCHES_HERE),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) all &&) true
 
 deps:
 	$(Q)tests/deps.sh
@@ -181,15 +201,21 @@ check-native: both
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
+# Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (tests/system/arches.tab).
 check-system: both
-	$(Q)tests/check.sh system-$(ARCH)
+	$(Q)tests/check.sh 'system-$(ARCH)*'
 
-shell-system: both
-	$(Q)tests/check.sh --shell $(ARCH)
+# A busybox shell in ARCH's guest (KERNEL=6.12: that kernel's bed). With CMD (raw, no
+# make expansion) or piped input: run it there, print its output, exit with its
+# status. The build's chatter goes to stderr, to keep stdout the guest's.
+SHELL_CMD := $(value CMD)
+export SHELL_CMD
+shell-system:
+	$(Q)$(MAKE) --no-print-directory -s ARCH=$(ARCH) O=build/$(ARCH) all >&2
+	$(Q)tests/check.sh --shell $(ARCH)$(if $(KERNEL),-$(KERNEL)) $${SHELL_CMD:+--cmd "$$SHELL_CMD"}
 
 size: both
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 build/x86_64/size/clonelab-env
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 build/aarch64/size/clonelab-env
+	$(Q)$(foreach a,$(ARCHES_HERE),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true
 	$(Q)tests/size.sh
 
 install: all

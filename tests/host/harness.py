@@ -4,8 +4,8 @@ A test is `def test_NAME(bed):` in tests/host/test_*.py. It fails by raising
 (AssertionError's message is shown as `# ` lines), skips with `raise Skip("why")`.
 
 bed: where clonelab runs.
-  bed.name       "native-x86_64", "user-aarch64" or "user-x86_64"
-  bed.arch       "x86_64" | "aarch64"
+  bed.name       "native-<arch>" or "user-<arch>", for an <arch> of arch/ARCHES
+  bed.arch       "x86_64" | "aarch64" | ... (tests/system/arches.py)
   bed.qemu       True under QEMU user mode (clone is emulated there)
   bed.build      build/<arch> (absolute)
   bed.clonelab   build/<arch>/clonelab (absolute)
@@ -25,10 +25,15 @@ import platform
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BEDS = ("native-x86_64", "native-aarch64", "user-aarch64", "user-x86_64")
+sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+import arches  # noqa: E402  (the one list of architectures: arch/ARCHES)
+
+ARCHES = tuple(arches.arches())
+BEDS = tuple(f"{kind}-{a}" for kind in ("native", "user") for a in ARCHES)
 
 
 class Skip(Exception):
@@ -47,8 +52,9 @@ class Result:
 class Bed:
     def __init__(self, name, root=ROOT):
         kind, _, arch = name.partition("-")
-        if kind not in ("native", "user") or arch not in ("x86_64", "aarch64"):
-            raise ValueError(f"unknown bed {name!r} (want native-<arch> or user-<arch>)")
+        if name not in BEDS:
+            raise ValueError(f"unknown bed {name!r} (want native-<arch> or user-<arch>,"
+                             f" <arch> one of {', '.join(ARCHES)})")
         host = platform.machine()
         if kind == "native" and arch != host:
             raise ValueError(f"bed {name} needs an {arch} host, this one is {host}")
