@@ -40,8 +40,13 @@ cl_arch "$arch" || die "unknown ARCH '$arch' (want one of: $(cl_arches | tr '\n'
 command -v "${a_qemu[0]}" >/dev/null ||
     die "${a_qemu[0]} missing: install package $a_pkg (tests/deps.sh does)"
 
+# 2 vCPUs run by one TCG thread (thread=single): the guest still has two CPUs to
+# schedule on, but a wake-up from one to the other no longer waits for the host to run
+# a second, busy thread. On 2 shared cores that made 10,000 spawn/join cycles 2-5x
+# faster (multi-threaded TCG: over the test's 30 s on aarch64).
 # -nic none: no network wanted, and it spares x86 the iPXE boot ROM.
-qemu=("${a_qemu[@]}" -nic none -smp 2 -m 512 -nographic -no-reboot -kernel "$kernel" -initrd "$cpio")
+qemu=("${a_qemu[@]}" -accel tcg,thread=single -smp 2 -m 512 -nic none -nographic -no-reboot
+      -kernel "$kernel" -initrd "$cpio")
 append="console=$a_console panic=-1"
 
 if [ $mode = interactive ]; then
