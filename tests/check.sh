@@ -32,7 +32,7 @@ ci=false
 case "${CI:-}" in true | 1 | yes) ci=true ;; esac
 skip_missing=false
 [ "${SKIP_MISSING:-0}" = 1 ] && ! $ci && skip_missing=true
-sys_timeout=${SYSTEM_TIMEOUT:-180}
+sys_timeout=${SYSTEM_TIMEOUT:-300}
 
 passed=0 failed=0 skipped=0
 failures=()

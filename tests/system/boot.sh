@@ -93,7 +93,11 @@ mkdir -p "$(dirname "$log")"
 start=${EPOCHREALTIME/./}  # microseconds; bash 5, no bc needed
 status=0
 # stdin from /dev/null: -nographic would otherwise put a terminal in raw mode.
-timeout -k 5 "$limit" "${qemu[@]}" -append "$append quiet" </dev/null >"$log" 2>&1 || status=$?
+# The unit runner's per-test hang guard (30 s) is for native speed: an emulated CPU on
+# a busy host runs 10,000 thread cycles in 10-40 s. The kernel hands NAME=VALUE
+# parameters it does not know to init as its environment.
+timeout -k 5 "$limit" "${qemu[@]}" -append "$append quiet CLONELAB_TEST_SECONDS=${CLONELAB_TEST_SECONDS:-120}" \
+    </dev/null >"$log" 2>&1 || status=$?
 ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
 txtlog=$(mktemp)
 trap 'rm -f "$txtlog"' EXIT
