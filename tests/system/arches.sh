@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # it sets variables for its caller
 # arches.sh: sourced by the test scripts. The list of architectures (arch/ARCHES) and
 # their test-bed facts (tests/system/arches.tab), in one place.
 #
@@ -20,7 +21,7 @@ cl_arches_here() {
 
 cl_arch() {
     local arch qemu busybox kernels
-    a_deb= a_console= a_pkg= a_budget= a_qemu=() a_busybox=() a_kernels=()
+    a_deb='' a_console='' a_pkg='' a_budget='' a_qemu=() a_busybox=() a_kernels=()
     while IFS='|' read -r arch a_deb qemu a_console a_pkg busybox kernels a_budget; do
         arch=${arch//[[:space:]]/}
         [[ $arch == "$1" ]] || continue

@@ -33,7 +33,7 @@ case $mode in
     test) [ $# -eq 4 ] || [ $# -eq 5 ] || die "usage: $0 [--bed BED] ARCH KERNEL CPIO LOG [TIMEOUT]" ;;
 esac
 arch=$1 kernel=$2 cpio=$3
-if [ $mode = run ]; then log= limit=${4:-120}; else log=${4:-} limit=${5:-120}; fi
+if [ $mode = run ]; then log='' limit=${4:-120}; else log=${4:-} limit=${5:-120}; fi
 cl_arch "$arch" || die "unknown ARCH '$arch' (want one of: $(cl_arches | tr '\n' ' '))"
 [ -r "$kernel" ] || die "kernel '$kernel' not readable (see tests/system/fetch-kernel.sh)"
 [ -r "$cpio" ] || die "initramfs '$cpio' not readable (see tests/system/mkinitramfs.py)"
@@ -45,7 +45,7 @@ command -v "${a_qemu[0]}" >/dev/null ||
 # a second, busy thread. On 2 shared cores that made 10,000 spawn/join cycles 2-5x
 # faster (multi-threaded TCG: over the test's 30 s on aarch64).
 # -nic none: no network wanted, and it spares x86 the iPXE boot ROM.
-qemu=("${a_qemu[@]}" -accel tcg,thread=single -smp 2 -m 512 -nic none -nographic -no-reboot
+qemu=("${a_qemu[@]}" -accel "tcg,thread=single" -smp 2 -m 512 -nic none -nographic -no-reboot
       -kernel "$kernel" -initrd "$cpio")
 append="console=$a_console panic=-1"
 
