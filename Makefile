@@ -1,20 +1,20 @@
 # clonelab: clone(2) by hand. See README.md.
-#   make [ARCH=x86_64|aarch64] [CROSS_COMPILE=...] [O=dir] [V=1]
+#   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
+#   make all-arches (alias: both): every architecture in arch/ARCHES
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
-# Adding an architecture: arch/<arch>/, its name in arch/ARCHES, its lines in the
-# "architectures" block and its row in tests/system/arches.tab (the test beds).
+# Adding an architecture: arch/<arch>/ and linker/<arch>.ld, its name in arch/ARCHES,
+# and its row in tests/system/arches.tab (the test beds).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
 O ?= build/$(ARCH)
+GEN := $(O)/gen
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 DESTDIR ?=
 V ?= 0
-# Every architecture, and those this tree has a folder for (what `make both` builds).
-ARCHES := $(shell sed 's/\#.*//' arch/ARCHES)
-ARCHES_HERE := $(foreach a,$(ARCHES),$(if $(wildcard arch/$(a)/.),$(a)))
 ifeq ($(V),1)
 Q :=
 else
@@ -22,28 +22,19 @@ Q := @
 endif
 
 # ---- architectures ----
-ifeq ($(ARCH),x86_64)
-ASM_SRC := start syscall clone snap
-ASM_EXT := asm
-ARCH_CFLAGS := -mstack-protector-guard=global -mgeneral-regs-only
-$(O)/obj/arch/%.o: arch/x86_64/%.asm
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  NASM    $@")
-	$(Q)nasm -f elf64 -Wall -o $@ $<
-else ifeq ($(ARCH),aarch64)
-ASM_SRC := start syscall clone snap
-ASM_EXT := S
-ARCH_CFLAGS := -mstack-protector-guard=global -mno-outline-atomics -mcmodel=tiny -mgeneral-regs-only
-ifneq ($(HOSTARCH),aarch64)
-CROSS_COMPILE ?= aarch64-linux-gnu-
+# One list, shared with the test scripts: arch/ARCHES, one name a line. An
+# architecture is that name plus arch/<arch>/ (arch.mk: ASM_EXT, ARCH_CFLAGS and the
+# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly)
+# and linker/<arch>.ld.
+ARCHES := $(shell cat arch/ARCHES)
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its name to arch/ARCHES)
 endif
-$(O)/obj/arch/%.o: arch/aarch64/%.S
-	@mkdir -p $(dir $@)
-	$(if $(Q),@echo "  AS      $@")
-	$(Q)$(CC) -c -o $@ $<
-else
-$(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its lines here)
+ASM_SRC := start syscall clone snap
+ifneq ($(HOSTARCH),$(ARCH))
+CROSS_COMPILE ?= $(ARCH)-linux-gnu-
 endif
+include arch/$(ARCH)/arch.mk
 
 CC := $(CROSS_COMPILE)gcc
 AR := $(CROSS_COMPILE)gcc-ar
@@ -54,7 +45,7 @@ OBJCOPY := $(CROSS_COMPILE)objcopy
 CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
-	-fno-stack-clash-protection -fcf-protection=none -Wall -Wextra -Werror=implicit-function-declaration \
+	-fno-stack-clash-protection -Wall -Wextra -Werror=implicit-function-declaration \
 	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS)
 # clonelab's own objects carry the stack protector (canary seeded from AT_RANDOM), and
 # are link-time optimised: whole-program -Oz takes a tenth off the binary. crt0.o is
@@ -67,16 +58,13 @@ CFLAGS := $(CFLAGS_CRT0) -flto
 CFLAGS_LIB := $(filter-out -fno-pie -fno-pic,$(CFLAGS_BASE)) -fPIE -fno-stack-protector
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -T linker/$(ARCH).ld
-ifeq ($(CC:%gcc=gcc),gcc)
-CFLAGS_BASE := $(CFLAGS_BASE:-fcf-protection=none=$(if $(filter aarch64,$(ARCH)),,-fcf-protection=none))
-endif
 
 # ---- sources ----
-RT_SRC := out json args errno str file qemu say
-LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules
+RT_SRC := out json args errno str file qemu say auxv exit
+LIB_SRC := fork thread userns regnames spawn facts
+CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe
+TEST_SRC := main runtime probes run scenarios probe pic
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_OBJ := $(O)/obj/arch/start.o $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -97,6 +85,18 @@ define link
 	$(Q)$(OBJCOPY) --strip-all $(O)/debug/$(notdir $@) $@
 	$(Q)linker/sstrip.sh $@
 endef
+
+# The offsets the assembly uses, generated from the C structs (src/lib/asm-offsets.c):
+# offsets.h for GNU as, offsets.inc for NASM. arch/<arch>/arch.mk makes the assembly
+# depend on the one it includes.
+$(GEN)/asm-offsets.s: src/lib/asm-offsets.c Makefile src/include/clonelab.h src/rt/rt.h $(wildcard arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  GEN     $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -S -o $@ $<
+$(GEN)/offsets.h: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/#define \1 \2/p' $< > $@
+$(GEN)/offsets.inc: $(GEN)/asm-offsets.s
+	$(Q)sed -n 's/.*"->\([A-Z_0-9]*\) \([0-9]*\)".*/%define \1 \2/p' $< > $@
 
 # Keep the objects behind pattern rules: they are not throwaway intermediates.
 .SECONDARY:
@@ -168,22 +168,28 @@ $(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
 $(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	$(Q)$(CC) $(CFLAGS) -DCL_ENV_ONLY -c -o $@ $<
 
-$(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB)
-	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/obj/cmd/facts.o $(SSP_LIB))
+$(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)
+	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB))
 
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB) linker/$(ARCH).ld
+# The pictures' drawing code is tested on fixed data: it needs only the runtime.
+TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o)
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
+	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme
 
-# Every architecture (the name stayed from when there were two).
-both:
-	$(Q)$(foreach a,$(ARCHES_HERE),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) all &&) true
+# for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
+for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
+
+all-arches:
+	+$(Q)$(call for_arches,all)
+
+both: all-arches
 
 deps:
 	$(Q)tests/deps.sh
@@ -215,7 +221,7 @@ shell-system:
 	$(Q)tests/check.sh --shell $(ARCH)$(if $(KERNEL),-$(KERNEL)) $${SHELL_CMD:+--cmd "$$SHELL_CMD"}
 
 size: both
-	$(Q)$(foreach a,$(ARCHES_HERE),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true
+	+$(Q)$(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true
 	$(Q)tests/size.sh
 
 install: all
@@ -228,10 +234,13 @@ install: all
 -include tests/bench/bench.mk
 
 # The README's generated sections, from real runs: sizes, the test-bed matrix (from the
-# last build/check.log) and, with `make bench-readme`, the benchmarks.
-readme: size
+# last build/check.log), the pictures (doc/, tests/doc-pictures.sh) and, with
+# `make bench-readme`, the benchmarks.
+readme: size deps
 	$(Q)tests/size.sh > build/size.txt
 	$(Q)tests/readme-section.py size build/size.txt --code
+	$(Q)tests/doc-pictures.sh
+	$(Q)tests/readme-section.py pictures doc/pictures.md
 	$(Q)python3 tests/bedtable.py --readme README.md
 
 clean:

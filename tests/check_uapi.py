@@ -5,9 +5,13 @@ kernel's own UAPI headers, and print TAP.
 - every CL_NR_* in arch/<arch>/sysnr.h against __NR_* of that architecture's
   <asm/unistd.h> (gcc -E -dM; aarch64-linux-gnu-gcc for aarch64, whose generic table
   is followed through its __NR3264_* aliases), and for x86_64 also <asm/unistd_64.h>;
+- arch/<arch>/abi.h: O_DIRECTORY against <asm/fcntl.h>, and struct cl_ksigaction has a
+  restorer field exactly when <asm/signal.h> defines SA_RESTORER;
 - every CL_CLONE_* and CL_CSIGNAL in src/include/clonelab.h against CLONE_* / CSIGNAL
   in <linux/sched.h>.
-ARCH defaults to x86_64 and aarch64. Exits 1 on any mismatch or missing tool.
+ARCH defaults to every architecture in arch/ARCHES. The compiler is gcc for the host's
+own architecture, <arch>-linux-gnu-gcc for the others (its linux-libc-dev-*-cross
+headers). Exits 1 on any mismatch or missing tool.
 """
 import os
 import re
@@ -15,8 +19,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COMPILERS = {"x86_64": "gcc" if os.uname().machine == "x86_64" else "x86_64-linux-gnu-gcc",
-             "aarch64": "gcc" if os.uname().machine == "aarch64" else "aarch64-linux-gnu-gcc"}
+with open(os.path.join(ROOT, "arch", "ARCHES")) as f:
+    ARCHES = f.read().split()
+COMPILERS = {a: "gcc" if os.uname().machine == a else f"{a}-linux-gnu-gcc" for a in ARCHES}
 DEFINE = re.compile(r"^#define\s+(\w+)\s+(.*?)\s*$")
 
 
@@ -49,6 +54,8 @@ def resolve_all(raw):
         def sub(m):
             nonlocal ok
             word = m.group(0)
+            if re.fullmatch(r"0[0-7]+[uUlL]*", word):    # C octal, as fcntl.h writes flags
+                return str(int(re.sub(r"[uUlL]+$", "", word), 8))
             if re.fullmatch(r"0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*", word):
                 return re.sub(r"[uUlL]+$", "", word)
             v = value(word)
@@ -112,7 +119,7 @@ def check_arch(tap, arch):
         kernel = macros(cc, "asm/unistd.h")
     except (OSError, RuntimeError) as e:
         tap.ok(False, f"uapi {arch}: {cc} reads <asm/unistd.h>", str(e),
-               "install gcc-aarch64-linux-gnu and linux-libc-dev(-arm64-cross): tests/deps.sh")
+               f"install {cc} and its linux-libc-dev(-*-cross) headers: tests/deps.sh")
         return
     nr = {k[5:]: v for k, v in kernel.items() if k.startswith("__NR_")}
     tap.ok(len(nr) > 250, f"uapi {arch}: <asm/unistd.h> defines the syscall table",
@@ -142,6 +149,33 @@ def check_arch(tap, arch):
                f"clonelab says {ourvals[name]}, the kernel's header says "
                f"{'nothing (no such syscall on ' + arch + ')' if want is None else want}"
                if want != ourvals[name] else "")
+
+
+def check_abi(tap, arch):
+    """arch/<arch>/abi.h against the kernel's headers for that architecture."""
+    cc = COMPILERS[arch]
+    path = os.path.join(ROOT, "arch", arch, "abi.h")
+    rel = os.path.relpath(path, ROOT)
+    try:
+        fcntl = macros(cc, "asm/fcntl.h")
+        signal = macros(cc, "asm/signal.h")
+        with open(path) as f:
+            text = f.read()
+    except (OSError, RuntimeError) as e:
+        tap.ok(False, f"uapi {arch}: {rel} and <asm/fcntl.h>, <asm/signal.h> readable", str(e))
+        return
+    ourvals, _ = ours(path, "O_")
+    tap.ok(ourvals.get("O_DIRECTORY") == fcntl.get("O_DIRECTORY") is not None,
+           f"uapi {arch}: {rel}'s O_DIRECTORY == <asm/fcntl.h>'s",
+           f"clonelab says {ourvals.get('O_DIRECTORY')}, the kernel {fcntl.get('O_DIRECTORY')}")
+    struct = re.search(r"struct cl_ksigaction \{(.*?)\};", text, re.S)
+    has_field = bool(struct and re.search(r"\brestorer;", struct.group(1)))
+    kernel_has = "SA_RESTORER" in signal
+    tap.ok(struct is not None and has_field == kernel_has,
+           f"uapi {arch}: struct cl_ksigaction has a restorer field "
+           f"{'(SA_RESTORER exists)' if kernel_has else '(no SA_RESTORER here)'}",
+           f"abi.h {'has' if has_field else 'has no'} restorer field; <asm/signal.h> "
+           f"{'defines' if kernel_has else 'does not define'} SA_RESTORER")
 
 
 def check_clone_flags(tap):
@@ -175,12 +209,13 @@ def check_clone_flags(tap):
 
 
 def main():
-    arches = sys.argv[1:] or ["x86_64", "aarch64"]
+    arches = sys.argv[1:] or ARCHES
     tap = Tap()
     for a in arches:
         if a not in COMPILERS:
-            sys.exit(f"check_uapi: unknown arch {a!r} (want x86_64 or aarch64)")
+            sys.exit(f"check_uapi: unknown arch {a!r} (want one of arch/ARCHES: {' '.join(ARCHES)})")
         check_arch(tap, a)
+        check_abi(tap, a)
     check_clone_flags(tap)
     tap.emit()
     print(f"# uapi: {tap.n} checks, {tap.failed} failed")

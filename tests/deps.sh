@@ -30,6 +30,8 @@ checks=(
     "cmd:dpkg-deb dpkg"
     "cmd:apt-get apt"
     "file:/usr/share/keyrings/debian-archive-keyring.gpg debian-archive-keyring"
+    "cmd:chromium chromium"
+    "file:/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf fonts-dejavu-core"
 )
 # Per architecture (arch/ARCHES, facts in tests/system/arches.tab): QEMU user and
 # system mode, and for another architecture than the host's a cross compiler, its

@@ -5,7 +5,7 @@
 #   without E; `file` says statically linked; no .dynamic and no dynamic symbols;
 #   no glibc or musl inside (their symbol and version strings). And for the unstripped
 #   copies in build/<arch>/debug/ (when the build keeps them): nm finds no undefined
-#   and no libc symbols.
+#   and no libc symbols. And the layers of src/ (tests/layers.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +57,17 @@ for d in "${debug[@]}"; do
     libsyms=$(nm "$d" 2>/dev/null | awk '{ print $NF }' | grep -E '^(__libc_|_IO_|__GI_|_dl_|__errno_location$|malloc$|printf$)' | tr '\n' ' ')
     [ -z "$libsyms" ]; t $? "ship $d: no libc symbols (nm)" "$libsyms"
 done
+
+# The layers of src/ (tests/layers.sh): rt never reaches up into lib, lib never into cmd.
+if [ ${#debug[@]} -gt 0 ]; then
+    while IFS= read -r line; do
+        case $line in
+            "ok - "*) t 0 "${line#ok - }" ;;
+            "not ok - "*) t 1 "${line#not ok - }" ;;
+            "# "*) lines+=("$line") ;;
+        esac
+    done < <(tests/layers.sh)
+fi
 
 echo "TAP version 13"
 echo "1..$n"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# size.sh: the size of every shipped file, for every architecture this tree has
-# (arch/ARCHES with an arch/<arch>/ folder; make size).
+# size.sh: the size of every shipped file, for every architecture of arch/ARCHES
+# (make size).
 # Prints a table (bytes, and the text/data/bss of each ELF) and the budgets the issues
 # set: clonelab with only `env` (size/clonelab-env) under 8 KiB, each example under
 # the budget column of tests/system/arches.tab (1 KiB on x86_64, 1.5 KiB on the
@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=system/arches.sh
 . tests/system/arches.sh
-mapfile -t arches < <(cl_arches_here)
+mapfile -t arches < <(cl_arches)
 
 files=(clonelab size/clonelab-env)
 shopt -s nullglob

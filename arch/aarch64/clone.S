@@ -9,13 +9,19 @@
 //   - The stack top must be non-zero; the parent aligns it down to 16 bytes, since the
 //     kernel never does and any sp-based access with a misaligned sp faults.
 //   - fn and arg are stored in the 16 bytes just below the top, where the child's sp
-//     then points: at or above sp, out of reach of signal frames. clone3 lowers
-//     args->stack_size by those 16 bytes.
+//     then points: at or above sp, out of reach of signal frames. clone3 rewrites
+//     args->stack_size so that the kernel starts the child there (16 bytes below the
+//     aligned top: 16 to 31 bytes less than given).
 //   - Legacy clone on arm64 is CONFIG_CLONE_BACKWARDS: tls is the 4th kernel argument
 //     and child_tid the 5th (x86_64 has them the other way round).
 //   - In the parent: returns the child's tid or -errno. Clobbers x0..x8, x16.
-//   - In the child: x29 and x30 still point into the parent's frames, so both are
+//   - In the child (first instruction: cl_clone_child): x29 and x30 still point into the parent's frames, so both are
 //     zeroed; then fn(arg), then exit (not exit_group) with its result.
+
+#include "offsets.h"	// CLA_*: struct cl_clone_args offsets, from the C header
+#if CLA_STACK_SIZE != CLA_STACK + 8
+#error "ldp below loads clone_args.stack and stack_size as a pair"
+#endif
 
 #define SYS_exit	93
 #define SYS_clone	220
@@ -23,7 +29,7 @@
 
 // One section per routine, so that --gc-sections keeps only those a program calls.
 	.section .text.cl_clone, "ax"
-	.global	cl_clone, cl_clone3
+	.global	cl_clone, cl_clone3, cl_clone_child
 	.p2align 2
 	.type	cl_clone, %function
 cl_clone:
@@ -36,7 +42,7 @@ cl_clone:
 	mov	x4, x6			// kernel a5: child_tid
 	mov	x8, #SYS_clone
 	svc	#0
-	cbz	x0, child		// x0 = 0: we are the child, sp = the new stack
+	cbz	x0, cl_clone_child	// x0 = 0: we are the child, sp = the new stack
 	ret				// parent: x0 = child tid or -errno
 	.size	cl_clone, . - cl_clone
 
@@ -45,22 +51,22 @@ cl_clone:
 	.type	cl_clone3, %function
 cl_clone3:
 	// in: x0 args, x1 size, x2 fn, x3 arg
-	ldp	x4, x5, [x0, #40]	// x4 = args->stack, x5 = args->stack_size
+	ldp	x4, x5, [x0, #CLA_STACK] // x4 = args->stack, x5 = args->stack_size
 	add	x16, x4, x5
 	and	x16, x16, #~15		// x16 = aligned top
 	stp	x2, x3, [x16, #-16]!	// fn, arg; x16 = the child's sp
 	sub	x5, x16, x4
-	str	x5, [x0, #48]		// args->stack_size: the kernel starts the child at x16
+	str	x5, [x0, #CLA_STACK_SIZE] // args->stack_size: the kernel starts the child at x16
 	mov	x8, #SYS_clone3
 	svc	#0
-	cbz	x0, child
+	cbz	x0, cl_clone_child
 	ret
 	.size	cl_clone3, . - cl_clone3
 
 	.section .text.cl_clone_child, "ax"
 	.p2align 2
-	.type	child, %function
-child:
+	.type	cl_clone_child, %function
+cl_clone_child:
 	// sp = new stack, [sp] = fn, [sp+8] = arg; x29 and x30 are the parent's
 	mov	x29, xzr
 	mov	x30, xzr
@@ -72,6 +78,6 @@ child:
 	mov	x8, #SYS_exit		// x0 = fn's result = exit status
 	svc	#0
 1:	brk	#0			// exit does not return; or the stack was misaligned
-	.size	child, . - child
+	.size	cl_clone_child, . - cl_clone_child
 
 	.section .note.GNU-stack, "", %progbits

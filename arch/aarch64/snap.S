@@ -12,25 +12,38 @@
 //   [sp+0] fn  [sp+8] arg  [sp+16] snap  [sp+24] child's counter  [sp+32..] registers
 // Without a new stack (the fork shape) the child wakes on a copy of the parent's frame.
 //
-// Contract: as arch/x86_64/snap.asm. snap may be 0; otherwise memory both sides reach
-// afterwards. t_clone is cntvct_el0 read just before the svc; t_child is read by the
-// child after saving only x0 and x1. fn = 0 with no stack: the child returns 0.
-// The parent returns the child's tid or -errno; clobbers x0..x17.
+// Contract:
+//   - snap may be 0. If not, it must be memory both sides can reach afterwards (the same
+//     memory for CLONE_VM; a MAP_SHARED page otherwise). Filled in: t_clone (cntvct_el0
+//     read in the parent just before the svc), t_child (read by the child after saving
+//     only x0 and x1), parent[] and child[] in regs.h order.
+//   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
+//     Otherwise the child zeroes x29 and x30, calls fn(arg) and exits with its result.
+//   - clone3 rewrites args->stack_size so that the kernel starts the child at its frame,
+//     FRAME_SIZE bytes below the 16-aligned top.
+//   - Both sides resume at cl_snap_child (clone) or cl_snap3_child (clone3): the child's
+//     first instruction, and a name for `break *cl_snap_child`.
+//   - The parent returns the child's tid or -errno; clobbers x0..x17.
 
 #define SYS_exit	93
 #define SYS_clone	220
 #define SYS_clone3	435
-#define NREGS		35
-#define F_FN		0
-#define F_ARG		8
-#define F_SNAP		16
-#define F_T		24
-#define F_REGS		32
-#define FRAME		320		// 32 + 35*8, rounded up to 16
-#define S_T0		0		// struct cl_snap: t_clone, t_child, parent[35], child[35]
-#define S_T1		8
-#define S_PARENT	16
-#define S_CHILD		(16 + NREGS*8)
+// The frame (FRAME_*), struct cl_snap (SNAP_*) and struct cl_clone_args (CLA_*)
+// offsets, and NREGS, come from the C definitions (src/lib/asm-offsets.c).
+#include "offsets.h"
+#if CLA_STACK_SIZE != CLA_STACK + 8
+#error "ldp below loads clone_args.stack and stack_size as a pair"
+#endif
+#define F_FN		FRAME_FN
+#define F_ARG		FRAME_ARG
+#define F_SNAP		FRAME_SNAP
+#define F_T		FRAME_T_CHILD
+#define F_REGS		FRAME_REGS
+#define FRAME		FRAME_SIZE
+#define S_T0		SNAP_T_CLONE
+#define S_T1		SNAP_T_CHILD
+#define S_PARENT	SNAP_PARENT
+#define S_CHILD		SNAP_CHILD
 #define R(n)		(F_REGS + (n)*8)
 
 // Record every register at sp, then branch to the shared tail. \back is this macro's
@@ -66,7 +79,8 @@
 .endm
 
 	.text
-	.global	cl_clone_snap, cl_clone3_snap, cl_counter, cl_counter_hz
+	.global	cl_clone_snap, cl_clone3_snap, cl_snap_child, cl_snap3_child
+	.global	cl_counter, cl_counter_hz
 	.p2align 2
 	.type	cl_clone_snap, %function
 cl_clone_snap:
@@ -90,8 +104,12 @@ cl_clone_snap:
 	str	x9, [x7, #S_T0]
 2:	mov	x8, #SYS_clone
 	svc	#0
-3:	SNAPSHOT 3b
 	.size	cl_clone_snap, . - cl_clone_snap
+	// both sides resume here
+	.type	cl_snap_child, %function
+cl_snap_child:
+	SNAPSHOT cl_snap_child
+	.size	cl_snap_child, . - cl_snap_child
 
 	.type	cl_clone3_snap, %function
 cl_clone3_snap:
@@ -101,7 +119,7 @@ cl_clone3_snap:
 	sub	sp, sp, #FRAME
 	stp	x2, x3, [sp, #F_FN]
 	str	x4, [sp, #F_SNAP]
-	ldp	x5, x6, [x0, #40]	// x5 = args->stack, x6 = args->stack_size
+	ldp	x5, x6, [x0, #CLA_STACK] // x5 = args->stack, x6 = args->stack_size
 	cbz	x5, 1f
 	add	x6, x5, x6
 	and	x6, x6, #~15
@@ -109,14 +127,17 @@ cl_clone3_snap:
 	stp	x2, x3, [x6, #F_FN]
 	str	x4, [x6, #F_SNAP]
 	sub	x6, x6, x5
-	str	x6, [x0, #48]		// the kernel will start the child at its frame
+	str	x6, [x0, #CLA_STACK_SIZE] // the kernel will start the child at its frame
 1:	cbz	x4, 2f
 	mrs	x9, cntvct_el0
 	str	x9, [x4, #S_T0]
 2:	mov	x8, #SYS_clone3
 	svc	#0
-3:	SNAPSHOT 3b
 	.size	cl_clone3_snap, . - cl_clone3_snap
+	.type	cl_snap3_child, %function
+cl_snap3_child:
+	SNAPSHOT cl_snap3_child
+	.size	cl_snap3_child, . - cl_snap3_child
 
 // Both sides arrive here with their registers saved at [sp+R(n)].
 	.type	snap_tail, %function

@@ -11,6 +11,13 @@
 	.text
 	.global	cl_syscall0, cl_syscall1, cl_syscall2, cl_syscall3
 	.global	cl_syscall4, cl_syscall5, cl_syscall6
+	// One routine with seven names: each gets the type and size of the whole.
+	.type	cl_syscall0, %function
+	.type	cl_syscall1, %function
+	.type	cl_syscall2, %function
+	.type	cl_syscall3, %function
+	.type	cl_syscall4, %function
+	.type	cl_syscall5, %function
 	.type	cl_syscall6, %function
 	.p2align 2
 cl_syscall0:
@@ -29,6 +36,12 @@ cl_syscall6:
 	mov	x5, x6
 	svc	#0
 	ret
+	.size	cl_syscall0, . - cl_syscall0
+	.size	cl_syscall1, . - cl_syscall1
+	.size	cl_syscall2, . - cl_syscall2
+	.size	cl_syscall3, . - cl_syscall3
+	.size	cl_syscall4, . - cl_syscall4
+	.size	cl_syscall5, . - cl_syscall5
 	.size	cl_syscall6, . - cl_syscall6
 
 	.section .note.GNU-stack, "", %progbits

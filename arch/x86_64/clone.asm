@@ -6,15 +6,19 @@
 ;                  int (*fn)(void *), void *arg)
 ;
 ; Contract (both):
-;   - stack_top (clone) or args->stack + args->stack_size (clone3) must be non-zero and
-;     16-byte aligned: the kernel never aligns it, and the child faults on a misaligned one.
-;   - fn and arg are stored in the two words just below the stack top, which the new
+;   - stack_top (clone) or args->stack + args->stack_size (clone3) must be non-zero.
+;     The parent aligns it down to 16 bytes, since the kernel never does, and the ABI
+;     wants rsp 16-aligned before the call to fn.
+;   - fn and arg are stored in the two words just below the aligned top, which the new
 ;     stack pointer then points at: at or above the child's rsp, where no signal frame
-;     can overwrite them. clone3 lowers args->stack_size by those 16 bytes.
+;     can overwrite them. clone3 rewrites args->stack_size so that the kernel starts
+;     the child there (16 bytes below the aligned top: 16 to 31 bytes less than given).
 ;   - In the parent: returns the child's tid, or -errno. Clobbers rax, rcx, r11, rdx,
 ;     rsi, rdi, r8, r9, r10.
-;   - In the child: zeroes rbp, calls fn(arg) with rsp 16-aligned before the call, then
+;   - In the child (first instruction: cl_clone_child, for `break *cl_clone_child`): zeroes rbp, calls fn(arg) with rsp 16-aligned before the call, then
 ;     exit(fn's result): exit, not exit_group, since a thread must not end its siblings.
+
+%include "offsets.inc"		; CLA_*: struct cl_clone_args offsets, from the C header
 
 SYS_clone	equ 56
 SYS_exit	equ 60
@@ -23,7 +27,9 @@ SYS_clone3	equ 435
 ; One section per routine, so that the linker's --gc-sections keeps only those a
 ; program calls; byte alignment, since nothing here is hot enough to pad for.
 section .text.cl_clone progbits alloc exec nowrite align=1
-global cl_clone, cl_clone3
+global cl_clone:function (cl_clone.end - cl_clone)
+global cl_clone3:function (cl_clone3.end - cl_clone3)
+global cl_clone_child:function (cl_clone_child.end - cl_clone_child)
 
 cl_clone:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls, [rsp+8] child_tid
@@ -38,41 +44,44 @@ cl_clone:
 	mov	eax, SYS_clone
 	syscall
 	test	rax, rax
-	jz	child			; rax = 0: we are the child, on the new stack
+	jz	cl_clone_child		; rax = 0: we are the child, on the new stack
 	ret				; parent: rax = child tid or -errno
+.end:
 
 section .text.cl_clone3 progbits alloc exec nowrite align=1
 cl_clone3:
 	; in: rdi args, rsi size, rdx fn, rcx arg
-	mov	rax, [rdi+40]		; rax = args->stack (offset 40 in struct clone_args)
-	add	rax, [rdi+48]		; rax = stack top = stack + stack_size
+	mov	rax, [rdi+CLA_STACK]	; rax = args->stack
+	add	rax, [rdi+CLA_STACK_SIZE] ; rax = stack top = stack + stack_size
 	and	rax, -16		; aligned by the parent, never by luck
 	sub	rax, 16			; rax = the child's stack pointer
 	mov	[rax], rdx		; [newsp]   = fn
 	mov	[rax+8], rcx		; [newsp+8] = arg
-	sub	rax, [rdi+40]
-	mov	[rdi+48], rax		; args->stack_size: the kernel starts the child at newsp
+	sub	rax, [rdi+CLA_STACK]
+	mov	[rdi+CLA_STACK_SIZE], rax ; args->stack_size: the kernel starts the child at newsp
 	mov	eax, SYS_clone3
 	syscall
 	test	rax, rax
-	jz	child
+	jz	cl_clone_child
 	ret
+.end:
 
 section .text.cl_clone_child progbits alloc exec nowrite align=1
-child:
+cl_clone_child:
 	; rsp = new stack pointer, [rsp] = fn, [rsp+8] = arg; every other register is the
 	; parent's, so clear rbp to mark this as the outermost frame.
 	xor	ebp, ebp
 	pop	rax			; rax = fn
 	pop	rdi			; rdi = arg; rsp is back at the 16-aligned top
 	test	spl, 15
-	jnz	misaligned
+	jnz	.misaligned
 	call	rax
 	mov	edi, eax		; exit status = fn's result
 	mov	eax, SYS_exit
 	syscall
 	ud2				; exit does not return
-misaligned:
-	ud2				; a misaligned child stack is the caller's bug: trap loudly
+.misaligned:
+	ud2				; a misaligned child stack would be our bug: trap loudly
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -20,7 +20,10 @@
 ;     saving only the registers the read overwrites), parent[] and child[] in regs.h order.
 ;   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
 ;     Otherwise the child zeroes rbp, calls fn(arg) and exits with its result.
-;   - clone3 lowers args->stack_size by FRAME, so that the kernel starts the child there.
+;   - clone3 rewrites args->stack_size so that the kernel starts the child at its frame,
+;     FRAME_SIZE bytes below the 16-aligned top.
+;   - Both sides resume at cl_snap_child (clone) or cl_snap3_child (clone3): the child's
+;     first instruction, and a name for `break *cl_snap_child`.
 ;   - The parent returns the child's tid or -errno. Clobbers the caller-saved registers.
 
 SYS_clone	equ 56
@@ -29,17 +32,19 @@ SYS_arch_prctl	equ 158
 SYS_clone3	equ 435
 ARCH_GET_FS	equ 0x1003
 
-NREGS		equ 19
-F_FN		equ 0
-F_ARG		equ 8
-F_SNAP		equ 16
-F_T		equ 24
-F_REGS		equ 32
-FRAME		equ 192			; 32 + 19*8, rounded up to 16
-S_T0		equ 0			; struct cl_snap: t_clone, t_child, parent[35], child[35]
-S_T1		equ 8
-S_PARENT	equ 16
-S_CHILD		equ 16 + 35*8		; struct cl_snap reserves CL_SNAP_MAXREGS (35) a side
+; The frame (FRAME_*), struct cl_snap (SNAP_*) and struct cl_clone_args (CLA_*)
+; offsets, and NREGS, come from the C definitions (src/lib/asm-offsets.c).
+%include "offsets.inc"
+%define F_FN	FRAME_FN
+%define F_ARG	FRAME_ARG
+%define F_SNAP	FRAME_SNAP
+%define F_T	FRAME_T_CHILD
+%define F_REGS	FRAME_REGS
+%define FRAME	FRAME_SIZE
+%define S_T0	SNAP_T_CLONE
+%define S_T1	SNAP_T_CHILD
+%define S_PARENT SNAP_PARENT
+%define S_CHILD	SNAP_CHILD
 
 %define R(n) (F_REGS + (n)*8)		; the slot of register n, in regs.h order
 
@@ -74,7 +79,15 @@ S_CHILD		equ 16 + 35*8		; struct cl_snap reserves CL_SNAP_MAXREGS (35) a side
 %endmacro
 
 section .text progbits alloc exec nowrite align=16
-global cl_clone_snap, cl_clone3_snap, cl_counter, cl_counter_hz
+global cl_clone_snap:function (cl_clone_snap.end - cl_clone_snap)
+global cl_clone3_snap:function (cl_clone3_snap.end - cl_clone3_snap)
+global cl_snap_child:function (cl_snap_child.end - cl_snap_child)
+global cl_snap3_child:function (cl_snap3_child.end - cl_snap3_child)
+global cl_counter:function (cl_counter.end - cl_counter)
+global cl_counter_hz:function (cl_counter_hz.end - cl_counter_hz)
+static stamp_t0:function (stamp_t0.end - stamp_t0)
+static snap_tail:function (snap_tail.end - snap_tail)
+static get_fs:function (get_fs.end - get_fs)
 
 cl_clone_snap:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls,
@@ -104,8 +117,10 @@ cl_clone_snap:
 	call	stamp_t0
 	mov	eax, SYS_clone
 	syscall
-.back:
-	SNAPSHOT .back
+.end:					; both sides resume at the next instruction
+cl_snap_child:
+	SNAPSHOT cl_snap_child
+.end:
 
 cl_clone3_snap:
 	; in: rdi args, rsi size, rdx fn, rcx arg, r8 snap
@@ -116,24 +131,26 @@ cl_clone3_snap:
 	mov	[rsp+F_FN], rdx
 	mov	[rsp+F_ARG], rcx
 	mov	[rsp+F_SNAP], r8
-	mov	rax, [rdi+40]		; args->stack
+	mov	rax, [rdi+CLA_STACK]	; args->stack
 	test	rax, rax
 	jz	.go
-	add	rax, [rdi+48]		; + args->stack_size = the top
+	add	rax, [rdi+CLA_STACK_SIZE] ; + args->stack_size = the top
 	and	rax, -16
 	sub	rax, FRAME		; rax = the child's rsp
 	mov	[rax+F_FN], rdx
 	mov	[rax+F_ARG], rcx
 	mov	[rax+F_SNAP], r8
-	sub	rax, [rdi+40]
-	mov	[rdi+48], rax		; the kernel will start the child at its frame
+	sub	rax, [rdi+CLA_STACK]
+	mov	[rdi+CLA_STACK_SIZE], rax ; the kernel will start the child at its frame
 .go:
 	mov	rax, r8
 	call	stamp_t0
 	mov	eax, SYS_clone3
 	syscall
-.back:
-	SNAPSHOT .back
+.end:
+cl_snap3_child:
+	SNAPSHOT cl_snap3_child
+.end:
 
 ; stamp_t0: if rax (snap) is non-zero, store the time stamp counter in snap->t_clone.
 ; Clobbers r9, r11 and the flags; keeps every syscall argument register.
@@ -148,6 +165,7 @@ stamp_t0:
 	mov	rdx, r9
 .none:
 	ret
+.end:
 
 ; Both sides arrive here with their registers saved at [rsp+R(n)]. Each copies them
 ; into its own half of snap (the child also its counter), then goes its own way.
@@ -192,6 +210,7 @@ snap_tail:
 	ud2
 .misaligned:
 	ud2
+.end:
 
 ; uint64_t cl_counter(void): the counter the snapshots use (the time stamp counter).
 ; Clobbers rdx.
@@ -200,12 +219,14 @@ cl_counter:
 	shl	rdx, 32
 	or	rax, rdx
 	ret
+.end:
 
 ; uint64_t cl_counter_hz(void): its frequency, or 0 when the architecture does not say:
 ; x86 has no portable way to ask for the TSC's rate, so the caller measures it.
 cl_counter_hz:
 	xor	eax, eax
 	ret
+.end:
 
 ; get_fs: store the FS base (the thread pointer) at [rsi]. Clobbers rax, rcx, r11, rdi.
 get_fs:
@@ -213,5 +234,6 @@ get_fs:
 	mov	eax, SYS_arch_prctl
 	syscall
 	ret
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

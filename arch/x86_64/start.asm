@@ -8,7 +8,7 @@
 ; cl_start_c never returns.
 
 section .text.start progbits alloc exec nowrite align=1
-global _start
+global _start:function (_start.end - _start)
 extern cl_start_c
 
 _start:
@@ -17,5 +17,6 @@ _start:
 	and	rsp, -16		; the ABI wants 16-byte alignment before the call; make it certain
 	call	cl_start_c
 	ud2				; unreachable: cl_start_c exits
+.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -13,8 +13,12 @@
 ; the kernel, and reading [rsp+8] is always safe (it is the caller's frame).
 
 section .text.cl_syscall progbits alloc exec nowrite align=1
-global cl_syscall0, cl_syscall1, cl_syscall2, cl_syscall3
-global cl_syscall4, cl_syscall5, cl_syscall6
+; One routine with seven names: each gets the type and size of the whole.
+%assign n 0
+%rep 7
+global cl_syscall%[n]:function (cl_syscall.end - cl_syscall6)
+%assign n n+1
+%endrep
 
 cl_syscall0:
 cl_syscall1:
@@ -32,5 +36,6 @@ cl_syscall6:
 	mov	r9, [rsp+8]		; r9  = a6, the stacked seventh C argument
 	syscall
 	ret
+cl_syscall.end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

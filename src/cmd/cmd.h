@@ -15,9 +15,8 @@ int cmd_tour(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
-/* Facts every command may want (src/cmd/facts.c). */
-/* clone3(NULL, 0): -EINVAL where clone3 exists (it rejects the NULL), -ENOSYS where not. */
-long cl_clone3_probe(void);
-/* Try clone(CLONE_NEWUSER|SIGCHLD) with a child that exits at once: 0 or -errno. */
-long cl_userns_probe(void);
+/* Why QEMU user mode refuses a clone shape, for the commands' explanations. */
+#define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
+	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
+	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
 #endif

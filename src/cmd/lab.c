@@ -43,8 +43,8 @@ static int child_entry(void *p)
 	return l->fn(l->arg);
 }
 
-/* A TLS block for CLONE_SETTLS: x86_64 wants its first word to point at itself. */
-static void *tls_block[8];	/* .bss: its self pointer is set in lab_clone */
+/* A TLS block for CLONE_SETTLS, filled by CL_TLS_INIT (arch/<arch>/abi.h) in lab_clone. */
+static void *tls_block[8];
 
 long lab_clone(struct lab *l)
 {
@@ -78,7 +78,7 @@ long lab_clone(struct lab *l)
 	 * exited, not "not started yet". */
 	sh->parent_tid = sh->child_tid = -1;
 	int (*fn)(void *) = l->fn ? child_entry : 0;
-	tls_block[0] = tls_block;
+	CL_TLS_INIT(tls_block);
 	void *tls = l->flags & CL_CLONE_SETTLS ? tls_block : 0;
 
 	cl_flush_all();	/* a child must not inherit, and print again, pending output */
@@ -319,10 +319,11 @@ int lab_parse_api(const char *cmd, const char *s, int *api)
 int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o)
 {
 	static const struct cl_opt opts[] = {
-		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { 0, 0 } };
+		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { "--svg", 1 },
+		{ "--html", 1 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	int k;
-	*o = (struct lab_opts){ 0, -1, LAB_AUTO };
+	*o = (struct lab_opts){ .cpu = -1, .api = LAB_AUTO };
 	while ((k = cl_getopt(&a, opts, cmd)) != CL_ARG_END) {
 		if (k == 0)
 			o->json = 1;
@@ -333,6 +334,8 @@ int lab_options(int argc, char **argv, const char *cmd, const char *usage, struc
 		} else if (k == 3) {
 			out("%s", usage);
 			return CL_EXIT_OK;
+		} else if (k == 4 || k == 5) {
+			*(k == 4 ? &o->svg : &o->html) = a.val;
 		} else {
 			if (k == CL_ARG_POSITIONAL)
 				err("%s: unexpected argument '%s' (try --help)\n", cmd, a.val);

@@ -74,9 +74,10 @@ const char *lab_signame(int sig);
 int lab_parse_cpu(const char *cmd, const char *s, int *cpu);
 /* api: set from "--api clone|clone3|auto", validated. 0 or -1 (reported). */
 int lab_parse_api(const char *cmd, const char *s, int *api);
-/* Common command scaffolding: [--json] [--cpu N] [--api clone|clone3|auto] [--help].
- * Returns -1 to go on, or an exit status to return now. */
-struct lab_opts { int json, cpu, api; };
+/* Common command scaffolding: [--json] [--cpu N] [--api clone|clone3|auto] [--help],
+ * and --svg FILE / --html FILE (pictures: pic.h). Returns -1 to go on, or an exit
+ * status to return now. */
+struct lab_opts { int json, cpu, api; const char *svg, *html; };
 int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o);
 /* Report a failed lab_clone for command cmd (text on stderr, or JSON on stdout) and
  * return the exit status: 3 where the environment forbids the shape, 1 otherwise. */

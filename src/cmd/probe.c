@@ -5,7 +5,7 @@
  * and umask, opens a descriptor, ignores a signal); then it waits, alive, while the
  * parent asks the kernel (kcmp, the links in /proc/<tid>/ns) and looks for the changes. With
  * CLONE_VFORK the parent sleeps until the child exits, so the child asks instead. */
-#include "probe.h"
+#include "pic.h"
 
 #define O_PATH 010000000
 #define F_GETFD 1
@@ -16,7 +16,7 @@
 
 static const char usage[] =
 "usage: clonelab probe [--flags LIST] [--signal SIG|none]\n"
-"                      [--api clone|clone3|auto] [--cpu N] [--json]\n\n"
+"                      [--api clone|clone3|auto] [--cpu N] [--json] [--svg FILE]\n\n"
 "One clone with the flags you name; then, for each resource, whether parent\n"
 "and child share it or hold copies: asked of the kernel (kcmp, /proc/*/ns) and\n"
 "shown by effect. Also both sides' ids, the tid words, registers, CPU, latency.\n\n"
@@ -36,19 +36,16 @@ static const char usage[] =
 "Try: vm | vm,sighand | vm,fs,files,sighand,thread,sysvsem | vm,vfork | newuser\n\n"
 "--signal  exit signal (default SIGCHLD; none with thread or parent)\n"
 "--api     auto (default): clone3, and clone where clone3 answers ENOSYS\n"
+"--svg     draw what is shared, and the CPUs and timing, as SVG (- for stdout)\n"
 "Exit: 0 ok, 1 refused (errno and the rule), 2 usage, 3 not possible here.\n";
 
-static const char ns_names[8][7] = { "user", "pid", "uts", "ipc", "mnt", "net", "cgroup", "time" };
+const char probe_ns_names[8][7] = { "user", "pid", "uts", "ipc", "mnt", "net", "cgroup", "time" };
+#define ns_names probe_ns_names	/* shared through probe.h with the pictures */
 /* kcmp types, in the table's row order: vm fs files sighand io sysvsem */
 static const char rows[6][8] = { "vm", "fs", "files", "sighand", "io", "sysvsem" };
 static const uint8_t kcmp_type[6] = { 1, 3, 2, 4, 5, 6 };
 
 struct ids { int pid, tid, ppid, tgid, uid, gid; };
-
-struct seen {			/* what kcmp and /proc/<tid>/ns say */
-	long kcmp[6];
-	char ns[2][8][32];	/* [0] parent, [1] child */
-};
 
 struct report {			/* in the shared page: what the child tells */
 	int step1, mapped, ready, done;	/* hand-offs */
@@ -92,7 +89,7 @@ static void first_line(const char *path, char *out, size_t size)
 
 /* kcmp and the ns links of two tasks: pdir/cdir are /proc/<x> directories; pa/ch
  * their pids as the caller sees them. */
-static void ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir)
+void probe_ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir)
 {
 	for (int i = 0; i < 6; i++)
 		s->kcmp[i] = SYS5(kcmp, pa, ch, kcmp_type[i], 0, 0);
@@ -155,13 +152,13 @@ static int child_main(void *arg)
 	vm_word = 2;
 	SYS1(chdir, "/proc");
 	SYS1(umask, 077);
-	unsigned long ign[4] = { SIG_IGN_, 0, 0, 0 };
-	SYS4(rt_sigaction, effect_sig, ign, 0, 8);
+	struct cl_ksigaction ign = { .handler = SIG_IGN_ };
+	SYS4(rt_sigaction, effect_sig, &ign, 0, 8);
 	c->fd = (int)SYS4(openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0);
 	if (vf) {	/* the parent sleeps until we exit: ask the kernel from here */
 		char pdir[24] = "/proc/";
 		cl_utoa((unsigned long)parent_pid, pdir + 6);
-		ask_kernel(&c->seen, parent_pid, c->id.tid, pdir, "/proc/thread-self");
+		probe_ask_kernel(&c->seen, parent_pid, c->id.tid, pdir, "/proc/thread-self");
 		/* Did clone return in the parent before our exit? A real vfork parent
 		 * cannot post this; wait 20 ms for it to show that it can. */
 		struct { long s, ns; } t = { 0, 20000000 };
@@ -441,6 +438,18 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	cl_json_close(j, '}');
 }
 
+/* --svg: the verdicts drawn are the ones reported (pic.h). */
+static void picture(const char *svg, const struct obs *o, const struct report *c)
+{
+	int same[4];
+	for (int i = 0; i < 4; i++)
+		same[i] = verdict(o, i);
+	struct pic *p = pic_begin("probe", svg);
+	pic_tasks(p, o->id.tgid, o->id.tid, c->id.tgid, c->id.tid);
+	pic_verdicts(p, L.flags, o->seen, same, o->id.tgid, c->id.tgid);
+	pic_done(&L);
+}
+
 static void ids_row(const char *name, int p, int c, const char *note)
 {
 	out("  %-6s %10d %10d  %s\n", name, p, c, note);
@@ -562,10 +571,11 @@ static int fail(struct cl_json *j, long e, const char *why, int status, const ch
 int cmd_probe(int argc, char **argv)
 {
 	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
-		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { 0, 0 } };
+		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { "--svg", 1 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	uint64_t flags = 0;
 	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, k;
+	const char *svg = 0;
 	while ((k = cl_getopt(&a, opts, "clonelab probe")) != CL_ARG_END) {
 		if (k == 0 && parse_flags(a.val, &flags) < 0)
 			return CL_EXIT_USAGE;
@@ -577,6 +587,8 @@ int cmd_probe(int argc, char **argv)
 			return CL_EXIT_USAGE;
 		if (k == 4)
 			json = 1;
+		if (k == 6)
+			svg = a.val;
 		if (k == 5) {
 			out("%s", usage);
 			return CL_EXIT_OK;
@@ -644,11 +656,11 @@ int cmd_probe(int argc, char **argv)
 	long cwd = SYS4(openat, AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	SYS1(chdir, "/");
 	long old_umask = SYS1(umask, 022);
-	unsigned long dfl[4] = { 0 }, old_act[4], ign[4] = { SIG_IGN_, 0, 0, 0 }, old_exit[4];
-	SYS4(rt_sigaction, effect_sig, dfl, old_act, 8);
+	struct cl_ksigaction dfl = { 0 }, old_act, ign = { .handler = SIG_IGN_ }, old_exit;
+	SYS4(rt_sigaction, effect_sig, &dfl, &old_act, 8);
 	int ignore_exit = sig && sig != SIGCHLD && sig < 32 && sig != 9 && sig != 19;
 	if (ignore_exit)	/* a child's exit signal must not kill us */
-		SYS4(rt_sigaction, sig, ign, old_exit, 8);
+		SYS4(rt_sigaction, sig, &ign, &old_exit, 8);
 	vm_word = 1;
 	c->fd = -1;
 
@@ -710,8 +722,8 @@ int cmd_probe(int argc, char **argv)
 	o.cwd_seen = n > 0 && cl_streq(here, "/proc");
 	o.umask_seen = SYS1(umask, 022) == 077;
 	o.eff[1] = o.cwd_seen || o.umask_seen;
-	unsigned long now[4];
-	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, now, 8) == 0 && now[0] == SIG_IGN_;
+	struct cl_ksigaction now;
+	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, &now, 8) == 0 && now.handler == SIG_IGN_;
 	o.ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
 	if (c->asked) {
 		o.seen = &c->seen;
@@ -719,7 +731,7 @@ int cmd_probe(int argc, char **argv)
 		char cdir[24];
 		cl_proc_path(cdir, tid, "");
 		cdir[cl_strlen(cdir) - 1] = 0;
-		ask_kernel(&ps, parent_pid, tid, "/proc/self", cdir);
+		probe_ask_kernel(&ps, parent_pid, tid, "/proc/self", cdir);
 		o.seen = &ps;
 	}
 	if (flags & F(NEWUSER)) {
@@ -743,6 +755,8 @@ int cmd_probe(int argc, char **argv)
 			o.ret_ptid = o.end_ptid = -1;	/* legacy clone: parent_tid held the pidfd */
 		SYS1(close, o.pidfd);
 	}
+	if (svg)
+		picture(svg, &o, c);
 	if (j)
 		report_json(j, &o, c);
 	else
@@ -751,10 +765,10 @@ restore:
 	if (cwd >= 0)
 		SYS1(fchdir, cwd), SYS1(close, cwd);
 	SYS1(umask, old_umask);
-	SYS4(rt_sigaction, effect_sig, old_act, 0, 8);
+	SYS4(rt_sigaction, effect_sig, &old_act, 0, 8);
 	if (ignore_exit)
-		SYS4(rt_sigaction, sig, old_exit, 0, 8);
+		SYS4(rt_sigaction, sig, &old_exit, 0, 8);
 	if (L.cgroup_fd > 0)
 		SYS1(close, L.cgroup_fd);
-	return status;
+	return pic_write_svg(status, "clonelab probe");	/* in our cwd again */
 }

@@ -19,4 +19,14 @@ void probe_print_flags(struct cl_out *o, uint64_t flags, const char *prefix);
  * namespaces) forbids the shape. *rule gets "kernel", "qemu", "clonelab" or "unknown". */
 const char *probe_why(uint64_t flags, int sig, int clone3, long err, char *buf,
 		      size_t size, int *status, const char **rule);
+
+/* What kcmp and /proc/<tid>/ns say about two tasks (probe_ask_kernel): kcmp rows vm fs
+ * files sighand io sysvsem (0 same, > 0 different, -errno), the ns links in
+ * probe_ns_names order. pdir/cdir: /proc/<x> directories; pa/ch: pids as we see them. */
+struct seen {
+	long kcmp[6];
+	char ns[2][8][32];	/* [0] parent, [1] child */
+};
+extern const char probe_ns_names[8][7];
+void probe_ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir);
 #endif

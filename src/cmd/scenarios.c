@@ -1,7 +1,7 @@
 /* scenarios.c: the tour's four answers to "what is a process, what is a thread":
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
-#include "lab.h"
+#include "pic.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
 static volatile int value;	/* set before each use; .bss, not .data */
@@ -14,6 +14,7 @@ struct report {		/* what a child tells its parent, in the shared page */
 /* What every scenario prints after its own lines: CPU, latency, registers. */
 static void common_text(const struct lab *l)
 {
+	pic_done(l);
 	out("  syscall         ");
 	lab_describe_call(l);
 	out("\n  child's CPU     %d (the parent was on %d)\n", l->sh->child_cpu, l->sh->parent_cpu);
@@ -24,6 +25,8 @@ static void common_text(const struct lab *l)
 
 static void common_json(struct cl_json *j, const struct lab *l)
 {
+	pic_done(l);
+	pic_json(j);
 	cl_json_str(j, "result", "ok");
 	cl_json_str(j, "api", l->used_clone3 ? "clone3" : "clone");
 	cl_json_bool(j, "fallback", l->fallback);
@@ -46,10 +49,12 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 		c->pid = (int)SYS0(getpid);
 		c->ppid = (int)SYS0(getppid);
 		value = 2;	/* our own copy: the parent will not see this */
+		pic_hold();
 		SYS1(exit, 7);
 	}
 	if (r < 0)
 		return lab_fail(&l, "clonelab fork", j);
+	pic_gather(&l);
 	long st = lab_wait(&l);
 	int seen = value == 2;
 	if (j) {
@@ -82,6 +87,7 @@ static int thread_main(void *p)
 	c->pid = (int)SYS0(getpid);
 	c->tid = (int)SYS0(gettid);
 	value = 2;	/* one address space: the main thread will see it */
+	pic_hold();
 	return 0;
 }
 
@@ -95,6 +101,7 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 	value = 1;
 	if (lab_clone(&l) < 0)
 		return lab_fail(&l, "clonelab thread", j);
+	pic_gather(&l);
 	long w = lab_wait(&l);
 	int joined = w == 0 && l.sh->child_tid == 0;
 	if (!joined) {
@@ -135,6 +142,7 @@ static int chimera_main(void *p)
 	c->pid = (int)SYS0(getpid);
 	c->ppid = (int)SYS0(getppid);
 	value = 2;	/* lands in the parent's memory: there is only one */
+	pic_hold();
 	return 0;
 }
 
@@ -148,6 +156,7 @@ static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 	value = 1;
 	if (lab_clone(&l) < 0)
 		return lab_fail(&l, "clonelab chimera", j);
+	pic_gather(&l);
 	long st = lab_wait(&l);
 	int seen = value == 2;
 	if (j) {
@@ -184,6 +193,7 @@ static int userns_main(void *p)
 	char map[64];
 	if (cl_read_file("/proc/self/uid_map", map, sizeof map) > 0)
 		memcpy(c->uid_map, map, sizeof c->uid_map);
+	pic_hold();
 	return 0;
 }
 
@@ -200,6 +210,7 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 	int step;
 	int r = cl_userns_map((int)l.ret, uid, gid, &step);
 	lab_post(&l.sh->done);
+	pic_gather(&l);
 	lab_wait(&l);
 	if (r < 0) {
 		if (j) {
@@ -244,25 +255,32 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 	return CL_EXIT_OK;
 }
 
+#define SVG_HELP "\n--svg FILE draws what parent and child share, and the clone's CPUs and\n" \
+	"timing, as SVG (- for stdout, instead of the report).\n"
+
 static const struct {
 	const char *name;
 	int (*run)(struct cl_json *, const struct lab_opts *);
 	const char *usage;
 } scenarios[] = {
-	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n"
+	  "       [--svg FILE]\n\n"
 	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
 	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
-	  "its own, and the registers the kernel handed each side.\n" },
-	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	  "its own, and the registers the kernel handed each side.\n" SVG_HELP },
+	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n"
+	  "       [--svg FILE]\n\n"
 	  "A thread made with clone: one address space and one thread group (same pid,\n"
-	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" },
-	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" SVG_HELP },
+	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n"
+	  "       [--svg FILE]\n\n"
 	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
 	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
-	  "allows user namespaces; exits 3 where it does not.\n" },
-	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	  "allows user namespaces; exits 3 where it does not.\n" SVG_HELP },
+	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n"
+	  "       [--svg FILE]\n\n"
 	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
-	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" },
+	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" SVG_HELP },
 };
 
 static int run_one(int k, int argc, char **argv)
@@ -274,7 +292,13 @@ static int run_one(int k, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	return scenarios[k].run(o.json ? &j : 0, &o);
+	if (o.html) {
+		err("%s: --html is for clonelab tour (try --svg FILE)\n", cmd);
+		return CL_EXIT_USAGE;
+	}
+	if (o.svg)
+		pic_begin(scenarios[k].name, o.svg);
+	return pic_write_svg(scenarios[k].run(o.json ? &j : 0, &o), cmd);
 }
 
 int cmd_fork(int argc, char **argv) { return run_one(0, argc, argv); }
@@ -293,11 +317,14 @@ static const char *const story[] = {
 	"first one's memory. Linux does not care what you call it; the flags decide.\n",
 };
 
-static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n"
+	  "       [--svg FILE]\n\n"
 	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
 	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n"
 	"--cpu N starts each child on CPU N; --api chooses clone3, legacy clone, or\n"
-	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n";
+	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n"
+	"--html FILE writes one self-contained page: each scenario's story, its two\n"
+	"pictures (what is shared; CPUs and timing) and its registers (- for stdout).\n";
 
 int cmd_tour(int argc, char **argv)
 {
@@ -306,6 +333,12 @@ int cmd_tour(int argc, char **argv)
 	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &o);
 	if (r >= 0)
 		return r;
+	if (o.svg) {
+		err("clonelab tour: --svg is for one scenario (try --html FILE)\n");
+		return CL_EXIT_USAGE;
+	}
+	if (o.html && tour_html_begin(o.html) < 0)
+		return CL_EXIT_FAIL;
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects. */
 		struct cl_json j = { &cl_stdout, 0, 0 };
@@ -313,12 +346,16 @@ int cmd_tour(int argc, char **argv)
 			out("%s%q:", k ? "," : "{", scenarios[k].name);
 		else
 			out("%s%s\n", k ? "\n\n" : "", story[k]);
+		if (o.html)
+			pic_begin(scenarios[k].name, 0);
 		r = scenarios[k].run(o.json ? &j : 0, &o);
+		if (o.html)
+			tour_html_section(scenarios[k].name, story[k], r);
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
 			worst = r;
 		cl_flush_all();
 	}
 	if (o.json)
 		out("}\n");
-	return worst;
+	return o.html ? tour_html_end(worst) : worst;
 }

@@ -86,14 +86,17 @@ long cl_syscall6(long nr, long a, long b, long c, long d, long e, long f);
  * Arguments are in glibc's clone() order; the stub reorders them for the kernel. ---- */
 long cl_clone(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
 	      int *parent_tid, void *tls, int *child_tid);
-/* clone3: args->stack must be set. The trampoline keeps 16 bytes at the top for fn
- * and arg and lowers args->stack_size accordingly. */
+/* clone3: args->stack must be set. The trampoline aligns the top (stack + stack_size)
+ * down to 16 bytes, keeps fn and arg in the 16 bytes below it, and rewrites
+ * args->stack_size so that the kernel starts the child there. */
 long cl_clone3(struct cl_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
 /* ---- Register snapshots (arch/<arch>/snap.*): the same, recording every register on
  * both sides into *snap (which may be NULL). With stack_top = NULL and fn = NULL the
  * child returns 0, as from fork. snap must be reachable by both afterwards: shared via
- * CLONE_VM, or in a MAP_SHARED page. clone3's frame costs CL_SNAP_FRAME stack bytes. */
+ * CLONE_VM, or in a MAP_SHARED page. The child's frame takes at most CL_SNAP_FRAME
+ * bytes below the 16-aligned top of its stack (src/lib/asm-offsets.c checks each
+ * architecture's frame against it); clone3 rewrites args->stack_size to start it there. */
 #define CL_SNAP_MAXREGS 35
 struct cl_snap {
 	uint64_t t_clone;	/* cycle counter read just before the syscall */
@@ -126,6 +129,13 @@ long cl_wait(int pid, int *status, int options);
 #define CL_WEXITSTATUS(s)	(((s) >> 8) & 0xff)
 #define CL_WIFSIGNALED(s)	(((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
 #define CL_WTERMSIG(s)	((s) & 0x7f)
+
+/* ---- What this environment allows ---- */
+/* clone3(NULL, 0): -EINVAL where clone3 exists (it rejects the NULL), -ENOSYS where
+ * not (kernels before 5.3, QEMU user mode, seccomp profiles that refuse it). */
+long cl_clone3_probe(void);
+/* Try clone(CLONE_NEWUSER|SIGCHLD) with a child that exits at once: 0 or -errno. */
+long cl_userns_probe(void);
 /* Run the program at path in a new process, as posix_spawn does: clone3(CLONE_VM |
  * CLONE_VFORK | CLONE_CLEAR_SIGHAND) on a small stack inside the caller's frame, then
  * execve(path, argv, envp). Signals are blocked across the clone and the caller's mask
@@ -145,8 +155,8 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[]);
  * in a small cache for the next spawn. Only then is the stack free to reuse.
  * A thread must not call a libc in a hosted program: its thread pointer is ours. */
 struct cl_thread {
-	struct cl_thread *self;	/* x86_64's TLS ABI: the thread pointer points at itself */
-	void *tcb_pad;		/* aarch64's TLS ABI: 16 bytes of TCB before TLS data */
+	void *tcb[2];		/* the thread pointer (tls) points here; arch/<arch>/abi.h's
+				 * CL_TLS_INIT fills it as the architecture's TLS ABI wants */
 	volatile int tid;	/* PARENT_SETTID writes it; CHILD_CLEARTID zeroes it */
 	int result;		/* fn's return value */
 	int (*fn)(void *);

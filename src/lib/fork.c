@@ -4,21 +4,6 @@
 /* No new stack: the child resumes on a copy-on-write copy of ours, right after the
  * syscall, so the call returns twice. aarch64 has no fork syscall at all; this is
  * what fork is there. */
-void (*cl_flush_hook)(void);
-
-void cl_flush_if_linked(void)
-{
-	if (cl_flush_hook)
-		cl_flush_hook();
-}
-
-void cl_exit(int status)
-{
-	cl_flush_if_linked();
-	SYS1(exit_group, status);
-	__builtin_unreachable();
-}
-
 long cl_fork(void)
 {
 	cl_flush_if_linked();

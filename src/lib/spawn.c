@@ -34,12 +34,10 @@ struct spawn_ctx {
 	volatile int err;	/* the child's execve error, seen by the parent (CLONE_VM) */
 };
 
-struct ksigaction { unsigned long handler, flags, restorer; uint64_t mask; };
-
 static void reset_handlers(void)
 {
 	for (int sig = 1; sig <= NSIG; sig++) {
-		struct ksigaction old, dfl = { SIG_DFL, 0, 0, 0 };
+		struct cl_ksigaction old, dfl = { .handler = SIG_DFL };
 		if (sig == SIGKILL || sig == 19 /* SIGSTOP */)
 			continue;
 		if (SYS4(rt_sigaction, sig, 0, &old, 8) == 0 && old.handler != SIG_DFL &&

@@ -2,8 +2,8 @@
  *
  * One mapping per thread: [guard][stack ......][struct cl_thread]. The struct
  * sits at the top, so the stack grows down away from it, and it doubles as the TLS
- * block (x86_64 wants its first word to point at itself; aarch64 wants 16 bytes of
- * TCB at the thread pointer). Joined threads' mappings are kept for the next spawn:
+ * block (its first words are the TCB the architecture's TLS ABI wants at the thread
+ * pointer: CL_TLS_INIT in arch/<arch>/abi.h). Joined threads' mappings are kept for the next spawn:
  * a stack is reused only after the kernel has zeroed its tid word, which it does
  * after the thread's last touch of it. */
 #include "rt.h"
@@ -63,7 +63,7 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 		if (cl_is_err((long)t))
 			return (int)(long)t;
 	}
-	t->self = t;
+	CL_TLS_INIT(t->tcb);
 	t->fn = fn;
 	t->arg = arg;
 	t->tid = 0;

@@ -10,6 +10,7 @@
 #include "clonelab.h"
 #include "sysnr.h"	/* arch/<arch>/: CL_NR_*, CL_ARCH_NAME */
 #include "regs.h"	/* arch/<arch>/: CL_NREGS, CL_REG_NAMES */
+#include "abi.h"	/* arch/<arch>/: O_DIRECTORY, struct cl_ksigaction, CL_TLS_INIT */
 
 #define CL_EXIT_OK 0
 #define CL_EXIT_FAIL 1
@@ -33,11 +34,6 @@
 #define O_RDWR 2
 #define O_CREAT 0100
 #define O_TRUNC 01000
-#ifdef __aarch64__	/* arm64's fcntl.h differs here: 0200000 is its O_DIRECT */
-#define O_DIRECTORY 040000
-#else
-#define O_DIRECTORY 0200000
-#endif
 #define O_CLOEXEC 02000000
 #define PROT_NONE 0
 #define PROT_READ 1
@@ -75,16 +71,16 @@
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
 
-/* ---- start-up (src/rt/start.c) ---- */
+/* ---- environment and auxv (src/rt/auxv.c; set by crt0's start.c, NULL when hosted) ---- */
 extern char **cl_environ;
 extern unsigned long *cl_auxv;
 unsigned long cl_getauxval(unsigned long type);
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
+
+/* ---- exit (src/rt/exit.c) ---- */
 __attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
-/* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook,
- * so a program that never buffers output does not carry the writer just to flush it
- * (and a position-independent libclonelab.a needs no GOT for a weak reference). */
+/* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook. */
 extern void (*cl_flush_hook)(void);
 void cl_flush_if_linked(void);
 
@@ -144,8 +140,5 @@ void cl_perror(const char *cmd, const char *what, long err, const char *why);
 /* QEMU user mode: /proc/self/status shows 2+ threads while we have 1. Ask before
  * creating any thread: the first answer is kept. */
 int cl_under_qemu(void);
-#define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
-	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
-	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
 
 #endif

@@ -4,8 +4,10 @@ A test is `def test_NAME(bed):` in tests/host/test_*.py. It fails by raising
 (AssertionError's message is shown as `# ` lines), skips with `raise Skip("why")`.
 
 bed: where clonelab runs.
-  bed.name       "native-<arch>" or "user-<arch>", for an <arch> of arch/ARCHES
-  bed.arch       "x86_64" | "aarch64" | ... (tests/system/arches.py)
+  bed.name       "native-<arch>" or "user-<arch>", for an arch in arch/ARCHES
+  bed.arch       "x86_64" | "aarch64" | "riscv64" ... (arch/ARCHES)
+  bed.reg(W)     the name of register W ("RET", "SP", "TP", "PC") on bed.arch, from
+                 arch/<arch>/regs.h (CL_REG_W indexes CL_REG_NAMES)
   bed.qemu       True under QEMU user mode (clone is emulated there)
   bed.build      build/<arch> (absolute)
   bed.clonelab   build/<arch>/clonelab (absolute)
@@ -22,6 +24,7 @@ bed: where clonelab runs.
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -63,6 +66,13 @@ class Bed:
         self.clonelab = os.path.join(self.build, "clonelab")
         self.prefix = ["qemu-" + arch] if self.qemu else []
         self._tmp = None
+
+    def reg(self, which):
+        """The name of register CL_REG_<which> in arch/<arch>/regs.h."""
+        with open(os.path.join(ROOT, "arch", self.arch, "regs.h")) as f:
+            text = f.read().replace("\\\n", " ")
+        names = re.findall(r'"([^"]+)"', re.search(r"#define CL_REG_NAMES (.*)", text).group(1))
+        return names[int(re.search(rf"#define CL_REG_{which} (\d+)", text).group(1))]
 
     def example(self, name):
         return os.path.join(self.build, "examples", name)

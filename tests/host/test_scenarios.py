@@ -7,10 +7,8 @@ import re
 
 from harness import Skip
 
-# What the kernel's contract changes between parent and child, per architecture.
-RET = {"x86_64": "rax", "aarch64": "x0"}
-SP = {"x86_64": "rsp", "aarch64": "sp"}
-TP = {"x86_64": "fs_base", "aarch64": "tpidr_el0"}
+# What the kernel's contract changes between parent and child: the return value, the
+# stack pointer, the thread pointer; their names come from arch/<arch>/regs.h (bed.reg).
 
 
 def scenario(bed, name, **kw):
@@ -28,14 +26,15 @@ def expect_unsupported(bed, name, **kw):
 
 def check_regs(bed, d, differ):
     regs = d["regs"]
-    assert regs["differ"] == differ, regs["differ"]
+    order = list(regs["parent"])    # regs.h order, which "differ" keeps
+    assert regs["differ"] == sorted(differ, key=order.index), regs["differ"]
     for name in regs["parent"]:
         same = regs["parent"][name] == regs["child"][name]
         assert same == (name not in differ), name
     for name in differ:
         assert regs["why"][name], f"no explanation for {name}"
-    assert int(regs["child"][RET[bed.arch]], 16) == 0
-    assert int(regs["child"][SP[bed.arch]], 16) % 16 == 0, "child's stack misaligned"
+    assert int(regs["child"][bed.reg("RET")], 16) == 0
+    assert int(regs["child"][bed.reg("SP")], 16) % 16 == 0, "child's stack misaligned"
 
 
 def test_fork(bed):
@@ -47,7 +46,7 @@ def test_fork(bed):
     assert d["child_write_seen_by_parent"] is False
     assert d["child_exit_status"] == 7
     assert d["api"] == ("clone" if bed.qemu else "clone3") and d["fallback"] == bed.qemu
-    check_regs(bed, d, [RET[bed.arch]])     # no new stack: only the return value
+    check_regs(bed, d, [bed.reg("RET")])     # no new stack: only the return value
 
 
 def test_thread(bed):
@@ -58,8 +57,8 @@ def test_thread(bed):
     assert d["parent_tid_word"] == d["thread_tid"]
     assert d["same_thread_group"] is True
     assert d["thread_write_seen_by_main"] is True and d["joined"] is True
-    check_regs(bed, d, [RET[bed.arch], SP[bed.arch], TP[bed.arch]])
-    assert int(d["regs"]["child"][TP[bed.arch]], 16) == int(d["call"]["tls"], 16)
+    check_regs(bed, d, [bed.reg("RET"), bed.reg("SP"), bed.reg("TP")])
+    assert int(d["regs"]["child"][bed.reg("TP")], 16) == int(d["call"]["tls"], 16)
 
 
 def test_chimera(bed):
@@ -70,7 +69,7 @@ def test_chimera(bed):
     assert d["child_pid"] != d["parent_pid"] and d["child_ppid"] == d["parent_pid"]
     assert d["same_thread_group"] is False
     assert d["child_write_seen_by_parent"] is True
-    check_regs(bed, d, [RET[bed.arch], SP[bed.arch]])
+    check_regs(bed, d, [bed.reg("RET"), bed.reg("SP")])
 
 
 def userns(bed, user):
@@ -84,7 +83,7 @@ def userns(bed, user):
     assert d["uid_before_map"] == 65534
     assert d["inside_uid"] == 0 and d["inside_gid"] == 0 and d["setuid0"] is True
     assert d["uid_map"].split() == ["0", str(outside), "1"]
-    check_regs(bed, d, [RET[bed.arch], SP[bed.arch]])
+    check_regs(bed, d, [bed.reg("RET"), bed.reg("SP")])
 
 
 def test_userns_root(bed):
@@ -98,8 +97,8 @@ def test_userns_unprivileged(bed):
 def test_text_output(bed):
     r = bed.run(["thread"])
     assert r.rc == 0, r
-    assert re.search(rf"^  {SP[bed.arch]}\s+[0-9a-f]+\s+[0-9a-f]+  <- differs$", r.out, re.M), r.out
-    assert f"{TP[bed.arch]}: CLONE_SETTLS" in r.out
+    assert re.search(rf"^  {bed.reg('SP')}\s+[0-9a-f]+\s+[0-9a-f]+  <- differs$", r.out, re.M), r.out
+    assert f"{bed.reg('TP')}: CLONE_SETTLS" in r.out
     assert "not explained" not in r.out
 
 
@@ -234,10 +233,10 @@ def test_matrix(bed):
 
 
 def test_api_choice(bed):
-    """--api clone takes the legacy path (arm64: CLONE_BACKWARDS argument order) with
+    """--api clone takes the legacy path (arm64, riscv64: CLONE_BACKWARDS argument order) with
     the same contract; --api clone3 where there is none is "not possible here"."""
-    for name, differ in (("fork", [RET[bed.arch]]),
-                         ("thread", [RET[bed.arch], SP[bed.arch], TP[bed.arch]])):
+    for name, differ in (("fork", [bed.reg("RET")]),
+                         ("thread", [bed.reg("RET"), bed.reg("SP"), bed.reg("TP")])):
         rc, d = bed.json([name, "--json", "--api", "clone"])
         assert rc == 0 and d["api"] == "clone" and d["fallback"] is False, d
         check_regs(bed, d, differ)

@@ -48,6 +48,11 @@ int t_scn_userns(void);
 int t_scn_userns_unprivileged(void);
 int t_scn_cpu(void);
 int t_scn_tour(void);
+int t_pic_deterministic(void);
+int t_pic_stacked_labels(void);
+int t_pic_kernel_view(void);
+int t_pic_thread_svg(void);
+int t_pic_fork_svg(void);
 int t_example_fork(void);
 int t_example_thread(void);
 int t_example_chimera(void);
@@ -55,6 +60,7 @@ int t_example_userns(void);
 int t_thread_join_result(void);
 int t_thread_stack_reuse(void);
 int t_thread_10000_no_leak(void);
+int t_thread_tls_words(void);
 int t_thread_guard_page(void);
 int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
@@ -124,6 +130,11 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "scn_userns_unprivileged", t_scn_userns_unprivileged },
 	{ "scn_cpu", t_scn_cpu },
 	{ "scn_tour", t_scn_tour },
+	{ "pic_deterministic", t_pic_deterministic },
+	{ "pic_stacked_labels", t_pic_stacked_labels },
+	{ "pic_kernel_view", t_pic_kernel_view },
+	{ "pic_thread_svg", t_pic_thread_svg },
+	{ "pic_fork_svg", t_pic_fork_svg },
 	{ "example_fork", t_example_fork },
 	{ "example_thread", t_example_thread },
 	{ "example_chimera", t_example_chimera },
@@ -131,6 +142,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "thread_join_result", t_thread_join_result },
 	{ "thread_stack_reuse", t_thread_stack_reuse },
 	{ "thread_10000_no_leak", t_thread_10000_no_leak },
+	{ "thread_tls_words", t_thread_tls_words },
 	{ "thread_guard_page", t_thread_guard_page },
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },

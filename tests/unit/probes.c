@@ -1,5 +1,5 @@
 /* probes.c: tests of start-up (canary, stack alignment, auxv), fork/wait, the
- * environment probes in src/cmd/facts.c, and running the clonelab binary. */
+ * environment probes in src/lib/facts.c, and running the clonelab binary. */
 #include "test.h"
 
 /* ---- the stack protector ---- */
@@ -50,11 +50,10 @@ int t_stack_protector(void)
 /* The stack pointer just before the call to t_caller_sp, as the caller had it: both
  * ABIs want it 16-aligned there. */
 uintptr_t t_caller_sp(void);
-#if defined(__x86_64__)
-__asm__(".text\n.globl t_caller_sp\nt_caller_sp:\n\tlea 8(%rsp), %rax\n\tret\n");
-#elif defined(__aarch64__)
-__asm__(".text\n.globl t_caller_sp\nt_caller_sp:\n\tmov x0, sp\n\tret\n");
+#ifndef CL_CALLER_SP_ASM
+#error "arch/<arch>/abi.h must define CL_CALLER_SP_ASM"
 #endif
+__asm__(".text\n.globl t_caller_sp\nt_caller_sp:\n\t" CL_CALLER_SP_ASM "\n");
 
 __attribute__((noinline)) static int aligned_at(int depth)
 {

@@ -13,7 +13,7 @@
 #ifndef CL_TEST_H
 #define CL_TEST_H
 #include "rt.h"
-#include "../../src/cmd/cmd.h"	/* cl_clone3_probe, cl_userns_probe (facts.c) */
+
 
 #define T_PASS 0
 #define T_FAIL 1
@@ -56,6 +56,11 @@ const char *t_getenv(const char *name);
  * (4 slots, reused round-robin). */
 const char *t_path(const char *rel);
 #define CLONELAB_PATH() t_path("clonelab")
+
+/* `"differ":["<a>","<b>","<c>"]` with this architecture's register names, for
+ * register indexes a, b, c from arch/<arch>/regs.h (CL_REG_RET, ...; -1 ends the
+ * list early). A static buffer, valid until the next call. */
+const char *t_differ(int a, int b, int c);
 
 /* Run argv[0] (a path) with argv and our environment; its stdout goes into out
  * (NUL-terminated, truncated to size-1), its stderr into t_last_stderr. *status gets

@@ -1,4 +1,4 @@
-/* auxv.c: the environment and the auxiliary vector, as crt0's start-up found them.
+/* auxv.c: the environment and the auxiliary vector, as crt0's start-up (start.c) found them.
  * A hosted program has no crt0: there both stay NULL, and cl_getauxval answers 0
  * (its libc's getauxval is the one to ask). */
 #include "rt.h"

@@ -1,5 +1,5 @@
 /* facts.c: probes of what this environment allows. */
-#include "cmd.h"
+#include "rt.h"
 
 long cl_clone3_probe(void)
 {

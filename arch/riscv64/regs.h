@@ -1,0 +1,29 @@
+/* The riscv64 register snapshot: the order in which arch/riscv64/snap.S stores registers,
+ * x1..x31 by their ABI names, then pc. x0 (zero) is left out: it always reads 0.
+ * RISC-V has no flags register (branches compare registers), so there is no flags row.
+ *
+ * The clone contract (arch/riscv/kernel/process.c, copy_thread; QEMU's linux-user
+ * target_cpu.h follows it):
+ *   - the child gets a copy of the parent's user registers (*childregs = *current_pt_regs()),
+ *     including ra and s0 (the frame pointer), which point into the parent's frames,
+ *     and gp, the global pointer;
+ *   - then the kernel sets a0 = 0 (fork's return value), sp = newsp if it is non-zero,
+ *     and tp = tls with CLONE_SETTLS;
+ *   - pc is the instruction after `ecall`, in both.
+ * At execve, by contrast, the kernel clears nothing but sets pc and sp (no ELF_PLAT_INIT
+ * on riscv): until a program sets gp and tp, they hold its exec'er's values.
+ * Legacy clone's argument order: riscv selects CONFIG_CLONE_BACKWARDS (arch/riscv/Kconfig),
+ * like arm64: flags, newsp, parent_tid, tls, child_tid in a0..a4 (x86_64 swaps the last two).
+ * The syscall number goes in a7; ecall changes no register but a0. */
+#ifndef CL_REGS_H
+#define CL_REGS_H
+#define CL_NREGS 32
+#define CL_REG_NAMES "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", \
+	"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", \
+	"s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", \
+	"t3", "t4", "t5", "t6", "pc"
+#define CL_REG_RET 9	/* a0 (x10) */
+#define CL_REG_SP 1	/* sp (x2) */
+#define CL_REG_PC 31
+#define CL_REG_TP 3	/* tp (x4): the thread pointer that CLONE_SETTLS sets */
+#endif

@@ -1,0 +1,141 @@
+/* svg.c: what the pictures and the tour's page write with: escaped text, labels
+ * formatted into small buffers, and an output file written whole at the end, so that
+ * a full disk or a bad path is an error, never a silently truncated picture. */
+#include "pic.h"
+
+void svg_esc(struct cl_out *o, const char *s)
+{
+	for (; *s; s++) {
+		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
+				*s == '"' ? "&quot;" : 0;
+		if (e)
+			cl_write(o, e, cl_strlen(e));
+		else
+			cl_write(o, s, 1);
+	}
+}
+
+/* A cl_out on buf whose "flush" (buffer full) would write to fd -1 and fail: so it is
+ * sized to hold everything, and what does not fit is cut at size - 1. */
+char *pic_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	char tmp[512];
+	struct cl_out m = { -1, 0, sizeof tmp, tmp };
+	va_list ap;
+	va_start(ap, fmt);
+	cl_vprintf(&m, fmt, ap);
+	va_end(ap);
+	size_t n = m.len < size - 1 ? m.len : size - 1;
+	if (n < m.len && n && ((unsigned char)tmp[n - 1] & 0xc0) == 0xc0)
+		n--;	/* not half a UTF-8 character (the labels' are two bytes long) */
+	memcpy(buf, tmp, n);
+	buf[n] = 0;
+	return buf;
+}
+
+/* 512 KiB in .bss: the tour's page with its eight pictures is about 100 KiB. Past
+ * that the buffer goes to the file as it fills (cl_flush cannot report an error, but
+ * the final write then fails the same way, and that is reported). */
+static char filebuf[512 * 1024];
+static struct cl_out file = { -1, 0, sizeof filebuf, filebuf };
+
+struct cl_out *pic_file_open(const char *path, long *err)
+{
+	long fd = cl_streq(path, "-") ? 1 :
+		  SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	*err = fd < 0 ? fd : 0;
+	if (fd < 0)
+		return 0;
+	file.fd = (int)fd, file.len = 0;
+	return &file;
+}
+
+long pic_file_close(void)
+{
+	long r = 0;
+	for (unsigned done = 0; done < file.len && r >= 0;) {
+		r = SYS3(write, file.fd, file.buf + done, file.len - done);
+		if (r == -EINTR)
+			r = 0;
+		else if (r == 0)
+			r = -ENOSPC;
+		else if (r > 0)
+			done += (unsigned)r;
+	}
+	file.len = 0;
+	if (file.fd != 1) {
+		long c = SYS1(close, file.fd);
+		if (r >= 0 && c < 0)
+			r = c;
+	}
+	file.fd = -1;
+	return r < 0 ? r : 0;
+}
+
+/* One style for every picture, light by default, dark where the viewer prefers it.
+ * Nothing depends on colour alone: shared boxes are solid and say "shared", copies
+ * are dashed and say whose copy they are, events are numbered and listed. */
+static const char style[] =
+"<style>"
+".bg{fill:#fff}"
+"text{font:12px 'DejaVu Sans Mono',monospace;fill:#111}"
+"text.small{font-size:11px}text.head{font-size:15px;font-weight:bold}text.b{font-weight:bold}"
+".task{fill:#e8eef8;stroke:#223;stroke-width:2}"
+".shared{fill:#dff0df;stroke:#111;stroke-width:2.5}"
+".copy{fill:#fbeedd;stroke:#111;stroke-width:1.5;stroke-dasharray:6 3}"
+".unknown{fill:none;stroke:#666;stroke-width:1;stroke-dasharray:2 3}"
+".arrow{stroke:#111;stroke-width:1.6;fill:none}.arrow.dashed{stroke-dasharray:6 3}"
+".ah{fill:#111}.lane{stroke:#888;stroke-width:1}.tick{stroke:#888}"
+".mk-parent{fill:#111;stroke:#111}.mk-child{fill:#fff;stroke:#111;stroke-width:2.5}"
+".mk-kernel{fill:#777;stroke:#111}"
+"@media (prefers-color-scheme:dark){.bg{fill:#181a1b}text{fill:#e8e6e3}"
+".task{fill:#243047;stroke:#cdd}.shared{fill:#1f3b22;stroke:#eee}.copy{fill:#3d2f1c;stroke:#eee}"
+".unknown{stroke:#aaa}.arrow{stroke:#eee}.ah{fill:#eee}.mk-parent{fill:#eee;stroke:#eee}"
+".mk-child{fill:#181a1b;stroke:#eee}.mk-kernel{fill:#aaa;stroke:#eee}}"
+"</style>";
+
+void svg_open(struct cl_out *o, const char *id, int w, int h, const char *title,
+	      const char *desc)
+{
+	cl_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\" width=\"%d\" "
+		  "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"%s-t %s-d\">\n"
+		  "<title id=\"%s-t\">", id, w, h, w, h, id, id, id);
+	svg_esc(o, title);
+	cl_printf(o, "</title>\n<desc id=\"%s-d\">", id);
+	svg_esc(o, desc);
+	cl_printf(o, "</desc>\n%s\n<defs><marker id=\"%s-ah\" viewBox=\"0 0 10 10\" refX=\"10\" "
+		  "refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">"
+		  "<path class=\"ah\" d=\"M0,0L10,5L0,10z\"/></marker></defs>\n"
+		  "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"%d\" height=\"%d\"/>\n", style, id, w, h);
+}
+
+void svg_text(struct cl_out *o, int x, int y, const char *cls, const char *anchor,
+	      const char *s)
+{
+	cl_printf(o, "<text x=\"%d\" y=\"%d\"", x, y);
+	if (cls && *cls)
+		cl_printf(o, " class=\"%s\"", cls);
+	if (anchor && *anchor)
+		cl_printf(o, " text-anchor=\"%s\"", anchor);
+	cl_write(o, ">", 1);
+	svg_esc(o, s);
+	cl_printf(o, "</text>\n");
+}
+
+/* A box; data: extra attributes (already escaped), or "". */
+void svg_box(struct cl_out *o, const char *id, const char *cls, int x, int y, int w, int h,
+	     const char *data)
+{
+	cl_printf(o, "<rect id=\"%s\" class=\"box %s\" x=\"%d\" y=\"%d\" width=\"%d\" "
+		  "height=\"%d\" rx=\"4\" %s/>\n", id, cls, x, y, w, h, data);
+}
+
+/* An arrow from box `from` to box `to` (ids), ending in the arrowhead of the <svg>
+ * whose id is svg_id. */
+void svg_arrow(struct cl_out *o, const char *svg_id, const char *cls, int x1, int y1,
+	       int x2, int y2, const char *from, const char *to)
+{
+	cl_printf(o, "<line class=\"arrow %s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+		  "marker-end=\"url(#%s-ah)\" data-from=\"%s\" data-to=\"%s\"/>\n",
+		  cls, x1, y1, x2, y2, svg_id, from, to);
+}

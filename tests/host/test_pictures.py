@@ -1,0 +1,121 @@
+"""--svg and tour --html: every picture parsed and checked against the JSON of the same
+run (arrows from box to box, the verdicts drawn are the verdicts reported, nothing
+outside the file), and the tour page rendered by a real browser (Chromium)."""
+import os
+
+from harness import Skip
+import picture
+
+
+def svg_run(bed, args, name):
+    path = os.path.join(bed.tmpdir(), name)
+    rc, d = bed.json([*args, "--json", "--svg", path])
+    return rc, d, path
+
+
+def scenario(bed, name):
+    if bed.qemu and name in ("userns", "chimera"):
+        r = bed.run([name, "--svg", os.path.join(bed.tmpdir(), "no.svg")])
+        assert r.rc == 3 and not os.path.exists(os.path.join(bed.tmpdir(), "no.svg")), r
+        raise Skip("QEMU user mode refuses this shape (exit 3, and no picture)")
+    rc, d, path = svg_run(bed, [name], name + ".svg")
+    if rc == 3:
+        raise Skip(d.get("explanation", "not possible here"))
+    assert rc == 0, d
+    drawn, time = picture.check_svg_file(path)
+    assert drawn == picture.expected_boxes(d["shared"]), (drawn, d["shared"])
+    return d, drawn, time
+
+
+def test_svg_fork(bed):
+    d, drawn, _ = scenario(bed, "fork")
+    for name in ("mm", "fs", "files", "sighand", "signal"):
+        assert drawn[name] == "separate", (name, drawn)
+    assert drawn["pid ns"] == "shared"
+
+
+def test_svg_thread(bed):
+    d, drawn, time = scenario(bed, "thread")
+    for name in ("mm", "fs", "files", "sighand", "signal"):
+        assert drawn[name] == "shared", (name, drawn)
+    # the timeline: the parent's syscall and the child's first instruction, on the
+    # lanes of the CPUs the JSON names
+    svg = picture.SVG
+    lanes = {t.text for t in time.iter(svg + "text") if (t.text or "").startswith("CPU ")}
+    assert {f"CPU {d['parent_cpu']}", f"CPU {d['cpu']}"} <= lanes, lanes
+    marks = [r.get("class") for r in time.iter(svg + "rect") if r.get("id")]
+    assert marks == ["marker mk-parent", "marker mk-child"], marks
+
+
+def test_svg_chimera(bed):
+    d, drawn, _ = scenario(bed, "chimera")
+    assert drawn["mm"] == "shared" and drawn["signal"] == "separate", drawn
+
+
+def test_svg_userns(bed):
+    d, drawn, _ = scenario(bed, "userns")
+    assert drawn["user ns"] == "separate" and drawn["pid ns"] == "shared", drawn
+
+
+def test_svg_probe_side_by_side(bed):
+    """probe --flags vm,fs against the default: the pictures differ in mm and fs only."""
+    if bed.qemu:
+        raise Skip("QEMU user mode refuses vm,fs (exit 3)")
+    rc0, d0, p0 = svg_run(bed, ["probe"], "probe-default.svg")
+    rc1, d1, p1 = svg_run(bed, ["probe", "--flags", "vm,fs"], "probe-vm-fs.svg")
+    assert rc0 == 0 and rc1 == 0, (d0, d1)
+    a, _ = picture.check_svg_file(p0)
+    b, _ = picture.check_svg_file(p1)
+    assert a == picture.expected_boxes(d0["shared"]) and b == picture.expected_boxes(d1["shared"])
+    differ = sorted(k for k in a if a[k] != b[k])
+    assert differ == ["fs", "mm"], (differ, a, b)
+    assert a["mm"] == a["fs"] == "separate" and b["mm"] == b["fs"] == "shared"
+
+
+def test_svg_stdout_and_errors(bed):
+    r = bed.run(["fork", "--svg", "-"])
+    assert r.rc == 0 and r.out.startswith("<?xml") and r.out.rstrip().endswith("</svg>"), r.out[:200]
+    assert "returns twice" not in r.out, "the text report went to stdout too"
+    r = bed.run(["fork", "--svg", "/nonexistent/dir/f.svg"])
+    assert r.rc == 1 and "ENOENT" in r.err and "--svg" in r.err, r
+    r = bed.run(["fork", "--svg", "/dev/full"])
+    assert r.rc == 1 and "ENOSPC" in r.err, r
+    r = bed.run(["fork", "--html", "x.html"])
+    assert r.rc == 2 and "tour" in r.err, r
+    r = bed.run(["tour", "--svg", "x.svg"])
+    assert r.rc == 2, r
+
+
+def tour_page(bed):
+    path = os.path.join(bed.tmpdir(), "tour.html")
+    r = bed.run(["tour", "--html", path], timeout=60)
+    assert r.rc in (0, 3), r
+    rc, d = bed.json(["tour", "--json"], timeout=60)   # what runs here, for comparison
+    return path, d
+
+
+def test_tour_html(bed):
+    path, d = tour_page(bed)
+    got = picture.check_page(path)
+    for name, v in got.items():
+        ok = d[name]["result"] == "ok"
+        assert (v is not None) == ok, (name, d[name]["result"])
+    assert got["fork"]["mm"] == "separate" and got["thread"]["mm"] == "shared"
+
+
+def test_tour_in_browser(bed):
+    """Chromium lays the page out: boxes and labels must not overlap, and the rendered
+    page must not be blank."""
+    if not picture.chromium():
+        raise AssertionError("chromium is not installed (tests/deps.sh installs it)")
+    path, _ = tour_page(bed)
+    geo = picture.geometry(path)
+    assert len(geo) >= 4, f"only {len(geo)} pictures laid out"
+    for s in geo:
+        assert s["texts"] and (s["boxes"] if "sharing" in s["id"] else s["marks"]), s["id"]
+    problems = picture.layout_problems(geo)
+    assert not problems, "\n".join(problems[:20])
+    png = os.path.join(bed.tmpdir(), "tour.png")
+    picture.screenshot(path, png, 1000, 1400)
+    share, colours = picture.ink(png)
+    assert share > 0.03 and colours >= 3, f"the page looks blank: {share:.3f} ink, {colours} colours"
