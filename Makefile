@@ -116,7 +116,7 @@ $(O)/.arch: FORCE
 FORCE:
 $(ARCH_OBJ) $(CRT0_OBJ) $(LIBCORE:%=$(O)/obj/%.o) $(LIBCORE:%=$(O)/libobj/%.o) \
 	$(CMD_SRC:%=$(O)/obj/cmd/%.o) $(O)/obj/cmd/main-env.o \
-	$(EXAMPLES:%=$(O)/obj/examples/%.o) $(TEST_SRC:%=$(O)/obj/tests/%.o): $(O)/.arch
+	$(EXAMPLES:%=$(O)/obj/examples/%.o) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(GEN)/asm-offsets.s: $(O)/.arch
 
 $(O)/obj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
