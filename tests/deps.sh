@@ -42,6 +42,7 @@ host=$(uname -m)
 for a in $(cl_arches); do
     cl_arch "$a" || { echo "deps: $a (arch/ARCHES) has no row in tests/system/arches.tab" >&2; exit 1; }
     checks+=("cmd:qemu-$a qemu-user" "cmd:${a_qemu[0]} $a_pkg")
+    [ ${#a_firmware[@]} -eq 0 ] || checks+=("file:${a_firmware[0]} ${a_firmware[1]}")
     if [ "$a" = "$host" ]; then
         checks+=("file:/usr/include/$a-linux-gnu/asm/unistd.h linux-libc-dev")
     else
@@ -50,8 +51,6 @@ for a in $(cl_arches); do
                  "file:/usr/$a-linux-gnu/lib/libc.a libc6-dev-$a_deb-cross")
     fi
 done
-# qemu-system-riscv64 -bios default loads OpenSBI from here.
-checks+=("file:/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin qemu-system-data")
 
 installed_pkgs=
 missing=()

@@ -22,13 +22,14 @@ def arches_here():
 
 def table():
     """{arch: {"deb", "qemu", "console", "pkg", "busybox", "kernels": [(label, suite,
-    package, file)], "budget"}} from arches.tab."""
+    package, file)], "budget", "firmware": [file, package] or []}} from arches.tab."""
     rows = {}
     for line in _lines("tests/system/arches.tab"):
         f = [c.strip() for c in line.split("|")]
         rows[f[0]] = {"deb": f[1], "qemu": f[2].split(), "console": f[3], "pkg": f[4],
                       "busybox": f[5].split(), "budget": int(f[7]),
-                      "kernels": [tuple(k.split(":", 3)) for k in f[6].split()]}
+                      "kernels": [tuple(k.split(":", 3)) for k in f[6].split()],
+                      "firmware": [] if f[8] == "-" else f[8].split()}
     return rows
 
 

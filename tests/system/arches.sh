@@ -5,7 +5,8 @@
 #   cl_arches            every architecture in arch/ARCHES, in order
 #   cl_arches_here       those whose arch/<arch>/ folder exists (what this tree builds)
 #   cl_arch ARCH         set a_deb, a_qemu (array), a_console, a_pkg, a_busybox (array:
-#                        suite package file), a_kernels (array), a_budget; 1 if unknown
+#                        suite package file), a_kernels (array), a_budget, a_firmware
+#                        (array: file package, empty if none); 1 if unknown
 #   cl_system_beds ARCH  the qemu-system beds of ARCH: system-ARCH, system-ARCH-LABEL...
 #   cl_bed_kernel BED    for a system bed: k_arch, k_label, k_suite, k_pkg, k_file; 1 if unknown
 cl_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,9 +21,9 @@ cl_arches_here() {
 }
 
 cl_arch() {
-    local arch qemu busybox kernels
-    a_deb='' a_console='' a_pkg='' a_budget='' a_qemu=() a_busybox=() a_kernels=()
-    while IFS='|' read -r arch a_deb qemu a_console a_pkg busybox kernels a_budget; do
+    local arch qemu busybox kernels firmware
+    a_deb='' a_console='' a_pkg='' a_budget='' a_qemu=() a_busybox=() a_kernels=() a_firmware=()
+    while IFS='|' read -r arch a_deb qemu a_console a_pkg busybox kernels a_budget firmware; do
         arch=${arch//[[:space:]]/}
         [[ $arch == "$1" ]] || continue
         a_deb=${a_deb//[[:space:]]/} a_console=${a_console//[[:space:]]/}
@@ -30,6 +31,8 @@ cl_arch() {
         read -ra a_qemu <<<"$qemu"
         read -ra a_busybox <<<"$busybox"
         read -ra a_kernels <<<"$kernels"
+        read -ra a_firmware <<<"$firmware"
+        [ "${a_firmware[0]:-}" != - ] || a_firmware=()
         return 0
     done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$cl_root/tests/system/arches.tab")
     return 1
