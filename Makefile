@@ -4,8 +4,9 @@
 #   make all-arches (alias: both): every architecture in arch/ARCHES
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
-# Adding an architecture: arch/<arch>/ and linker/<arch>.ld, its name in arch/ARCHES,
-# and its row in tests/system/arches.tab (the test beds).
+#   make gdb SCENARIO=thread [ARCH=...]: the scenario under gdb, stopped at the child's first instruction
+# Adding an architecture: arch/<arch>/ and its name in arch/ARCHES (linker/clonelab.ld
+# serves all), and its row in tests/system/arches.tab (the test beds).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
@@ -24,8 +25,8 @@ endif
 # ---- architectures ----
 # One list, shared with the test scripts: arch/ARCHES, one name a line. An
 # architecture is that name plus arch/<arch>/ (arch.mk: ASM_EXT, ARCH_CFLAGS and the
-# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly)
-# and linker/<arch>.ld.
+# rule that assembles arch/<arch>/*.$(ASM_EXT); sysnr.h, regs.h, abi.h; the assembly).
+# One linker script serves them all: linker/clonelab.ld (ld knows each page size).
 ARCHES := $(shell cat arch/ARCHES)
 ifeq ($(filter $(ARCH),$(ARCHES)),)
 $(error ARCH=$(ARCH) is not supported: add arch/$(ARCH)/ and its name to arch/ARCHES)
@@ -46,7 +47,7 @@ CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -p
 	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
 	-fno-stack-clash-protection -Wall -Wextra -Werror=implicit-function-declaration \
-	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS)
+	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS) -g
 # clonelab's own objects carry the stack protector (canary seeded from AT_RANDOM), and
 # are link-time optimised: whole-program -Oz takes a tenth off the binary. crt0.o is
 # not: it is shipped to other programs, and its memset and canary are referenced only
@@ -57,21 +58,26 @@ CFLAGS := $(CFLAGS_CRT0) -flto
 # And it is position-independent, for the PIE programs hosted toolchains make.
 CFLAGS_LIB := $(filter-out -fno-pie -fno-pic,$(CFLAGS_BASE)) -fPIE -fno-stack-protector
 LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
-	-Wl,-z,noexecstack -T linker/$(ARCH).ld
+	-Wl,-z,noexecstack -T linker/clonelab.ld
 
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
 LIB_SRC := fork thread userns regnames spawn facts
 CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe pic
+TEST_SRC := main runtime probes run scenarios probe pic outsider
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
-CRT0_OBJ := $(O)/obj/arch/start.o $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
+CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
+CRT0_OBJ := $(O)/obj/arch/start.o $(CRT0_C_OBJ)
 LIBCORE := $(RT_SRC:%=rt/%) $(LIB_SRC:%=lib/%)
 SSP_LIB := $(O)/obj/libcore.a
 PUB_LIB := $(O)/lib/libclonelab.a
+# The same objects with every global kept: for the benchmarks, which use the runtime's
+# internals (tests/bench/free.h), not for other programs.
+PUB_LIB_ALL := $(O)/obj/libclonelab-all.a
 CRT0 := $(O)/lib/crt0.o
+CRT0_NOSSP := $(O)/lib/crt0-nossp.o
 BIN := $(O)/clonelab
 EXAMPLE_BIN := $(EXAMPLES:%=$(O)/examples/%)
 TEST_BIN := $(O)/tests/clonelab-test
@@ -102,7 +108,7 @@ $(GEN)/offsets.inc: $(GEN)/asm-offsets.s
 .SECONDARY:
 .DELETE_ON_ERROR:
 
-all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0)
+all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0) $(CRT0_NOSSP)
 
 # O=dir holds one architecture's build, named in $(O)/.arch: `make O=dir ARCH=other`
 # rewrites that file, and every object, being newer than it no more, is rebuilt.
@@ -150,18 +156,48 @@ $(SSP_LIB): $(LIBCORE:%=$(O)/obj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(PUB_LIB): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ))
+# The public archive exports only what clonelab.h declares: its objects are joined into
+# one (ld -r keeps each function in its own section, so --gc-sections still drops what
+# a program does not call; an assembly file's plain .text is renamed first, or it would
+# merge with another's) and every other global becomes local. Without DWARF: the
+# debug copies of the examples have theirs from the objects.
+$(O)/lib/public.syms: src/include/clonelab.h
+	@mkdir -p $(dir $@)
+	$(Q)grep -oE '\bcl_[a-z0-9_]+' $< | sort -u > $@
+
+$(PUB_LIB): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ)) $(O)/lib/public.syms
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AR      $@")
+	$(Q)mkdir -p $(O)/lib/arch && for o in $(filter $(O)/obj/arch/%,$^); do \
+		$(OBJCOPY) --rename-section .text=.text.$$(basename $$o .o) $$o $(O)/lib/arch/$$(basename $$o); done
+	$(Q)$(CC) -nostdlib -r -o $(O)/lib/clonelab.o $(filter $(O)/libobj/%,$^) \
+		$(patsubst $(O)/obj/arch/%,$(O)/lib/arch/%,$(filter $(O)/obj/arch/%,$^))
+	$(Q)$(OBJCOPY) --strip-debug --keep-global-symbols=$(O)/lib/public.syms $(O)/lib/clonelab.o
+	$(Q)rm -f $@ && $(AR) rcs $@ $(O)/lib/clonelab.o && rm -f $(O)/lib/clonelab.o
+
+$(PUB_LIB_ALL): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,$(ARCH_OBJ))
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # crt0.o: _start, start-up to main, the canary, mem*: what a freestanding program adds.
+# crt0-nossp.o: the same without the thread pointer set-up (x86_64), for programs
+# built with -fno-stack-protector (the examples). cl_start_c is start-up's own.
+CRT0_LOCAL := --strip-debug --localize-symbol=cl_start_c --localize-symbol=cl_tcb
 $(CRT0): $(CRT0_OBJ)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) -nostdlib -r -o $@ $^
+	$(Q)$(OBJCOPY) $(CRT0_LOCAL) $@
 
-$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/$(ARCH).ld
+$(O)/obj/arch/start-nossp.o: $(O)/obj/arch/start.o arch/$(ARCH)/start.$(ASM_EXT)
+	$(Q)$(if $(AS_NOTP),$(AS_NOTP) -o $@ arch/$(ARCH)/start.$(ASM_EXT),cp $< $@)
+
+$(CRT0_NOSSP): $(O)/obj/arch/start-nossp.o $(CRT0_C_OBJ)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -nostdlib -r -o $@ $^
+	$(Q)$(OBJCOPY) $(CRT0_LOCAL) $@
+
+$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/clonelab.ld
 	$(call link,$(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB))
 
 # clonelab with env alone: how big the runtime and one command are (make size).
@@ -171,17 +207,17 @@ $(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/inclu
 $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)
 	$(call link,$(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB))
 
-$(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
-	$(call link,$(CRT0) $< $(PUB_LIB))
+$(O)/examples/%: $(O)/obj/examples/%.o $(CRT0_NOSSP) $(PUB_LIB) linker/clonelab.ld
+	$(call link,$(CRT0_NOSSP) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
 TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o)
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
 for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
@@ -198,7 +234,7 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(BIN) tour
 
-check: deps both
+check: deps both outsider-both
 	$(Q)tests/check.sh
 
 check-native: both
@@ -208,7 +244,7 @@ check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
 # Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (tests/system/arches.tab).
-check-system: both
+check-system: both outsider-both
 	$(Q)tests/check.sh 'system-$(ARCH)*'
 
 # A busybox shell in ARCH's guest (KERNEL=6.12: that kernel's bed). With CMD (raw, no
@@ -224,11 +260,69 @@ size: both
 	+$(Q)$(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true
 	$(Q)tests/size.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/clonelab $(DESTDIR)$(PREFIX)/include/clonelab
+# make install: one PREFIX holds every architecture side by side. Per architecture,
+# lib/clonelab/<arch>/ (the library, crt0.o, crt0-nossp.o, clonelab.ld, the clonelab
+# binary, pkgconfig/) and include/clonelab/<arch>/sysnr.h; shared, include/clonelab/
+# clonelab.h and the man pages; for the host's architecture also bin/clonelab and
+# lib/pkgconfig/clonelab*.pc, so that plain `pkg-config clonelab` finds it.
+VERSION := $(shell sed -n 's/.*CLONELAB_VERSION "\(.*\)"/\1/p' src/cmd/cmd.h)
+LIBDIR := $(PREFIX)/lib/clonelab/$(ARCH)
+INCDIR := $(PREFIX)/include/clonelab
+MANDIR := $(PREFIX)/share/man
+PC := $(O)/pkgconfig/clonelab.pc $(O)/pkgconfig/clonelab-freestanding.pc
+
+# Always rewritten: they hold PREFIX.
+.PHONY: FORCE
+$(O)/pkgconfig/clonelab.pc: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: clonelab' 'Description: clone(2) by hand, for hosted (glibc, musl) programs on $(ARCH)' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir} -I$${includedir}/$(ARCH)' \
+		'Libs: $${libdir}/libclonelab.a' > $@
+
+$(O)/pkgconfig/clonelab-freestanding.pc: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCDIR)' 'libdir=$(LIBDIR)' '' \
+		'Name: clonelab-freestanding' 'Description: clone(2) by hand, for programs without a libc on $(ARCH)' \
+		'Version: $(VERSION)' \
+		'Cflags: -ffreestanding -fno-pie -I$${includedir} -I$${includedir}/$(ARCH)$(if $(strip $(USER_CFLAGS)), $(strip $(USER_CFLAGS)))' \
+		'Libs: -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none -T $${libdir}/clonelab.ld $${libdir}/crt0.o $${libdir}/libclonelab.a -lgcc' > $@
+
+install: all $(PC)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/$(ARCH) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(BIN) $(DESTDIR)$(LIBDIR)/clonelab
+	install -m 644 $(PUB_LIB) $(CRT0) $(CRT0_NOSSP) $(DESTDIR)$(LIBDIR)/
+	install -m 644 linker/clonelab.ld $(DESTDIR)$(LIBDIR)/clonelab.ld
+	install -m 644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 src/include/clonelab.h $(DESTDIR)$(INCDIR)/
+	install -m 644 arch/$(ARCH)/sysnr.h $(DESTDIR)$(INCDIR)/$(ARCH)/
+	install -m 644 doc/clonelab.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 doc/clonelab.3 $(DESTDIR)$(MANDIR)/man3/
+ifeq ($(ARCH),$(HOSTARCH))
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
-	install -m 644 $(PUB_LIB) $(CRT0) linker/$(ARCH).ld $(DESTDIR)$(PREFIX)/lib/clonelab/
-	install -m 644 src/include/clonelab.h arch/$(ARCH)/sysnr.h $(DESTDIR)$(PREFIX)/include/clonelab/
+	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+endif
+
+# make gdb SCENARIO=thread [ARCH=...] [BATCH=1]: the scenario's debug copy under gdb (or
+# qemu-<arch> -g and gdb-multiarch), stopped at the child's first instruction with the
+# registers the kernel handed it (tools/gdb/run.sh says how, and its limits).
+SCENARIO ?= thread
+BATCH ?= 0
+gdb: all
+	$(Q)PROG=$(O)/debug/clonelab tools/gdb/run.sh $(ARCH) $(SCENARIO) $(BATCH)
+
+# make outsider [ARCH=...]: tests/outsider's programs, built from a `make install` into
+# $(O)/outsider-prefix only, into $(O)/outsider/ (tests/unit/outsider.c runs them, natively
+# and as /outsider/* in the system beds' guests).
+.PHONY: outsider outsider-both
+outsider: all
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(abspath $(O))/outsider-prefix DESTDIR= >/dev/null
+	$(Q)tests/outsider/build.sh $(ARCH) $(abspath $(O))/outsider-prefix $(O)/outsider
+
+outsider-both: all-arches
+	+$(Q)$(call for_arches,outsider)
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk

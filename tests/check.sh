@@ -139,6 +139,9 @@ initramfs() {
     for ex in "build/$arch"/examples/*; do
         [ -f "$ex" ] && [ -x "$ex" ] && args+=(--add "$ex:/examples/$(basename "$ex")")
     done
+    for ex in "build/$arch"/outsider/*; do	# make outsider: tests/unit/outsider.c runs them
+        [ -f "$ex" ] && [ -x "$ex" ] && args+=(--add "$ex:/outsider/$(basename "$ex")")
+    done
     mkdir -p "$(dirname "$out")"
     python3 tests/system/mkinitramfs.py "$out" "$@" "${args[@]}"
 }

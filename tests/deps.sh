@@ -15,6 +15,11 @@ checks=(
     "cmd:make make"
     "cmd:nasm nasm"
     "cmd:readelf binutils"
+    "cmd:g++ g++"
+    "cmd:pkg-config pkgconf"
+    "cmd:gdb-multiarch gdb-multiarch"
+    "cmd:man man-db"
+    "cmd:groff groff-base"
     "file:/usr/include/linux/sched.h linux-libc-dev"
     "cmd:python3 python3"
     "cmd:strace strace"
@@ -34,8 +39,8 @@ checks=(
     "file:/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf fonts-dejavu-core"
 )
 # Per architecture (arch/ARCHES, facts in tests/system/arches.tab): QEMU user and
-# system mode, and for another architecture than the host's a cross compiler, its
-# kernel headers and its C library (hosted programs that use libclonelab.a).
+# system mode, and for another architecture than the host's a cross compiler (C and
+# C++), its kernel headers and its C library (hosted programs that use libclonelab.a).
 # shellcheck source=system/arches.sh
 . "$(dirname "$0")/system/arches.sh"
 host=$(uname -m)
@@ -47,6 +52,7 @@ for a in $(cl_arches); do
         checks+=("file:/usr/include/$a-linux-gnu/asm/unistd.h linux-libc-dev")
     else
         checks+=("cmd:$a-linux-gnu-gcc gcc-${a//_/-}-linux-gnu"
+                 "cmd:$a-linux-gnu-g++ g++-${a//_/-}-linux-gnu"
                  "file:/usr/$a-linux-gnu/include/asm/unistd.h linux-libc-dev-$a_deb-cross"
                  "file:/usr/$a-linux-gnu/lib/libc.a libc6-dev-$a_deb-cross")
     fi

@@ -8,6 +8,8 @@
 // Contract (both):
 //   - The stack top must be non-zero; the parent aligns it down to 16 bytes, since the
 //     kernel never does and any sp-based access with a misaligned sp faults.
+//     A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL, as
+//     the C libraries' clone does, before anything is stored.
 //   - fn and arg are stored in the 16 bytes just below the top, where the child's sp
 //     then points: at or above sp, out of reach of signal frames. clone3 rewrites
 //     args->stack_size so that the kernel starts the child there (16 bytes below the
@@ -26,6 +28,7 @@
 #define SYS_exit	93
 #define SYS_clone	220
 #define SYS_clone3	435
+#define EINVAL		22
 
 // One section per routine, so that --gc-sections keeps only those a program calls.
 	.section .text.cl_clone, "ax"
@@ -34,6 +37,8 @@
 	.type	cl_clone, %function
 cl_clone:
 	// in: x0 fn, x1 stack_top, x2 flags, x3 arg, x4 parent_tid, x5 tls, x6 child_tid
+	cbz	x0, 2f			// no fn: nothing for the child to run
+	cbz	x1, 2f			// no stack: we would write fn below address 0
 	and	x1, x1, #~15		// x1 = aligned top
 	stp	x0, x3, [x1, #-16]!	// [top-16] = fn, [top-8] = arg; x1 = the child's sp
 	mov	x0, x2			// kernel a1: flags
@@ -44,6 +49,8 @@ cl_clone:
 	svc	#0
 	cbz	x0, cl_clone_child	// x0 = 0: we are the child, sp = the new stack
 	ret				// parent: x0 = child tid or -errno
+2:	mov	x0, #-EINVAL
+	ret
 	.size	cl_clone, . - cl_clone
 
 	.section .text.cl_clone3, "ax"
@@ -51,6 +58,8 @@ cl_clone:
 	.type	cl_clone3, %function
 cl_clone3:
 	// in: x0 args, x1 size, x2 fn, x3 arg
+	cbz	x0, 2f			// no args
+	cbz	x2, 2f			// no fn
 	ldp	x4, x5, [x0, #CLA_STACK] // x4 = args->stack, x5 = args->stack_size
 	add	x16, x4, x5
 	and	x16, x16, #~15		// x16 = aligned top
@@ -60,6 +69,8 @@ cl_clone3:
 	mov	x8, #SYS_clone3
 	svc	#0
 	cbz	x0, cl_clone_child
+	ret
+2:	mov	x0, #-EINVAL
 	ret
 	.size	cl_clone3, . - cl_clone3
 

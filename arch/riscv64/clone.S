@@ -8,6 +8,8 @@
 // Contract (both):
 //   - The stack top must be non-zero; the parent aligns it down to 16 bytes (the
 //     psABI's stack alignment), since the kernel never does.
+//     A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL, as
+//     the C libraries' clone does, before anything is stored.
 //   - fn and arg are stored in the 16 bytes just below the aligned top, where the
 //     child's sp then points: at or above sp, out of reach of signal frames. clone3
 //     rewrites args->stack_size so that the kernel starts the child there (16 bytes
@@ -24,6 +26,7 @@
 #define SYS_exit	93
 #define SYS_clone	220
 #define SYS_clone3	435
+#define EINVAL		22
 
 // One section per routine, so that --gc-sections keeps only those a program calls.
 	.section .text.cl_clone, "ax"
@@ -32,7 +35,9 @@
 	.type	cl_clone, %function
 cl_clone:
 	// in: a0 fn, a1 stack_top, a2 flags, a3 arg, a4 parent_tid, a5 tls, a6 child_tid
+	beqz	a0, 2f			// no fn: nothing for the child to run
 	andi	a1, a1, -16		// a1 = aligned top
+	beqz	a1, 2f			// no stack: we would write fn below address 0
 	addi	a1, a1, -16		// a1 = the child's sp
 	sd	a0, 0(a1)		// [sp] = fn
 	sd	a3, 8(a1)		// [sp+8] = arg
@@ -44,6 +49,8 @@ cl_clone:
 	ecall
 	beqz	a0, cl_clone_child	// a0 = 0: we are the child, sp = the new stack
 	ret				// parent: a0 = child tid or -errno
+2:	li	a0, -EINVAL
+	ret
 	.size	cl_clone, . - cl_clone
 
 	.section .text.cl_clone3, "ax"
@@ -51,6 +58,8 @@ cl_clone:
 	.type	cl_clone3, %function
 cl_clone3:
 	// in: a0 args, a1 size, a2 fn, a3 arg
+	beqz	a0, 2f			// no args
+	beqz	a2, 2f			// no fn
 	ld	t0, CLA_STACK(a0)	// t0 = args->stack
 	ld	t1, CLA_STACK_SIZE(a0)	// t1 = args->stack_size
 	add	t2, t0, t1
@@ -63,6 +72,8 @@ cl_clone3:
 	li	a7, SYS_clone3
 	ecall
 	beqz	a0, cl_clone_child
+	ret
+2:	li	a0, -EINVAL
 	ret
 	.size	cl_clone3, . - cl_clone3
 

@@ -7,7 +7,7 @@
 //   defines no ELF_PLAT_INIT (arch/riscv/include/asm/elf.h) and start_thread sets only
 //   pc and sp. So gp and tp are the exec'ing program's (the tour shows them), not 0.
 // Contract: calls cl_start_c(sp) with sp 16-aligned and ra = s0 = 0, so that a
-// backtrace stops here. cl_start_c never returns. gp is left alone: linker/riscv64.ld
+// backtrace stops here. cl_start_c never returns. gp is left alone: linker/clonelab.ld
 // defines no __global_pointer$, so no code is linked to rely on it.
 
 	.section .text.start, "ax"

@@ -9,6 +9,8 @@
 ;   - stack_top (clone) or args->stack + args->stack_size (clone3) must be non-zero.
 ;     The parent aligns it down to 16 bytes, since the kernel never does, and the ABI
 ;     wants rsp 16-aligned before the call to fn.
+;   - A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL,
+;     as the C libraries' clone does, before anything is stored.
 ;   - fn and arg are stored in the two words just below the aligned top, which the new
 ;     stack pointer then points at: at or above the child's rsp, where no signal frame
 ;     can overwrite them. clone3 rewrites args->stack_size so that the kernel starts
@@ -23,6 +25,7 @@
 SYS_clone	equ 56
 SYS_exit	equ 60
 SYS_clone3	equ 435
+EINVAL		equ 22
 
 ; One section per routine, so that the linker's --gc-sections keeps only those a
 ; program calls; byte alignment, since nothing here is hot enough to pad for.
@@ -33,7 +36,10 @@ global cl_clone_child:function (cl_clone_child.end - cl_clone_child)
 
 cl_clone:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls, [rsp+8] child_tid
+	test	rdi, rdi
+	jz	.einval			; no fn: nothing for the child to run
 	and	rsi, -16		; the parent aligns the top; the kernel never does
+	jz	.einval			; no stack (below 16): we would write fn below address 0
 	sub	rsi, 16			; rsi = new stack pointer: two words below the top
 	mov	[rsi], rdi		; [newsp]   = fn
 	mov	[rsi+8], rcx		; [newsp+8] = arg
@@ -46,11 +52,21 @@ cl_clone:
 	test	rax, rax
 	jz	cl_clone_child		; rax = 0: we are the child, on the new stack
 	ret				; parent: rax = child tid or -errno
+.einval:
+	push	-EINVAL
+	pop	rax			; rax = -EINVAL, in 3 bytes
+	ret
 .end:
 
 section .text.cl_clone3 progbits alloc exec nowrite align=1
 cl_clone3:
 	; in: rdi args, rsi size, rdx fn, rcx arg
+	push	-EINVAL
+	pop	rax			; rax = -EINVAL until the checks pass
+	test	rdi, rdi
+	jz	.ret			; no args
+	test	rdx, rdx
+	jz	.ret			; no fn
 	mov	rax, [rdi+CLA_STACK]	; rax = args->stack
 	add	rax, [rdi+CLA_STACK_SIZE] ; rax = stack top = stack + stack_size
 	and	rax, -16		; aligned by the parent, never by luck
@@ -63,6 +79,7 @@ cl_clone3:
 	syscall
 	test	rax, rax
 	jz	cl_clone_child
+.ret:
 	ret
 .end:
 

@@ -31,6 +31,34 @@ static void usage(struct cl_out *o)
 		     "Exit status: 0 success, 1 failure, 2 usage error, 3 not possible here.\n");
 }
 
+#ifndef CL_ENV_ONLY
+/* Under --json every error is one JSON object on stdout. A usage error found before the
+ * command printed anything gets it here, from the message the command left on stderr
+ * (still in its buffer: usage errors come before any clone, so before any flush). */
+static int json_usage(int argc, char **argv, int status)
+{
+	char why[512];
+	unsigned n = 0;
+	int json = 0;
+	for (int i = 1; i < argc && !cl_streq(argv[i], "--"); i++)	/* after --: COMMAND's */
+		json |= cl_streq(argv[i], "--json");
+	if (!json || status != CL_EXIT_USAGE || cl_stdout.buf)
+		return status;
+	for (unsigned i = 0; i < cl_stderr.len && cl_stderr.buf[i] != '\n' && n < sizeof why - 1; i++)
+		why[n++] = cl_stderr.buf[i];
+	why[n] = 0;
+	struct cl_json j = { &cl_stdout, 0, 0 };
+	cl_json_open(&j, 0, '{');
+	cl_json_str(&j, "result", "usage");
+	cl_json_null(&j, "errno");
+	cl_json_str(&j, "explanation", n ? why : "usage error");
+	cl_json_close(&j, '}');
+	return status;
+}
+#else
+#define json_usage(argc, argv, status) (status)
+#endif
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;	/* cl_environ has it */
@@ -49,7 +77,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (cl_streq(c, cmds[i].name))
-			return cmds[i].run(argc - 1, argv + 1);
+			return json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1));
 	err("clonelab: unknown command '%s' (try clonelab --help)\n", c);
 	return CL_EXIT_USAGE;
 }

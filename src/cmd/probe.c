@@ -568,6 +568,61 @@ static int fail(struct cl_json *j, long e, const char *why, int status, const ch
 	return status;
 }
 
+
+/* The next space-separated field of a /proc line into out (size bytes); returns the
+ * rest of the line. */
+static const char *field(const char *p, char *out, size_t size)
+{
+	size_t n = 0;
+	while (*p == ' ')
+		p++;
+	for (; *p && *p != ' ' && *p != '\n'; p++)
+		if (n + 1 < size)
+			out[n++] = *p;
+	out[n] = 0;
+	return p;
+}
+
+/* Our cgroup2 directory, opened: /proc/self/cgroup's "0::PATH" under the cgroup2 mount
+ * that /proc/self/mountinfo shows, which is /sys/fs/cgroup only on a unified layout (a
+ * hybrid one has it at /sys/fs/cgroup/unified; anything can mount it anywhere). */
+static long open_own_cgroup(void)
+{
+	char info[16384];	/* on the stack: a page or four, only while probing */
+	char cg[1024], root[256], mnt[256], type[16], skip[256], path[600];
+	const char *l = cg;
+	if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) <= 0)
+		return -ENOENT;
+	while (*l && !cl_startswith(l, "0::"))	/* the cgroup2 line */
+		while (*l && *l++ != '\n')
+			;
+	if (!*l || cl_read_file("/proc/self/mountinfo", info, sizeof info) <= 0)
+		return -ENOENT;
+	field(l + 3, cg, sizeof cg);	/* cg = our path in the hierarchy */
+	for (const char *p = info; *p;) {
+		/* id parent maj:min ROOT MOUNTPOINT options [optional...] - TYPE source ... */
+		for (int i = 0; i < 3; i++)
+			p = field(p, skip, sizeof skip);
+		p = field(field(p, root, sizeof root), mnt, sizeof mnt);
+		do
+			p = field(p, skip, sizeof skip);
+		while (*skip && !cl_streq(skip, "-"));
+		p = field(p, type, sizeof type);
+		while (*p && *p++ != '\n')
+			;
+		size_t n = cl_strlen(root);
+		if (!cl_streq(type, "cgroup2") || cl_strlen(mnt) + cl_strlen(cg) >= sizeof path)
+			continue;
+		if (cl_streq(root, "/"))
+			n = 0;	/* the whole hierarchy: our path goes under the mount point */
+		else if (!cl_startswith(cg, root) || (cg[n] && cg[n] != '/'))
+			continue;	/* a subtree that does not hold our cgroup */
+		cl_stpcpy(cl_stpcpy(path, mnt), cg + n);
+		return SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
+	}
+	return -ENOENT;
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
@@ -625,24 +680,11 @@ int cmd_probe(int argc, char **argv)
 		L.fn = child_main;
 	}
 	if (flags & F(INTO_CGROUP)) {
-		char cg[1024], path[300] = "/sys/fs/cgroup";
-		long fd = -ENOENT;
-		const char *l = cg;	/* the cgroup2 line, "0::/path" */
-		if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) > 0) {
-			while (*l && !cl_startswith(l, "0::"))
-				while (*l && *l++ != '\n')
-					;
-		}
-		if (*l) {
-			size_t n = 14;
-			for (l += 3; *l && *l != '\n' && n + 1 < sizeof path; l++)
-				path[n++] = *l;
-			path[n] = 0;
-			fd = SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
-		}
+		long fd = open_own_cgroup();
 		if (fd < 0)
-			return fail(j, fd, "opening our own cgroup (cgroup2 at /sys/fs/cgroup) for "
-				    "CLONE_INTO_CGROUP failed", CL_EXIT_UNSUPPORTED, "clonelab");
+			return fail(j, fd, "opening our own cgroup (in the cgroup2 mount that "
+				    "/proc/self/mountinfo shows) for CLONE_INTO_CGROUP failed",
+				    CL_EXIT_UNSUPPORTED, "clonelab");
 		L.cgroup_fd = (int)fd;
 	}
 	o.ioctx = SYS3(ioprio_set, 1, 0, 0) == 0;	/* IOPRIO_WHO_PROCESS, self, class none */
@@ -752,7 +794,7 @@ int cmd_probe(int argc, char **argv)
 	o.end_ctid = L.sh->child_tid;
 	if (flags & F(PIDFD)) {
 		if (!L.used_clone3)
-			o.ret_ptid = o.end_ptid = -1;	/* legacy clone: parent_tid held the pidfd */
+			o.ret_ptid = o.end_ptid = c->ptid_seen = -1;	/* legacy clone: parent_tid held the pidfd */
 		SYS1(close, o.pidfd);
 	}
 	if (svg)

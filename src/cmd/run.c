@@ -80,13 +80,13 @@ struct run {
 };
 
 /* ---- the report ---- */
-static void report_error(struct run *r, const char *step, long e, const char *why)
+static void report_error(struct run *r, int status, const char *step, long e, const char *why)
 {
 	if (!r->json)
 		return;
 	struct cl_json j = { &r->rep, 0, 0 };
 	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", "error");
+	cl_json_str(&j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" : "error");
 	cl_json_str(&j, "step", step);
 	cl_json_str(&j, "errno", cl_errno_name(e));
 	cl_json_str(&j, "explanation", why ? why : cl_errno_text(e));
@@ -97,7 +97,7 @@ static void report_error(struct run *r, const char *step, long e, const char *wh
 static int fail(struct run *r, const char *step, long e, const char *why)
 {
 	cl_perror(ME, step, e, why);
-	report_error(r, step, e, why);
+	report_error(r, CL_EXIT_FAIL, step, e, why);
 	return CL_EXIT_FAIL;
 }
 
@@ -421,7 +421,7 @@ static int clone_failed(struct run *r, long e, int api)
 	else
 		err(ME ": ");
 	cl_perror(what, 0, e, why);
-	report_error(r, what, e, why);
+	report_error(r, status, what, e, why);
 	return status;
 }
 
@@ -526,18 +526,22 @@ int cmd_run(int argc, char **argv)
 	if (cl_under_qemu()) {
 		err(ME ": not possible here: new namespaces need the kernel's clone, and "
 		    CL_QEMU_CLONE_WHY ": every CLONE_NEW* is EINVAL there\n");
+		report_error(r, CL_EXIT_UNSUPPORTED, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
 		return CL_EXIT_UNSUPPORTED;
 	}
 	if (r->root) {		/* a clear error now rather than a failed mount later */
 		long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-		if (cl_is_err(fd))
-			return cl_perror(ME ": --root", r->root, fd, fd == -ENOENT ? "no such directory" :
-					 fd == -ENOTDIR ? "not a directory" : 0), CL_EXIT_FAIL;
+		const char *why = fd == -ENOENT ? "no such directory" : fd == -ENOTDIR ?
+			"not a directory" : 0;
+		if (cl_is_err(fd))	/* under --json, the error object too */
+			return cl_perror(ME ": --root", r->root, fd, why),
+			       report_error(r, CL_EXIT_FAIL, "--root", fd, why), CL_EXIT_FAIL;
 		long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
 		SYS1(close, fd);
+		why = "--mount-proc needs a proc directory in this tree: create DIR/proc";
 		if (cl_is_err(p))
-			return cl_perror(ME ": --root", r->root, p, "--mount-proc needs a proc "
-					 "directory in this tree: create DIR/proc"), CL_EXIT_FAIL;
+			return cl_perror(ME ": --root", r->root, p, why),
+			       report_error(r, CL_EXIT_FAIL, "--root", p, why), CL_EXIT_FAIL;
 		SYS1(close, p);
 	}
 	if (!(r->envp = make_env(r, set, nset)))

@@ -116,7 +116,7 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 		cl_json_int(j, "pid", pid);
 		cl_json_int(j, "main_tid", tid);
 		cl_json_int(j, "thread_tid", c->tid);
-		cl_json_int(j, "parent_tid_word", l.ret);
+		cl_json_int(j, "parent_tid_word", l.sh->parent_tid);	/* the word, as the kernel left it */
 		cl_json_int(j, "getpid_in_thread", c->pid);
 		cl_json_bool(j, "same_thread_group", c->pid == pid);
 		cl_json_bool(j, "thread_write_seen_by_main", seen);
@@ -340,8 +340,9 @@ int cmd_tour(int argc, char **argv)
 	if (o.html && tour_html_begin(o.html) < 0)
 		return CL_EXIT_FAIL;
 	for (int k = 0; k < 4; k++) {
-		/* --json: one object whose members are the scenarios' own objects. */
-		struct cl_json j = { &cl_stdout, 0, 0 };
+		/* --json: one object whose members are the scenarios' own objects, on one line:
+		 * at depth 1 they do not end with the newline of a top-level object. */
+		struct cl_json j = { &cl_stdout, 1, 0 };
 		if (o.json)
 			out("%s%q:", k ? "," : "{", scenarios[k].name);
 		else

@@ -12,12 +12,18 @@
  *  - Before every clone, the library flushes clonelab's own output buffers
  *    (cl_flush_all), so nothing is lost or printed twice. A hosted program must
  *    fflush its stdio buffers itself.
+ *  - Every name the library exports is declared here; man 3 clonelab documents them.
  */
 #ifndef CLONELAB_H
 #define CLONELAB_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- Clone flags (include/uapi/linux/sched.h). The low byte of legacy clone's
  * flags is the exit signal; clone3 takes it in its own field. ---- */
@@ -88,7 +94,8 @@ long cl_clone(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg
 	      int *parent_tid, void *tls, int *child_tid);
 /* clone3: args->stack must be set. The trampoline aligns the top (stack + stack_size)
  * down to 16 bytes, keeps fn and arg in the 16 bytes below it, and rewrites
- * args->stack_size so that the kernel starts the child there. */
+ * args->stack_size so that the kernel starts the child there. Both return -EINVAL
+ * (-22), as the C libraries do, when fn or the stack is NULL (or args is NULL). */
 long cl_clone3(struct cl_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
 /* ---- Register snapshots (arch/<arch>/snap.*): the same, recording every register on
@@ -115,6 +122,18 @@ uint64_t cl_counter(void);
 uint64_t cl_counter_hz(void);
 /* The names of the snapshot's registers on this architecture; *n gets their count. */
 const char *const *cl_reg_names(int *n);
+
+/* ---- Start-up (crt0.o, freestanding programs) ----
+ * crt0.o's _start calls main(argc, argv, envp) and then cl_exit with its result. It
+ * seeds the stack protector's canary from AT_RANDOM, where GCC's default code reads it
+ * (x86_64: a thread pointer with the canary at %fs:0x28; aarch64: __stack_chk_guard),
+ * so -fstack-protector-all works unchanged. In a hosted program these stay NULL and
+ * cl_getauxval answers 0: ask the libc's getauxval there. */
+extern char **cl_environ;		/* envp, as the kernel passed it */
+extern unsigned long *cl_auxv;		/* the auxiliary vector: type, value pairs */
+unsigned long cl_getauxval(unsigned long type);	/* 0 if absent */
+/* Flush clonelab's output buffers, then exit_group(status): the whole process. */
+__attribute__((noreturn)) void cl_exit(int status);
 
 /* ---- Processes ---- */
 /* fork, emulated with clone(SIGCHLD) and no new stack: returns twice, 0 in the child. */
@@ -153,7 +172,10 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[]);
  * cl_thread_join: futex-waits (shared, not private: the kernel's CLEARTID wake is a
  * shared wake) until the kernel has zeroed the thread's tid word, then keeps the stack
  * in a small cache for the next spawn. Only then is the stack free to reuse.
- * A thread must not call a libc in a hosted program: its thread pointer is ours. */
+ * A thread must not call a libc in a hosted program: its thread pointer is ours.
+ * x86_64 code built with GCC's default stack protector reads its canary at %fs:0x28,
+ * which in a thread is sigmask below: constant for the thread's life, so checks hold,
+ * but it is no secret (-mstack-protector-guard=global uses crt0's random one). */
 struct cl_thread {
 	void *tcb[2];		/* the thread pointer (tls) points here; arch/<arch>/abi.h's
 				 * CL_TLS_INIT fills it as the architecture's TLS ABI wants */
@@ -187,27 +209,44 @@ const char *cl_userns_map_why(int step, long err);
  * skipped if inside_gid < 0). */
 int cl_userns_map_ids(int pid, long inside_uid, unsigned outside_uid, long inside_gid,
 		      unsigned outside_gid, int *step);
-/* Why creating a user namespace failed with err, in plain words. */
+/* Why creating a user namespace failed with err (either sign), in plain words; NULL
+ * for an errno that has no user-namespace reason. EINVAL names QEMU user mode too. */
 const char *cl_userns_why(long err);
 
 /* ---- Output ----
  * cl_say: text, then number in decimal, then a newline, in one unbuffered write(2) to
- * stdout. Safe from any thread or child; what tiny programs use. */
+ * stdout. Safe from any thread or child; what tiny programs use. cl_puts: text and a
+ * newline alone, the same way (cl_say always appends a number). Lines of up to 127
+ * bytes; longer text is cut. */
 void cl_say(const char *text, long number);
+void cl_puts(const char *text);
 /* v in decimal into buf (21 bytes suffice); returns buf. And strlen, for tiny programs. */
 char *cl_utoa(unsigned long v, char *buf);
 size_t cl_strlen(const char *s);
-/* Buffered output (not thread-safe: print from one thread). */
+/* Buffered output (not thread-safe: print from one thread).
+ * Flushed for you: before every clone the library makes, by cl_exit (and so when a
+ * freestanding program's main returns), and in a hosted program at exit() or the return
+ * from main (a destructor the libc runs). Not flushed by _exit, a signal, or exit
+ * syscalls of your own: call cl_flush_all() first. */
 struct cl_out { int fd; unsigned len; unsigned size; char *buf; };
 extern struct cl_out cl_stdout, cl_stderr;
 /* printf-like: %s %c %d %u %x %ld %lu %lx %p, width, '-' and '0', and %q for a
  * JSON-quoted string. */
 void cl_printf(struct cl_out *o, const char *fmt, ...);
+void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
 void cl_write(struct cl_out *o, const char *s, size_t n);
 void cl_flush(struct cl_out *o);
 void cl_flush_all(void);
-/* The errno's name ("EINVAL") and its plain meaning; NULL if unknown. */
+/* The errno's name ("EINVAL") and its plain meaning; NULL if unknown. Either sign. */
 const char *cl_errno_name(long err);
 const char *cl_errno_text(long err);
 
+/* ---- Environment ----
+ * 1 under QEMU user mode (which emulates clone and accepts only the fork and the
+ * whole-thread shapes), else 0. Ask while single-threaded: the first answer is kept. */
+int cl_under_qemu(void);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

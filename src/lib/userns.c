@@ -58,24 +58,24 @@ const char *cl_userns_map_why(int step, long err)
 const char *cl_userns_why(long err)
 {
 	char v[16];
-	switch (-err) {
+	switch (err < 0 ? -err : err) {	/* either sign, as cl_errno_name takes it */
 	case EPERM:
 		if (cl_read_file("/proc/sys/kernel/unprivileged_userns_clone", v, sizeof v) > 0 &&
 		    v[0] == '0')
 			return "unprivileged user namespaces are disabled here "
 			       "(sysctl kernel.unprivileged_userns_clone = 0)";
-		return "user namespaces are forbidden here for unprivileged users (a sysctl, "
-		       "an LSM policy or a seccomp filter), or this process is chrooted, or "
-		       "its uid is unmapped in its own namespace";
+		return "forbidden here for unprivileged users (a sysctl, an LSM or a seccomp "
+		       "filter), or we are chrooted, or our uid is unmapped";
 	case ENOSPC:
 		return "the limit on user namespaces is reached "
-		       "(/proc/sys/user/max_user_namespaces; 0 disables them), or the nesting "
-		       "depth of 32 is";
+		       "(/proc/sys/user/max_user_namespaces; 0 disables them), or they "
+		       "already nest 32 deep";
 	case EUSERS:
 		return "user namespaces nest at most 32 deep";
-	case EINVAL:
-		return "CLONE_NEWUSER cannot be combined with CLONE_FS, CLONE_THREAD or "
-		       "CLONE_PARENT, and unshare(CLONE_NEWUSER) needs a single-threaded process";
+	case EINVAL:	/* no QEMU test here: it would cost every caller's binary the probe */
+		return "CLONE_NEWUSER came with CLONE_FS, CLONE_THREAD or CLONE_PARENT (or "
+		       "unshare in a threaded process); or QEMU user mode, which refuses every "
+		       "CLONE_NEW* flag";
 	case ENOSYS:
 		return "this kernel has no user namespaces (CONFIG_USER_NS is off)";
 	}

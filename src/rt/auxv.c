@@ -8,8 +8,5 @@ unsigned long *cl_auxv;
 
 unsigned long cl_getauxval(unsigned long type)
 {
-	for (unsigned long *a = cl_auxv; a && a[0]; a += 2)
-		if (a[0] == type)
-			return a[1];
-	return 0;
+	return cl_auxv_find(cl_auxv, type);
 }

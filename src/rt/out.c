@@ -38,6 +38,13 @@ void cl_flush_all(void)
 	cl_flush(&cl_stderr);
 }
 
+/* A hosted program ends through its libc's exit, which runs this after main returns
+ * too. Freestanding links discard .fini_array (linker/clonelab.ld): cl_exit flushes there. */
+__attribute__((destructor)) static void flush_at_exit(void)
+{
+	cl_flush_all();
+}
+
 void cl_write(struct cl_out *o, const char *s, size_t n)
 {
 	cl_flush_hook = cl_flush_all;	/* from now on, clones and exit flush first */

@@ -71,15 +71,19 @@
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
 
-/* ---- environment and auxv (src/rt/auxv.c; set by crt0's start.c, NULL when hosted) ---- */
-extern char **cl_environ;
-extern unsigned long *cl_auxv;
-unsigned long cl_getauxval(unsigned long type);
+/* ---- environment, auxv and exit (src/rt/auxv.c, src/rt/exit.c; cl_environ, cl_auxv,
+ * cl_getauxval and cl_exit are in clonelab.h; crt0's start.c sets them, NULL when hosted) ---- */
 #define AT_PAGESZ 6
 #define AT_RANDOM 25
-
-/* ---- exit (src/rt/exit.c) ---- */
-__attribute__((noreturn)) void cl_exit(int status);	/* flush, then exit_group */
+/* type's value in the auxiliary vector a (NULL: none), or 0: cl_getauxval, and crt0's
+ * __getauxval for libgcc, which must not pull cl_getauxval out of a link-time inlining. */
+static inline unsigned long cl_auxv_find(const unsigned long *a, unsigned long type)
+{
+	for (; a && a[0]; a += 2)
+		if (a[0] == type)
+			return a[1];
+	return 0;
+}
 /* Flush the buffered writer if the program has used it: cl_write sets cl_flush_hook. */
 extern void (*cl_flush_hook)(void);
 void cl_flush_if_linked(void);
@@ -108,7 +112,6 @@ int cl_field(const char *text, const char *key, char *out, size_t size);
 char *cl_proc_path(char *buf, int pid, const char *name);
 
 /* ---- output (src/rt/out.c): see clonelab.h for cl_printf ---- */
-void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
 #define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
 #define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
 
@@ -137,8 +140,6 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
 void cl_perror(const char *cmd, const char *what, long err, const char *why);
 
 /* ---- environment facts (src/rt/qemu.c) ---- */
-/* QEMU user mode: /proc/self/status shows 2+ threads while we have 1. Ask before
- * creating any thread: the first answer is kept. */
-int cl_under_qemu(void);
+/* cl_under_qemu (clonelab.h): /proc/self/status shows 2+ threads while we have 1. */
 
 #endif

@@ -14,7 +14,19 @@ void cl_say(const char *text, long number)
 	size_t n = cl_strlen(text);
 	if (n > (size_t)(p - line))
 		n = (size_t)(p - line);
-	p -= n;
-	memcpy(p, text, n);	/* then the text in front of it */
+	while (n)	/* then the text in front of it (a loop: smaller than a memcpy call) */
+		*--p = text[--n];
 	SYS3(write, 1, p, line + sizeof line - p);
+}
+
+/* A plain line: cl_say without the number. */
+void cl_puts(const char *text)
+{
+	char line[128];
+	size_t n = cl_strlen(text);
+	if (n > sizeof line - 1)
+		n = sizeof line - 1;
+	memcpy(line, text, n);
+	line[n] = '\n';
+	SYS3(write, 1, line, n + 1);
 }

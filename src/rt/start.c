@@ -4,9 +4,11 @@
 
 int main(int argc, char **argv, char **envp);
 
-/* With -mstack-protector-guard=global the canary lives here instead of in TLS, so
- * it works before (and without) any thread pointer. Seeded before main runs. */
-uintptr_t __stack_chk_guard;
+/* The canary, seeded before main runs. With -mstack-protector-guard=global (and on
+ * arm64 by default) code reads it here. Weak: an architecture whose default protector
+ * reads it from the thread's control block defines it there, in arch/<arch>/start.*
+ * (x86_64: %fs:0x28), so both kinds of code see one canary. */
+__attribute__((weak)) uintptr_t __stack_chk_guard;
 
 __attribute__((noreturn)) void __stack_chk_fail(void)
 {
@@ -36,4 +38,11 @@ void cl_start_c(long *sp)
 		if (a[0] == AT_RANDOM)
 			__stack_chk_guard = *(uintptr_t *)a[1] & ~(uintptr_t)0xff;
 	cl_exit(main(argc, argv, envp));
+}
+
+/* libgcc's outlined atomics (aarch64 without -mno-outline-atomics, then -lgcc) ask
+ * the libc's __getauxval for AT_HWCAP; in a freestanding program this is that libc. */
+unsigned long __getauxval(unsigned long type)
+{
+	return cl_auxv_find(cl_auxv, type);
 }

@@ -52,10 +52,10 @@ $(BENCH_B)/min: $(BENCH_DIR)/min.asm $(BENCH_DIR)/min.ld
 	$(Q)ld -s --build-id=none -z noexecstack -T $(BENCH_DIR)/min.ld -o $@ $@.o
 
 # The same with the project's two-segment layout: initialised data, or .bss only.
-$(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm linker/x86_64.ld
+$(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(Q)nasm -f elf64 -Wall -D$(if $(filter data,$*),DATA,BSS) -o $@.o $<
-	$(Q)ld -s --build-id=none -z noexecstack -T linker/x86_64.ld -o $@ $@.o
+	$(Q)ld -s --build-id=none -z noexecstack -T linker/clonelab.ld -o $@ $@.o
 
 $(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)
@@ -66,8 +66,8 @@ $(BENCH_B)/free/%.o: $(BENCH_DIR)/%.c $(BENCH_DIR)/free.h src/include/clonelab.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
-	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB)
+$(BENCH_B)/free/%: $(BENCH_B)/free/%.o $(CRT0) $(PUB_LIB_ALL) linker/clonelab.ld
+	$(Q)$(CC) $(LDFLAGS) -s -o $@ $(CRT0) $< $(PUB_LIB_ALL)
 
 # Hosted peers, stripped as the size table compares stripped files.
 $(BENCH_B)/glibc-dyn/%: $(BENCH_DIR)/%.c $(BENCH_DIR)/hosted.h

@@ -3,7 +3,7 @@
 ; R+X PT_LOAD segment that holds the ELF header, the program headers and the code,
 ; plus a non-executable PT_GNU_STACK (the note section below asks ld for it).
 ;
-; Built twice more with the project's own linker script (linker/x86_64.ld: a second,
+; Built twice more with the project's own linker script (linker/clonelab.ld: a second,
 ; R+W segment), to show what that segment costs at start-up:
 ;   -DDATA: one word of initialised .data and 8 KiB of .bss, both written
 ;   -DBSS:  the same, all in .bss (the segment then has no file contents)

@@ -57,6 +57,7 @@ int t_example_fork(void);
 int t_example_thread(void);
 int t_example_chimera(void);
 int t_example_userns(void);
+int t_outsider_programs(void);
 int t_thread_join_result(void);
 int t_thread_stack_reuse(void);
 int t_thread_10000_no_leak(void);
@@ -139,6 +140,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "example_thread", t_example_thread },
 	{ "example_chimera", t_example_chimera },
 	{ "example_userns", t_example_userns },
+	{ "outsider_programs", t_outsider_programs },
 	{ "thread_join_result", t_thread_join_result },
 	{ "thread_stack_reuse", t_thread_stack_reuse },
 	{ "thread_10000_no_leak", t_thread_10000_no_leak },
