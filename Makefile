@@ -2,8 +2,11 @@
 #   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
 #   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
 #   make all-arches (alias: both): every architecture in arch/ARCHES
-# Adding an architecture: arch/<arch>/ and its name in arch/ARCHES (linker/clonelab.ld serves all).
+#   make check-native | check-user [ARCH=] | check-system [ARCH=]
+#   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
 #   make gdb SCENARIO=thread [ARCH=...]: the scenario under gdb, stopped at the child's first instruction
+# Adding an architecture: arch/<arch>/ and its name in arch/ARCHES (linker/clonelab.ld
+# serves all), and its row in tests/system/arches.tab (the test beds).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
@@ -106,6 +109,20 @@ $(GEN)/offsets.inc: $(GEN)/asm-offsets.s
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(EXAMPLE_BIN) $(TEST_BIN) $(PUB_LIB) $(CRT0) $(CRT0_NOSSP)
+
+# O=dir holds one architecture's build, named in $(O)/.arch: `make O=dir ARCH=other`
+# rewrites that file, and every object, being newer than it no more, is rebuilt.
+# (FORCE runs the check each time; the file changes only when ARCH does.)
+$(O)/.arch: FORCE
+	@mkdir -p $(O)
+	@old=$$(cat $@ 2>/dev/null); if [ "$$old" != "$(ARCH)" ]; then \
+		[ -z "$$old" ] || echo "  O=$(O) held the $$old build: rebuilding it for $(ARCH)"; \
+		echo $(ARCH) > $@; fi
+.PHONY: FORCE
+FORCE:
+$(ARCH_OBJ) $(CRT0_OBJ) $(LIBCORE:%=$(O)/obj/%.o) $(LIBCORE:%=$(O)/libobj/%.o) \
+	$(CMD_SRC:%=$(O)/obj/cmd/%.o) $(O)/obj/cmd/main-env.o \
+	$(EXAMPLES:%=$(O)/obj/examples/%.o) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(GEN)/asm-offsets.s: $(O)/.arch
 
 $(O)/obj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
@@ -226,11 +243,18 @@ check-native: both
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
+# Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (tests/system/arches.tab).
 check-system: both outsider-both
-	$(Q)tests/check.sh system-$(ARCH)
+	$(Q)tests/check.sh 'system-$(ARCH)*'
 
-shell-system: both
-	$(Q)tests/check.sh --shell $(ARCH)
+# A busybox shell in ARCH's guest (KERNEL=6.12: that kernel's bed). With CMD (raw, no
+# make expansion) or piped input: run it there, print its output, exit with its
+# status. The build's chatter goes to stderr, to keep stdout the guest's.
+SHELL_CMD := $(value CMD)
+export SHELL_CMD
+shell-system:
+	$(Q)$(MAKE) --no-print-directory -s ARCH=$(ARCH) O=build/$(ARCH) all >&2
+	$(Q)tests/check.sh --shell $(ARCH)$(if $(KERNEL),-$(KERNEL)) $${SHELL_CMD:+--cmd "$$SHELL_CMD"}
 
 size: both
 	+$(Q)$(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) build/$(a)/size/clonelab-env &&) true

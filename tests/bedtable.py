@@ -3,30 +3,62 @@
 
 Reads the "# matrix NAME: RESULT" lines that tests/host/test_scenarios.py::test_matrix
 and tests/unit/scenarios.c:t_matrix print in each bed, and writes a markdown table, one
-row per bed, one column per scenario. With --readme, replaces the text between
-<!-- beds:begin --> and <!-- beds:end --> in that file."""
+row per bed, one column per scenario. The beds are those of every architecture in
+arch/ARCHES (tests/system/arches.py).
+
+With --readme, replaces the text between <!-- beds:begin --> and <!-- beds:end --> in
+that file. A partial check (say `tests/check.sh system-aarch64`) updates only its own
+rows: the README's rows of beds the log does not have are kept, and named on stderr.
+A log without any matrix line changes nothing and exits 1."""
+import os
 import re
 import sys
 
-BEDS = [("native-x86_64", "native x86_64"), ("user-x86_64", "QEMU user x86_64"),
-        ("user-aarch64", "QEMU user aarch64"), ("system-x86_64", "qemu-system x86_64, Debian kernel"),
-        ("system-aarch64", "qemu-system aarch64, Debian kernel")]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "system"))
+import arches  # noqa: E402
+
 COLS = ["fork", "thread", "userns", "userns as uid 65534", "chimera", "probe thread set", "run"]
+HEADER = ["| bed | kernel | " + " | ".join(COLS) + " |", "|---" * (len(COLS) + 2) + "|"]
 
 
-def table(log):
+def beds():
+    """[(bed, row label)] in table order: native, QEMU user, then qemu-system beds."""
+    out = [(f"native-{a}", f"native {a}") for a in arches.arches()]
+    out += [(f"user-{a}", f"QEMU user {a}") for a in arches.arches()]
+    for a in arches.arches():
+        out += [(bed, f"qemu-system {a}, Debian {suite} kernel")
+                for bed, _label, suite in arches.system_beds(a)]
+    return out
+
+
+def observed(log):
+    """{(bed, matrix name): result} from a check log."""
     seen = {}
     for line in open(log, errors="replace"):
-        m = re.match(r"\[([\w-]+)(?:/\w+)?\] (?:\| )?# matrix ([^:]+): (.*)$", line.rstrip("\n"))
+        m = re.match(r"\[([\w.-]+)(?:/\w+)?\] (?:\| )?# matrix ([^:]+): (.*)$", line.rstrip("\n"))
         if m:
             seen.setdefault((m.group(1), m.group(2)), m.group(3))
-    rows = ["| bed | kernel | " + " | ".join(COLS) + " |", "|---" * (len(COLS) + 2) + "|"]
-    for bed, label in BEDS:
-        if not any(k[0] == bed for k in seen):
-            continue
-        cells = [seen.get((bed, c), "not run") for c in COLS]
-        rows.append(f"| {label} | {seen.get((bed, 'kernel'), '?')} | " + " | ".join(cells) + " |")
-    return "\n".join(rows) + "\n"
+    return seen
+
+
+def rows(seen, old):
+    """The table's rows: fresh ones for the beds in the log, old ones (by label) for the
+    others. Returns (rows, labels kept from old)."""
+    out, kept = [], []
+    for bed, label in beds():
+        if any(k[0] == bed for k in seen):
+            cells = [seen.get((bed, c), "not run") for c in COLS]
+            out.append(f"| {label} | {seen.get((bed, 'kernel'), '?')} | " + " | ".join(cells) + " |")
+        elif label in old:
+            out.append(old[label])
+            kept.append(label)
+    return out, kept
+
+
+def old_rows(section):
+    """{label: row line} of a table already in the README."""
+    return {m.group(1): m.group(0) for m in re.finditer(r"^\| ([^|]+?) \|.*\|$", section, re.M)
+            if m.group(1) != "bed" and not m.group(1).startswith("---")}
 
 
 def main():
@@ -36,16 +68,29 @@ def main():
         i = args.index("--readme")
         readme = args[i + 1]
         del args[i:i + 2]
-    t = table(args[0] if args else "build/check.log")
+    log = args[0] if args else "build/check.log"
+    seen = observed(log)
+    if not seen:
+        sys.exit(f"bedtable.py: no '# matrix' line in {log}: nothing written (run make check first)")
     if not readme:
-        sys.stdout.write(t)
+        sys.stdout.write("\n".join(HEADER + rows(seen, {})[0]) + "\n")
         return
     text = open(readme).read()
-    new, n = re.subn(r"(<!-- beds:begin -->\n).*?(<!-- beds:end -->)",
-                     lambda m: m.group(1) + t + m.group(2), text, flags=re.S)
-    if n != 1:
+    m = re.search(r"(<!-- beds:begin -->\n)(.*?)(<!-- beds:end -->)", text, flags=re.S)
+    if not m:
         sys.exit(f"bedtable.py: no <!-- beds:begin/end --> markers in {readme}")
-    open(readme, "w").write(new)
+    old = old_rows(m.group(2))
+    new, kept = rows(seen, old)
+    table = "\n".join(HEADER + new) + "\n"
+    open(readme, "w").write(text[:m.start(2)] + table + text[m.end(2):])
+    print(f"bedtable.py: {len(new) - len(kept)} rows from {log}", file=sys.stderr)
+    if kept:
+        print(f"bedtable.py: kept {len(kept)} rows not in {log} as they were: {'; '.join(kept)}",
+              file=sys.stderr)
+    dropped = sorted(set(old) - {label for _, label in beds()})
+    if dropped:
+        print(f"bedtable.py: dropped rows of beds that no longer exist: {'; '.join(dropped)}",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # check.sh [BED...]: run clonelab's tests on each bed and sum them up.
 #
-# Beds: native-x86_64 (or just "native": this host's arch), user-aarch64, user-x86_64, user-riscv64
-# (QEMU user mode), system-aarch64, system-x86_64 (Debian's kernels under
-# qemu-system, the test binary as /init), and two checks of the tree itself: uapi
-# (tests/check_uapi.py) and ship (tests/ship.sh). Default: all of them.
+# The architectures are those of arch/ARCHES; tests/system/arches.tab has their facts.
+# Beds, for each ARCH: native-ARCH (or just "native": this host's arch), user-ARCH
+# (QEMU user mode), system-ARCH and system-ARCH-LABEL (a Debian kernel under
+# qemu-system, the test binary as /init: arches.tab's kernels column); and uapi
+# (tests/check_uapi.py), ship (tests/ship.sh) and shell (make shell-system, tested).
+# A BED may be a glob: 'system-*', 'system-aarch64*'. Default: all of them.
 # Each native/user bed runs build/<arch>/tests/clonelab-test, then the host tests
 # (tests/host/run.py --bed NAME). Every TAP line is shown with a [bed/stream] prefix;
 # the last line is `check: N passed, N failed, N skipped`; exit 1 on any failure.
@@ -12,28 +14,30 @@
 # A bed whose tools are missing FAILS (tests/deps.sh installs them). Outside CI,
 # SKIP_MISSING=1 turns that into a loud skip; with CI=true it never does.
 #
-#   check.sh --shell ARCH   boot ARCH's kernel with a busybox shell as /init and
-#                           /clonelab, /examples/* (make shell-system)
+#   check.sh --shell ARCH|BED [--cmd CMD]   boot a system bed's kernel with busybox,
+#       /clonelab and /examples/* (make shell-system). With --cmd, or with stdin not a
+#       terminal, run CMD (or stdin) as a script in the guest, print its output, power
+#       off and exit with its status (125: the guest never reported one). Otherwise an
+#       interactive shell on this terminal.
 # Needs `make both` first (make check does it). Kernels and busybox are cached under
 # ${CLONELAB_CACHE:-~/.cache/clonelab} by tests/system/fetch-*.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 hostarch=$(uname -m)
+# shellcheck source=system/arches.sh
+. tests/system/arches.sh
 ci=false
 case "${CI:-}" in true | 1 | yes) ci=true ;; esac
 skip_missing=false
 [ "${SKIP_MISSING:-0}" = 1 ] && ! $ci && skip_missing=true
-sys_timeout=${SYSTEM_TIMEOUT:-180}
+sys_timeout=${SYSTEM_TIMEOUT:-300}
 
 passed=0 failed=0 skipped=0
 failures=()
 timings=()
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
-# Keep a copy of all that is shown: tests/bedtable.py builds the README's bed matrix
-# from its "# matrix" lines.
-mkdir -p build && exec > >(tee build/check.log)
 
 # ---- counting ----
 # show_tap PREFIX FILE RC: print FILE's lines with PREFIX, count its TAP results, and
@@ -120,11 +124,13 @@ bed_host() {  # native-ARCH / user-ARCH: the unit binary, then the host tests
     show_tap "$bed/host" "$logdir/$bed.host" $?
 }
 
-# initramfs ARCH OUT [--init FILE]: busybox, /clonelab and /examples/* (+ /init)
+# initramfs ARCH OUT [mkinitramfs.py options]: busybox, /clonelab and /examples/*
 initramfs() {
     local arch=$1 out=$2 bb ex args=()
     shift 2
-    bb=$(tests/system/fetch-deb.sh "$arch" busybox-static bin/busybox 2>"$logdir/fetch-bb.err" | tail -n1)
+    cl_arch "$arch" || return 1
+    bb=$(tests/system/fetch-deb.sh --suite "${a_busybox[0]}" "$arch" "${a_busybox[1]}" "${a_busybox[2]}" \
+        2>"$logdir/fetch-bb.err" | tail -n1)
     if [ -z "$bb" ] || [ ! -s "$bb" ]; then
         cat "$logdir/fetch-bb.err" >&2
         return 1
@@ -136,29 +142,43 @@ initramfs() {
     for ex in "build/$arch"/outsider/*; do	# make outsider: tests/unit/outsider.c runs them
         [ -f "$ex" ] && [ -x "$ex" ] && args+=(--add "$ex:/outsider/$(basename "$ex")")
     done
+    mkdir -p "$(dirname "$out")"
     python3 tests/system/mkinitramfs.py "$out" "$@" "${args[@]}"
 }
 
+# kernel BED: the path of BED's kernel (fetched once into the cache), its fetch log in
+# $logdir/BED.fetch.
+kernel() {
+    local k
+    k=$(tests/system/fetch-kernel.sh "$1" 2>"$logdir/$1.fetch" | tail -n1)
+    [ -n "$k" ] && [ -s "$k" ] && echo "$k"
+}
+
 bed_system() {
-    local bed=$1 arch=${1#*-} kernel qemu rc
-    case $arch in aarch64) qemu=qemu-system-aarch64 ;; x86_64) qemu=qemu-system-x86_64 ;; esac
+    local bed=$1 arch kernel rc log
+    cl_bed_kernel "$bed" || return
+    arch=$k_arch
+    cl_arch "$arch"
     need_build "$bed" "$arch" || return
-    need "$bed" "$qemu" python3 timeout || return
-    kernel=$(tests/system/fetch-kernel.sh "$arch" 2>"$logdir/$bed.fetch" | tail -n1)
-    if [ -z "$kernel" ] || [ ! -s "$kernel" ]; then
+    need "$bed" "${a_qemu[0]}" python3 timeout || return
+    if ! kernel=$(kernel "$bed"); then
         sed "s|^|[$bed] # |" "$logdir/$bed.fetch"
-        missing "$bed" "no kernel (tests/system/fetch-kernel.sh $arch failed)"
+        missing "$bed" "no kernel (tests/system/fetch-kernel.sh $bed failed)"
         return
     fi
-    local cpio="build/$arch/tests/initramfs.cpio" log="build/$arch/tests/boot.log"
+    local cpio="build/$arch/tests/initramfs.cpio"
+    log="build/$arch/tests/boot.log"
+    [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-$k_label.log"
     if ! initramfs "$arch" "$cpio" --init "build/$arch/tests/clonelab-test" 2>"$logdir/$bed.mk"; then
         sed "s|^|[$bed] # |" "$logdir/$bed.mk"
         missing "$bed" "no initramfs (busybox fetch or mkinitramfs.py failed)"
         return
     fi
-    tests/system/boot.sh "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" </dev/null >"$logdir/$bed.boot" 2>&1
+    echo "[$bed] # kernel: $(cat "$(dirname "$kernel")/VERSION" 2>/dev/null)"
+    tests/system/boot.sh --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
+        </dev/null >"$logdir/$bed.boot" 2>&1
     rc=$?
-    # boot.sh prefixes its lines with [system-ARCH]: take that off to count.
+    # boot.sh prefixes its lines with [BED]: take that off to count.
     sed "s|^\[$bed\] ||" "$logdir/$bed.boot" >"$logdir/$bed.tap"
     show_tap "$bed" "$logdir/$bed.tap" $rc
     echo "[$bed] # console log: $log"
@@ -177,30 +197,123 @@ bed_ship() {
 }
 
 # ---- make shell-system ----
-if [ "${1:-}" = --shell ]; then
-    arch=${2:-$hostarch}
-    [ -x "build/$arch/clonelab" ] || { echo "check.sh: build/$arch/clonelab not built (make both)" >&2; exit 1; }
-    kernel=$(tests/system/fetch-kernel.sh "$arch" | tail -n1) || exit 1
+# shell_system ARCH|BED [CMD]: see --shell above.
+shell_system() {
+    local bed=$1 arch kernel script cpio
+    [[ $bed == system-* ]] || bed=system-$bed
+    if ! cl_bed_kernel "$bed"; then
+        echo "check.sh: no system bed '$bed' (want one of: $(all_beds | grep '^system-' | tr '\n' ' '))" >&2
+        return 2
+    fi
+    arch=$k_arch
+    [ -x "build/$arch/clonelab" ] || { echo "check.sh: build/$arch/clonelab not built (make both)" >&2; return 125; }
+    if ! kernel=$(kernel "$bed"); then
+        cat "$logdir/$bed.fetch" >&2
+        return 125
+    fi
     cpio="build/$arch/tests/shell.cpio"
-    mkdir -p "build/$arch/tests"
-    initramfs "$arch" "$cpio" || exit 1
-    exec tests/system/boot.sh --interactive "$arch" "$kernel" "$cpio"
+    if [ $# -ge 2 ] || [ ! -t 0 ]; then
+        # A script, not a terminal: the whole input goes into the initramfs, so nothing
+        # typed ahead is lost while the guest boots, and the guest powers off at its end.
+        script="$logdir/script"
+        if [ $# -ge 2 ]; then printf '%s\n' "$2" >"$script"; else cat >"$script"; fi
+        initramfs "$arch" "$cpio" --script "$script" || return 125
+        tests/system/boot.sh --run "$arch" "$kernel" "$cpio" "$sys_timeout" </dev/null
+        return
+    fi
+    initramfs "$arch" "$cpio" || return 125
+    tests/system/boot.sh --interactive "$arch" "$kernel" "$cpio"
+}
+
+# The shell bed: make shell-system's guest scripts, on the host's architecture. Each
+# must print exactly what the guest's commands print and end with their exit status
+# (make itself can only exit 2 for any failure: it names the status as "Error N").
+bed_shell() {
+    local out rc n=0 bad=() cmd='/clonelab --version >/dev/null && echo "sum $((6 * 7))"; exit 7'
+    echo "1..3" >"$logdir/shell"
+    out=$(tests/check.sh --shell "$hostarch" --cmd "$cmd" 2>"$logdir/shell.err" </dev/null)
+    rc=$?
+    [ "$out" = "sum 42" ] || bad+=("stdout $(printf %q "$out"), want 'sum 42'")
+    [ $rc -eq 7 ] || bad+=("exit status $rc, want 7")
+    shell_result "check.sh --shell --cmd '...; exit 7' prints the output and exits 7" "${bad[@]}"
+    bad=()
+    out=$(printf 'echo one\necho two >&2\n/clonelab --version | grep -q clonelab || exit 9\nfalse\n' |
+        tests/check.sh --shell "$hostarch" 2>"$logdir/shell.err")
+    rc=$?
+    [ "$out" = $'one\ntwo' ] || bad+=("stdout $(printf %q "$out"), want one, two and no escape sequence")
+    [ $rc -eq 1 ] || bad+=("exit status $rc, want 1 (the script's last command: false)")
+    shell_result "check.sh --shell < script: every line runs, the guest powers off at its end" "${bad[@]}"
+    bad=()
+    out=$(make -s --no-print-directory shell-system ARCH="$hostarch" CMD="$cmd" 2>"$logdir/shell.err" </dev/null)
+    rc=$?
+    [ "$out" = "sum 42" ] || bad+=("stdout $(printf %q "$out"), want 'sum 42'")
+    [ $rc -ne 0 ] || bad+=("exit status 0, want a failure")
+    grep -q 'Error 7$' "$logdir/shell.err" || bad+=("make did not report 'Error 7'")
+    shell_result "make shell-system CMD='...; exit 7' prints the output and fails with Error 7" "${bad[@]}"
+    show_tap shell "$logdir/shell" 0
+}
+
+shell_result() {  # shell_result NAME PROBLEM...: one TAP line in $logdir/shell
+    local name=$1
+    shift
+    n=$((n + 1))
+    if [ $# -eq 0 ]; then
+        echo "ok $n $name" >>"$logdir/shell"
+    else
+        { echo "not ok $n $name"; printf '# %s\n' "$@"; sed 's/^/# stderr: /' "$logdir/shell.err"; } >>"$logdir/shell"
+    fi
+}
+
+# ---- the beds ----
+all_beds() {  # every bed name, for every architecture in arch/ARCHES
+    local a
+    echo uapi; echo ship
+    for a in $(cl_arches); do echo "native-$a"; done
+    for a in $(cl_arches); do echo "user-$a"; done
+    for a in $(cl_arches); do cl_system_beds "$a"; done
+    echo shell
+}
+
+default_beds() {  # what `make check` runs: every bed this host can run
+    local a
+    echo uapi; echo ship; echo "native-$hostarch"
+    for a in $(cl_arches); do echo "user-$a"; done
+    for a in $(cl_arches); do cl_system_beds "$a"; done
+    echo shell
+}
+
+if [ "${1:-}" = --shell ]; then
+    [ $# -eq 2 ] || { [ $# -eq 4 ] && [ "$3" = --cmd ]; } ||
+        { echo "usage: $0 --shell ARCH|BED [--cmd CMD]" >&2; exit 2; }
+    shell_system "$2" ${4+"$4"}
+    exit
 fi
 
-beds=("$@")
-[ ${#beds[@]} -eq 0 ] && beds=(uapi ship "native-$hostarch" user-aarch64 user-x86_64 user-riscv64 system-aarch64 system-x86_64)
+beds=()
+# shellcheck disable=SC2046 # one bed name a line
+[ $# -eq 0 ] && set -- $(default_beds)
+for arg in "$@"; do
+    [ "$arg" = native ] && arg="native-$hostarch"
+    matched=false
+    while read -r b; do
+        # shellcheck disable=SC2053 # a glob on purpose
+        [[ $b == $arg ]] && beds+=("$b") && matched=true
+    done < <(all_beds)
+    $matched || { echo "check.sh: unknown bed '$arg' (want native or one of: $(all_beds | tr '\n' ' '))" >&2; exit 2; }
+done
+# Keep a copy of all that is shown: tests/bedtable.py builds the README's bed matrix
+# from its "# matrix" lines.
+mkdir -p build && exec > >(tee build/check.log)
+
 start=$(now_ms)
 for bed in "${beds[@]}"; do
-    [ "$bed" = native ] && bed="native-$hostarch"
     t0=$(now_ms)
     case $bed in
-        native-x86_64 | native-aarch64 | user-aarch64 | user-x86_64 | user-riscv64) bed_host "$bed" ;;
-        system-aarch64 | system-x86_64) bed_system "$bed" ;;
+        native-* | user-*) bed_host "$bed" ;;
+        system-*) bed_system "$bed" ;;
         uapi) bed_uapi ;;
         ship) bed_ship ;;
-        *) echo "check.sh: unknown bed '$bed' (want native, native-x86_64, user-aarch64, user-x86_64, user-riscv64," \
-                "system-aarch64, system-x86_64, uapi, ship)" >&2
-           exit 2 ;;
+        shell) bed_shell ;;
     esac
     timings+=("$bed $(( ($(now_ms) - t0) / 1000 )).$(printf %03d $(( ($(now_ms) - t0) % 1000 )))s")
 done

@@ -15,29 +15,17 @@ checks=(
     "cmd:make make"
     "cmd:nasm nasm"
     "cmd:readelf binutils"
-    "cmd:aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu"
     "cmd:g++ g++"
-    "cmd:aarch64-linux-gnu-g++ g++-aarch64-linux-gnu"
-    "file:/usr/aarch64-linux-gnu/lib/libc.a libc6-dev-arm64-cross"
     "cmd:pkg-config pkgconf"
     "cmd:gdb-multiarch gdb-multiarch"
     "cmd:man man-db"
     "cmd:groff groff-base"
     "file:/usr/include/linux/sched.h linux-libc-dev"
-    "file:/usr/aarch64-linux-gnu/include/asm/unistd.h linux-libc-dev-arm64-cross"
-    "cmd:riscv64-linux-gnu-gcc gcc-riscv64-linux-gnu"
-    "cmd:riscv64-linux-gnu-g++ g++-riscv64-linux-gnu"
-    "file:/usr/riscv64-linux-gnu/lib/libc.a libc6-dev-riscv64-cross"
-    "file:/usr/riscv64-linux-gnu/include/asm/unistd.h linux-libc-dev-riscv64-cross"
-    "cmd:qemu-aarch64 qemu-user"
-    "cmd:qemu-riscv64 qemu-user"
-    "cmd:qemu-x86_64 qemu-user"
-    "cmd:qemu-system-aarch64 qemu-system-arm"
-    "cmd:qemu-system-x86_64 qemu-system-x86"
     "cmd:python3 python3"
     "cmd:strace strace"
     "cmd:setpriv util-linux"
     "cmd:unshare util-linux"
+    "cmd:flock util-linux"
     "pkg:busybox-static busybox-static"
     "cmd:musl-gcc musl-tools"
     "cmd:ip iproute2"
@@ -46,14 +34,29 @@ checks=(
     "cmd:timeout coreutils"
     "cmd:dpkg-deb dpkg"
     "cmd:apt-get apt"
+    "file:/usr/share/keyrings/debian-archive-keyring.gpg debian-archive-keyring"
     "cmd:chromium chromium"
     "file:/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf fonts-dejavu-core"
 )
-# The host's own multiarch include directory (asm/unistd.h for this machine).
-case "$(uname -m)" in
-    x86_64) checks+=("file:/usr/include/x86_64-linux-gnu/asm/unistd_64.h linux-libc-dev") ;;
-    aarch64) checks+=("file:/usr/include/aarch64-linux-gnu/asm/unistd.h linux-libc-dev") ;;
-esac
+# Per architecture (arch/ARCHES, facts in tests/system/arches.tab): QEMU user and
+# system mode, and for another architecture than the host's a cross compiler (C and
+# C++), its kernel headers and its C library (hosted programs that use libclonelab.a).
+# shellcheck source=system/arches.sh
+. "$(dirname "$0")/system/arches.sh"
+host=$(uname -m)
+for a in $(cl_arches); do
+    cl_arch "$a" || { echo "deps: $a (arch/ARCHES) has no row in tests/system/arches.tab" >&2; exit 1; }
+    checks+=("cmd:qemu-$a qemu-user" "cmd:${a_qemu[0]} $a_pkg")
+    [ ${#a_firmware[@]} -eq 0 ] || checks+=("file:${a_firmware[0]} ${a_firmware[1]}")
+    if [ "$a" = "$host" ]; then
+        checks+=("file:/usr/include/$a-linux-gnu/asm/unistd.h linux-libc-dev")
+    else
+        checks+=("cmd:$a-linux-gnu-gcc gcc-${a//_/-}-linux-gnu"
+                 "cmd:$a-linux-gnu-g++ g++-${a//_/-}-linux-gnu"
+                 "file:/usr/$a-linux-gnu/include/asm/unistd.h linux-libc-dev-$a_deb-cross"
+                 "file:/usr/$a-linux-gnu/lib/libc.a libc6-dev-$a_deb-cross")
+    fi
+done
 
 installed_pkgs=
 missing=()

@@ -28,12 +28,14 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The architectures: one list, shared with the Makefile and the scripts.
-with open(os.path.join(ROOT, "arch", "ARCHES")) as f:
-    ARCHES = tuple(f.read().split())
+sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+import arches  # noqa: E402  (the one list of architectures: arch/ARCHES)
+
+ARCHES = tuple(arches.arches())
 BEDS = tuple(f"{kind}-{a}" for kind in ("native", "user") for a in ARCHES)
 
 
@@ -53,8 +55,9 @@ class Result:
 class Bed:
     def __init__(self, name, root=ROOT):
         kind, _, arch = name.partition("-")
-        if kind not in ("native", "user") or arch not in ARCHES:
-            raise ValueError(f"unknown bed {name!r} (want native-<arch> or user-<arch>)")
+        if name not in BEDS:
+            raise ValueError(f"unknown bed {name!r} (want native-<arch> or user-<arch>,"
+                             f" <arch> one of {', '.join(ARCHES)})")
         host = platform.machine()
         if kind == "native" and arch != host:
             raise ValueError(f"bed {name} needs an {arch} host, this one is {host}")

@@ -4,7 +4,7 @@
 Discovers tests/host/test_*.py and runs every `def test_*(bed)` in them, in file and
 definition order. Prints `ok N file::name`, `not ok N file::name` with the failure as
 `# ` lines, `ok N file::name # SKIP reason`. Exits 1 if any test failed.
-Beds: native-<host arch> (default), user-aarch64, user-x86_64 (see harness.py).
+Beds: native-<host arch> (default), user-<arch> for each arch of arch/ARCHES (harness.py).
 """
 import argparse
 import glob

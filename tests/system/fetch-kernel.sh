@@ -1,17 +1,21 @@
 #!/bin/bash
-# fetch-kernel.sh ARCH  (aarch64 | x86_64)
+# fetch-kernel.sh ARCH|BED
 #
-# Fetches Debian's cloud kernel for ARCH (linux-image-cloud-<debarch>, followed to its
-# versioned linux-image-6.1.0-N-cloud-<debarch>) without installing it, and caches
-# boot/vmlinuz-* as ${CLONELAB_CACHE:-$HOME/.cache/clonelab}/kernels/<arch>/vmlinuz
-# (with a VERSION file). The last line on stdout is the path of the vmlinuz.
+# Fetches the Debian kernel of a qemu-system bed (tests/system/arches.tab: ARCH alone
+# is its first kernel, bed system-ARCH; system-ARCH-LABEL the others), without
+# installing it, and caches its boot/vmlinu[xz]-* as
+# ${CLONELAB_CACHE:-$HOME/.cache/clonelab}/kernels/<ARCH or ARCH-LABEL>/vmlinuz (with a
+# VERSION file). The last line on stdout is the path of the kernel.
 set -eu
-
-case ${1:-} in
-    aarch64) debarch=arm64 ;;
-    x86_64)  debarch=amd64 ;;
-    *) echo "usage: $0 aarch64|x86_64" >&2; exit 1 ;;
-esac
+here=$(dirname "$0")
+# shellcheck source=arches.sh
+. "$here/arches.sh"
+bed=${1:-}
+[[ $bed == system-* ]] || bed=system-$bed
+if ! cl_bed_kernel "$bed"; then
+    echo "usage: $0 ARCH|BED, one of: $(for a in $(cl_arches); do cl_system_beds "$a"; done | tr '\n' ' ')" >&2
+    exit 1
+fi
 cache=${CLONELAB_CACHE:-$HOME/.cache/clonelab}
-exec "$(dirname "$0")/fetch-deb.sh" "$1" "linux-image-cloud-$debarch" 'boot/vmlinuz-*' \
-    "$cache/kernels/$1/vmlinuz"
+exec "$here/fetch-deb.sh" --suite "$k_suite" "$k_arch" "$k_pkg" "$k_file" \
+    "$cache/kernels/${bed#system-}/vmlinuz"

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Write a newc cpio initramfs, in pure python (no root, no cpio tool needed).
 
-usage: mkinitramfs.py OUT.cpio [--init FILE] [--add SRC:DEST]... [--busybox FILE]
+usage: mkinitramfs.py OUT.cpio [--init FILE | --script FILE] [--add SRC:DEST]... [--busybox FILE]
 
 The archive holds dev/console (char 5,1) and dev/null (1,3) -- Debian's kernels do
 not mount devtmpfs, so without the console node /init has no stdout -- plus proc/,
 sys/, tmp/, bin/, /init (mode 0755), the --add files (mode preserved) and, with
 --busybox, /bin/busybox and symlinks for common applets. Without --init but with
---busybox, /init is a small script that starts a shell on the console.
+--busybox, /init is a small script that starts a shell on the console. With --script
+(and --busybox), /init runs FILE with sh between two marker lines, the second with its
+exit status, and powers off (tests/system/boot.sh --run reads them).
 Output is deterministic: sorted entries, mtime 0, owner root.
 """
 import argparse
@@ -31,6 +33,20 @@ setsid cttyhack sh
 poweroff -f
 """
 
+SCRIPT_INIT = b"""#!/bin/sh
+# /init from mkinitramfs.py --script: run /script, report its status, power off.
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# No terminal queries (busybox asks a terminal its size with ESC[6n): this is a pipe.
+export TERM=dumb COLUMNS=80 LINES=24 PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/
+cd /
+echo "clonelab-shell: begin"
+sh /script </dev/null
+echo "clonelab-shell: exit $?"
+poweroff -f
+"""
+
 
 def cpio_entry(ino, name, mode, data=b"", rdev=(0, 0)):
     """One newc record: a 110-byte ASCII header, the name, then the data, each 4-aligned."""
@@ -46,6 +62,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--init", help="file to install as /init (mode 0755)")
+    ap.add_argument("--script", help="shell script to run as /script, then power off (needs --busybox)")
     ap.add_argument("--add", action="append", default=[], metavar="SRC:DEST",
                     help="add file SRC at DEST, mode preserved (repeatable)")
     ap.add_argument("--busybox", help="static busybox for the guest's architecture")
@@ -81,8 +98,15 @@ def main():
         add("bin/busybox", stat.S_IFREG | 0o755, data)
         for applet in APPLETS:
             add("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox")
+    if a.init and a.script:
+        sys.exit("mkinitramfs: --init and --script exclude each other")
+    if a.script and not a.busybox:
+        sys.exit("mkinitramfs: --script needs --busybox (its sh runs the script)")
     if a.init:
         add("init", stat.S_IFREG | 0o755, read(a.init)[0])
+    elif a.script:
+        add("init", stat.S_IFREG | 0o755, SCRIPT_INIT)
+        add("script", stat.S_IFREG | 0o644, read(a.script)[0])
     elif a.busybox:
         add("init", stat.S_IFREG | 0o755, DEFAULT_INIT)
     else:

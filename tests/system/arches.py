@@ -1,0 +1,40 @@
+"""arches.py: the list of architectures (arch/ARCHES) and their test-bed facts
+(tests/system/arches.tab), for the python test scripts. Same data as arches.sh."""
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _lines(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return [s for s in (line.split("#")[0].strip() for line in f) if s]
+
+
+def arches():
+    """Every architecture in arch/ARCHES, in order."""
+    return _lines("arch/ARCHES")
+
+
+def arches_here():
+    """Those whose arch/<arch>/ folder exists: what this tree builds."""
+    return [a for a in arches() if os.path.isdir(os.path.join(ROOT, "arch", a))]
+
+
+def table():
+    """{arch: {"deb", "qemu", "console", "pkg", "busybox", "kernels": [(label, suite,
+    package, file)], "budget", "firmware": [file, package] or []}} from arches.tab."""
+    rows = {}
+    for line in _lines("tests/system/arches.tab"):
+        f = [c.strip() for c in line.split("|")]
+        rows[f[0]] = {"deb": f[1], "qemu": f[2].split(), "console": f[3], "pkg": f[4],
+                      "busybox": f[5].split(), "budget": int(f[7]),
+                      "kernels": [tuple(k.split(":", 3)) for k in f[6].split()],
+                      "firmware": [] if f[8] == "-" else f[8].split()}
+    return rows
+
+
+def system_beds(arch):
+    """[(bed, label, suite)]: system-ARCH for the first kernel, system-ARCH-LABEL after."""
+    ks = table()[arch]["kernels"]
+    return [(f"system-{arch}" if i == 0 else f"system-{arch}-{k[0]}", k[0], k[1])
+            for i, k in enumerate(ks)]
