@@ -68,7 +68,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules
+CMD_SRC := main facts env lab scenarios run probe probe_rules btf tracefs kview_btf kview
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios probe
 
@@ -154,10 +154,11 @@ $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(O)/
 $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0) $(PUB_LIB) linker/$(ARCH).ld
 	$(call link,$(CRT0) $< $(PUB_LIB))
 
-$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB) linker/$(ARCH).ld
+TEST_CMD_OBJ := $(O)/obj/cmd/facts.o $(O)/obj/cmd/btf.o $(O)/obj/cmd/kview_btf.o
+$(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/$(ARCH).ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
 .PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
 

@@ -11,5 +11,36 @@
 #define CL_REG_RET 0
 #define CL_REG_SP 31
 #define CL_REG_PC 32
+#define CL_REG_FLAGS 33
 #define CL_REG_TP 34
+
+/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+ * arguments by the registers of the C calling convention. */
+#define CL_KPROBE_ARG0 "%x0"
+#define CL_KPROBE_ARG1 "%x1"
+/* The child's kernel-built registers: members of struct pt_regs (found in BTF), the
+ * snapshot register each is compared with, and which bits of pstate nzcv shows. */
+#define CL_KV_PT_REGS { "regs[0]", CL_REG_RET }, { "sp", CL_REG_SP }, { "pc", CL_REG_PC }, \
+	{ "pstate", CL_REG_FLAGS }
+#define CL_KV_FLAGS_MASK 0xf0000000UL
+/* The thread pointer lives in task_struct, not in pt_regs (CL_KV_TP_IN_REGS 0). */
+#define CL_KV_TP "thread.uw.tp_value"
+#define CL_KV_TP_IN_REGS 0
+/* copy_thread() points the child's saved kernel sp (cpu_context.sp) at its pt_regs. */
+#define CL_KV_KSP "thread.cpu_context.sp"
+#define CL_KV_KSP_SKIP ""
+/* No trace clock reads the counter the trampolines read (CNTVCT_EL0): the trace runs on
+ * the monotonic clock, and a trace_marker carrying the counter aligns the two. */
+#define CL_KV_TRACE_CLOCK "mono"
+#define CL_KV_CLOCK_IS_COUNTER 0
+/* How a new task leaves the kernel, from the kernel's source (arch/arm64/kernel/entry.S):
+ * first and last version (major*100+minor), what, and the trace event that shows it
+ * happening ("" if none can). */
+#define CL_KV_RETURN_PATH \
+	{ 0, 9999, "ret_from_fork (entry.S): cpu_context.pc of the new task points here", "" }, \
+	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
+	{ 0, 9999, "asm_exit_to_user_mode: exit work; no syscall-exit trace event for the " \
+	  "child (the parent's sys_exit is its own)", "" }, \
+	{ 0, 9999, "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and pstate from " \
+	  "pt_regs and ERETs to EL0, the same way the parent returns", "" }
 #endif

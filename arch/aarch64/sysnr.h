@@ -10,6 +10,7 @@
 #define CL_NR_ioctl 29
 #define CL_NR_ioprio_set 30
 #define CL_NR_mkdirat 34
+#define CL_NR_unlinkat 35
 #define CL_NR_umount2 39
 #define CL_NR_mount 40
 #define CL_NR_pivot_root 41

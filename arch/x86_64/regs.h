@@ -9,5 +9,37 @@
 #define CL_REG_RET 0	/* the syscall's return value */
 #define CL_REG_SP 7
 #define CL_REG_PC 16
+#define CL_REG_FLAGS 17
 #define CL_REG_TP 18	/* the thread pointer that CLONE_SETTLS sets */
+
+/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+ * arguments by the registers of the C calling convention. */
+#define CL_KPROBE_ARG0 "%di"
+#define CL_KPROBE_ARG1 "%si"
+/* The child's kernel-built registers: members of struct pt_regs (found in BTF), the
+ * snapshot register each is compared with, and which bits of the flags to compare. */
+#define CL_KV_PT_REGS { "ax", CL_REG_RET }, { "sp", CL_REG_SP }, { "ip", CL_REG_PC }, \
+	{ "flags", CL_REG_FLAGS }
+#define CL_KV_FLAGS_MASK 0xffffffffffffffffUL
+/* The thread pointer lives in task_struct, not in pt_regs (CL_KV_TP_IN_REGS 0). */
+#define CL_KV_TP "thread.fsbase"
+#define CL_KV_TP_IN_REGS 0
+/* copy_thread() leaves the child's kernel sp in thread.sp, pointing at a fork_frame:
+ * an inactive_task_frame, then pt_regs. So task_pt_regs(child) = thread.sp + that. */
+#define CL_KV_KSP "thread.sp"
+#define CL_KV_KSP_SKIP "inactive_task_frame"
+/* The trace clock that reads the TSC, the counter the trampolines read: one clock. */
+#define CL_KV_TRACE_CLOCK "x86-tsc"
+#define CL_KV_CLOCK_IS_COUNTER 1
+/* How a new task leaves the kernel, from the kernel's source (arch/x86/entry/entry_64.S,
+ * arch/x86/kernel/process.c): first and last version (major*100+minor), what, and the
+ * trace event that shows it happening ("" if none can). */
+#define CL_KV_RETURN_PATH \
+	{ 0, 604, "ret_from_fork (entry_64.S): the child's saved kernel rip points here", "" }, \
+	{ 605, 9999, "ret_from_fork_asm (entry_64.S) calls ret_from_fork (process.c)", "" }, \
+	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
+	{ 0, 9999, "syscall_exit_to_user_mode(regs): the syscall's exit work, its trace event " \
+	  "(sys_exit_clone3/clone -> 0)", "sys_exit_child" }, \
+	{ 0, 9999, "swapgs_restore_regs_and_return_to_usermode: pops pt_regs, IRETQ to user " \
+	  "mode; the parent usually returns with SYSRETQ instead", "" }
 #endif

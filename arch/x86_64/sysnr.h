@@ -66,6 +66,7 @@
 #define CL_NR_openat 257
 #define CL_NR_mkdirat 258
 #define CL_NR_newfstatat 262
+#define CL_NR_unlinkat 263
 #define CL_NR_readlinkat 267
 #define CL_NR_unshare 272
 #define CL_NR_dup3 292

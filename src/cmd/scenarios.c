@@ -2,6 +2,7 @@
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
 #include "lab.h"
+#include "kview.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
 static volatile int value;	/* set before each use; .bss, not .data */
@@ -20,6 +21,7 @@ static void common_text(const struct lab *l)
 	out("  latency         %ld ns from the syscall to the child's first instruction\n\n",
 	    lab_latency_ns(l));
 	lab_regs_text(l);
+	kview_text(l);
 }
 
 static void common_json(struct cl_json *j, const struct lab *l)
@@ -32,6 +34,7 @@ static void common_json(struct cl_json *j, const struct lab *l)
 	cl_json_int(j, "latency_ns", lab_latency_ns(l));
 	lab_call_json(j, l);
 	lab_regs_json(j, l);
+	kview_json(j, l);
 	cl_json_close(j, '}');
 }
 
@@ -249,18 +252,18 @@ static const struct {
 	int (*run)(struct cl_json *, const struct lab_opts *);
 	const char *usage;
 } scenarios[] = {
-	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto] [--kernel]\n\n"
 	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
 	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
 	  "its own, and the registers the kernel handed each side.\n" },
-	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto] [--kernel]\n\n"
 	  "A thread made with clone: one address space and one thread group (same pid,\n"
 	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" },
-	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto] [--kernel]\n\n"
 	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
 	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
 	  "allows user namespaces; exits 3 where it does not.\n" },
-	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto] [--kernel]\n\n"
 	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
 	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" },
 };
@@ -274,7 +277,7 @@ static int run_one(int k, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	return scenarios[k].run(o.json ? &j : 0, &o);
+	return kview_status(scenarios[k].run(o.json ? &j : 0, &o));
 }
 
 int cmd_fork(int argc, char **argv) { return run_one(0, argc, argv); }
@@ -293,11 +296,12 @@ static const char *const story[] = {
 	"first one's memory. Linux does not care what you call it; the flags decide.\n",
 };
 
-static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n\n"
+static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto] [--kernel]\n\n"
 	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
 	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n"
 	"--cpu N starts each child on CPU N; --api chooses clone3, legacy clone, or\n"
-	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n";
+	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n"
+	"--kernel adds the kernel's side of each clone (root, tracefs; see README).\n";
 
 int cmd_tour(int argc, char **argv)
 {
@@ -313,7 +317,7 @@ int cmd_tour(int argc, char **argv)
 			out("%s%q:", k ? "," : "{", scenarios[k].name);
 		else
 			out("%s%s\n", k ? "\n\n" : "", story[k]);
-		r = scenarios[k].run(o.json ? &j : 0, &o);
+		r = kview_status(scenarios[k].run(o.json ? &j : 0, &o));
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
 			worst = r;
 		cl_flush_all();

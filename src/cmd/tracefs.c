@@ -1,0 +1,180 @@
+/* tracefs.c: the tracing file system, used carefully (see tracefs.h). */
+#include "tracefs.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define O_APPEND 02000
+#define AT_REMOVEDIR 0x200
+#define MNT_DETACH 2
+
+static char *join(char *buf, const char *a, const char *b)
+{
+	char *p = cl_stpcpy(buf, a);
+	if (b)
+		cl_stpcpy(cl_stpcpy(p, "/"), b);
+	return buf;
+}
+
+int tfs_exists(const struct tfs *t, const char *rel)
+{
+	uint64_t st[32];	/* struct stat, whatever its layout here */
+	return SYS4(newfstatat, t->root, rel, st, 0) == 0;
+}
+
+static long put(const struct tfs *t, const char *rel, const char *s, int flags)
+{
+	long fd = SYS4(openat, t->root, rel, O_WRONLY | O_CLOEXEC | flags, 0);
+	if (cl_is_err(fd))
+		return fd;
+	long r = SYS3(write, fd, s, cl_strlen(s));	/* tracefs takes a command per write */
+	SYS1(close, fd);
+	return r < 0 ? r : 0;
+}
+
+long tfs_write(const struct tfs *t, const char *rel, const char *s) { return put(t, rel, s, O_TRUNC); }
+long tfs_append(const struct tfs *t, const char *rel, const char *s) { return put(t, rel, s, O_APPEND); }
+
+long tfs_iwrite(const struct tfs *t, const char *rel, const char *s)
+{
+	char path[160];
+	return put(t, join(path, t->inst, rel), s, O_TRUNC);
+}
+
+static long get(const struct tfs *t, const char *rel, char *buf, size_t size)
+{
+	long fd = SYS4(openat, t->root, rel, O_RDONLY | O_CLOEXEC, 0), r = 0;
+	size_t len = 0;
+	if (cl_is_err(fd))
+		return fd;
+	while (len + 1 < size && (r = SYS3(read, fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)r;
+	SYS1(close, fd);
+	buf[len] = 0;
+	return r < 0 ? r : (long)len;
+}
+
+long tfs_iread(const struct tfs *t, const char *rel, char *buf, size_t size)
+{
+	char path[160];
+	return get(t, join(path, t->inst, rel), buf, size);
+}
+
+/* "clonelab_<pid>..." of a process that no longer exists: its pid, else 0. */
+static int dead_owner(const char *name)
+{
+	unsigned long pid = 0;
+	if (!cl_startswith(name, "clonelab_"))
+		return 0;
+	for (name += 9; *name >= '0' && *name <= '9'; name++)
+		pid = pid * 10 + (unsigned long)(*name - '0');
+	return pid && SYS2(kill, pid, 0) == -ESRCH ? (int)pid : 0;
+}
+
+/* Left by a run that was killed outright: instances first (their enabled events keep
+ * the kprobes busy), then the kprobes of dead groups. */
+static void clean_stale(const struct tfs *t)
+{
+	static char buf[16384];
+	char path[160];
+	long fd = SYS4(openat, t->root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), n;
+	while (!cl_is_err(fd) && (n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n;) {	/* linux_dirent64: ino, off, reclen, type, name */
+			const char *name = buf + off + 19;
+			if (dead_owner(name))
+				SYS3(unlinkat, t->root, join(path, "instances", name), AT_REMOVEDIR);
+			off += *(uint16_t *)(buf + off + 16);
+		}
+	if (!cl_is_err(fd))
+		SYS1(close, fd);
+	if (get(t, "kprobe_events", buf, sizeof buf) <= 0)
+		return;
+	for (char *line = buf, *nl; *line; line = nl + 1) {	/* "p:GROUP/EVENT place args" */
+		for (nl = line; *nl && *nl != '\n'; nl++)
+			;
+		char *sp = line;
+		while (sp < nl && *sp != ' ')
+			sp++;
+		*sp = 0;
+		if (line[0] && line[1] == ':' && dead_owner(line + 2)) {
+			line[0] = '-';
+			tfs_append(t, "kprobe_events", line);
+		}
+		if (!*nl)
+			break;
+	}
+}
+
+long tfs_open(struct tfs *t, const char **why)
+{
+	memset(t, 0, sizeof *t);
+	t->pid = (int)SYS0(getpid);
+	cl_utoa((unsigned long)t->pid, cl_stpcpy(t->group, "clonelab_"));
+	join(t->inst, "instances", t->group);
+	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (t->root < 0) {
+		*why = t->root == -EPERM ? "kernel lockdown refuses tracefs"
+		     : TRACEFS " is missing: is sysfs mounted, is the kernel built with tracing?";
+		return t->root;
+	}
+	if (!tfs_exists(t, "README")) {
+		/* Nothing mounted: mount tracefs for ourselves and detach it at once, so that
+		 * only our fd keeps it, and no mount is left behind even if we are killed. */
+		long r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
+		if (r < 0) {
+			SYS1(close, t->root), t->root = -1;
+			*why = r == -EPERM ? "cannot mount tracefs (EPERM: not root, or kernel lockdown)"
+			     : "cannot mount tracefs on " TRACEFS " (no tracefs in this kernel?)";
+			return r;
+		}
+		SYS1(close, t->root);
+		t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+		SYS2(umount2, TRACEFS, MNT_DETACH);
+		if (t->root < 0)
+			return *why = "tracefs vanished while opening it", t->root;
+	}
+	clean_stale(t);
+	return 0;
+}
+
+long tfs_instance(struct tfs *t)
+{
+	long r = SYS3(mkdirat, t->root, t->inst, 0700);
+	t->made_inst = r == 0;
+	return r;
+}
+
+long tfs_kprobe(struct tfs *t, const char *name, const char *place, const char *args)
+{
+	static char line[4096];
+	if (t->nprobes == 8 || cl_strlen(args) > sizeof line - 128)
+		return -E2BIG;
+	char *p = cl_stpcpy(cl_stpcpy(cl_stpcpy(line, "p:"), t->group), "/");
+	p = cl_stpcpy(cl_stpcpy(cl_stpcpy(cl_stpcpy(p, name), " "), place), " ");
+	cl_stpcpy(p, args);
+	long r = tfs_append(t, "kprobe_events", line);
+	if (r == 0)
+		cl_stpcpy(t->probes[t->nprobes++], name);
+	return r;
+}
+
+void tfs_close(struct tfs *t)
+{
+	char line[64];
+	if (t->root < 0)
+		return;
+	if (t->made_inst) {
+		tfs_iwrite(t, "tracing_on", "0");
+		tfs_iwrite(t, "events/enable", "0");
+		struct { long s, ns; } ms = { 0, 10000000 };
+		/* EBUSY while a reader still holds the instance: a moment, then again */
+		for (int i = 0; i < 20 && SYS3(unlinkat, t->root, t->inst, AT_REMOVEDIR) == -EBUSY; i++)
+			SYS2(nanosleep, &ms, 0);
+		t->made_inst = 0;
+	}
+	while (t->nprobes > 0) {
+		char *p = cl_stpcpy(cl_stpcpy(line, "-:"), t->group);
+		cl_stpcpy(cl_stpcpy(p, "/"), t->probes[--t->nprobes]);
+		tfs_append(t, "kprobe_events", line);
+	}
+	SYS1(close, t->root);
+	t->root = -1;
+}
