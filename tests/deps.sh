@@ -34,6 +34,7 @@ checks=(
     "cmd:timeout coreutils"
     "cmd:dpkg-deb dpkg"
     "cmd:apt-get apt"
+    "cmd:pahole dwarves"
 )
 # The host's own multiarch include directory (asm/unistd.h for this machine).
 case "$(uname -m)" in
