@@ -35,6 +35,8 @@ checks=(
     "cmd:dpkg-deb dpkg"
     "cmd:apt-get apt"
     "cmd:pahole dwarves"
+    "cmd:lz4 lz4"
+    "cmd:zstd zstd"
 )
 # The host's own multiarch include directory (asm/unistd.h for this machine).
 case "$(uname -m)" in
