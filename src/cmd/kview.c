@@ -145,11 +145,16 @@ static void on_signal(int sig)
 
 static void restorer(void) { cl_exit(CL_EXIT_FAIL); }	/* never reached */
 
+/* Catch them while tracing (on), or put back what was there; an ignored one stays
+ * ignored (nohup, background jobs). */
 static void catch_signals(int on)
 {
 	unsigned long act[4] = { (unsigned long)on_signal, SA_RESTORER, (unsigned long)restorer, 0 };
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		SYS4(rt_sigaction, dying_sigs[i], on ? act : kv.old_act[i], on ? kv.old_act[i] : 0, 8);
+		if (on && kv.old_act[i][0] == 1 /* SIG_IGN */)
+			SYS4(rt_sigaction, dying_sigs[i], kv.old_act[i], 0, 8);
+	}
 }
 
 /* A kprobe fetcharg reading member m of the struct that base points to. */

@@ -20,12 +20,18 @@ int tfs_exists(const struct tfs *t, const char *rel)
 	return SYS4(newfstatat, t->root, rel, st, 0) == 0;
 }
 
+/* The file open at the moment, for tfs_close from a signal handler: an open file of
+ * the instance keeps it busy (rmdir says EBUSY). */
+static volatile long busy_fd = -1;
+
 static long put(const struct tfs *t, const char *rel, const char *s, int flags)
 {
 	long fd = SYS4(openat, t->root, rel, O_WRONLY | O_CLOEXEC | flags, 0);
 	if (cl_is_err(fd))
 		return fd;
+	busy_fd = fd;
 	long r = SYS3(write, fd, s, cl_strlen(s));	/* tracefs takes a command per write */
+	busy_fd = -1;
 	SYS1(close, fd);
 	return r < 0 ? r : 0;
 }
@@ -45,8 +51,10 @@ static long get(const struct tfs *t, const char *rel, char *buf, size_t size)
 	size_t len = 0;
 	if (cl_is_err(fd))
 		return fd;
+	busy_fd = fd;
 	while (len + 1 < size && (r = SYS3(read, fd, buf + len, size - 1 - len)) > 0)
 		len += (size_t)r;
+	busy_fd = -1;
 	SYS1(close, fd);
 	buf[len] = 0;
 	return r < 0 ? r : (long)len;
@@ -137,6 +145,7 @@ long tfs_open(struct tfs *t, const char **why)
 
 long tfs_instance(struct tfs *t)
 {
+	t->made_inst = 1;	/* first: a signal may come between the mkdir and us knowing */
 	long r = SYS3(mkdirat, t->root, t->inst, 0700);
 	t->made_inst = r == 0;
 	return r;
@@ -150,9 +159,10 @@ long tfs_kprobe(struct tfs *t, const char *name, const char *place, const char *
 	char *p = cl_stpcpy(cl_stpcpy(cl_stpcpy(line, "p:"), t->group), "/");
 	p = cl_stpcpy(cl_stpcpy(cl_stpcpy(cl_stpcpy(p, name), " "), place), " ");
 	cl_stpcpy(p, args);
+	cl_stpcpy(t->probes[t->nprobes++], name);	/* first, for the same reason */
 	long r = tfs_append(t, "kprobe_events", line);
-	if (r == 0)
-		cl_stpcpy(t->probes[t->nprobes++], name);
+	if (r < 0)
+		t->nprobes--;
 	return r;
 }
 
@@ -161,6 +171,9 @@ void tfs_close(struct tfs *t)
 	char line[64];
 	if (t->root < 0)
 		return;
+	long fd = busy_fd;
+	if (fd >= 0)	/* interrupted between its open and its close */
+		busy_fd = -1, SYS1(close, fd);
 	if (t->made_inst) {
 		tfs_iwrite(t, "tracing_on", "0");
 		tfs_iwrite(t, "events/enable", "0");

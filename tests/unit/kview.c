@@ -7,14 +7,21 @@
 
 static char out_buf[65536];
 
-/* clonelab CMD [ARG] --kernel --json [--cpu N]: its exit status, JSON in out_buf. */
-static int run_kernel(const char *cmd, const char *arg)
+/* "1" where there is a CPU 1, else "0": a pinned child starts where the kernel woke it
+ * (unpinned, it may migrate before it runs, which the timeline shows). */
+static char *test_cpu(void)
 {
-	static char cpu[4] = "0";
-	uint64_t mask[16] = { 0 };	/* the child on CPU 1 where there is one */
+	static char cpu[2] = "0";
+	uint64_t mask[16] = { 0 };
 	long n = SYS3(sched_getaffinity, 0, sizeof mask, mask);
 	cpu[0] = n > 0 && (mask[0] & 2) ? '1' : '0';
-	char *argv[] = { (char *)CLONELAB_PATH(), (char *)cmd, "--kernel", "--json", "--cpu", cpu,
+	return cpu;
+}
+
+/* clonelab CMD [ARG] --kernel --json --cpu N: its exit status, JSON in out_buf. */
+static int run_kernel(const char *cmd, const char *arg)
+{
+	char *argv[] = { (char *)CLONELAB_PATH(), (char *)cmd, "--kernel", "--json", "--cpu", test_cpu(),
 			 (char *)arg, (char *)(arg ? "" : 0), 0 };
 	if (arg) {
 		argv[6] = "--flags", argv[7] = (char *)arg;
@@ -117,27 +124,159 @@ int t_kview_probe_fs_files(void)
 	return check("probe", "fs,files", s, 2);
 }
 
+/* tracefs, mounted here if it is not (and then detached again by tracefs_done). */
+static int tracefs_mounted;
+static void tracefs_start(void)
+{
+	tracefs_mounted = SYS5(mount, "tracefs", "/sys/kernel/tracing", "tracefs", 0, 0) == 0;
+}
+static void tracefs_done(void)
+{
+	if (tracefs_mounted)
+		SYS2(umount2, "/sys/kernel/tracing", 2 /* MNT_DETACH */);
+}
+
+/* "clonelab_<pid>" of a process that is gone: a leftover. */
+static int is_leftover(const char *s)
+{
+	unsigned long pid = 0;
+	if (!cl_startswith(s, "clonelab_"))
+		return 0;
+	for (s += 9; *s >= '0' && *s <= '9'; s++)
+		pid = pid * 10 + (unsigned long)(*s - '0');
+	return SYS2(kill, pid, 0) == -ESRCH;
+}
+
+/* Leftovers of dead runs in kprobe_events and instances/ (runs still alive, such as a
+ * concurrent one, are theirs to clean); -1 if tracefs cannot be read. */
+static int leftovers(void)
+{
+	static char buf[16384];
+	int n = 0;
+	long len = cl_read_file("/sys/kernel/tracing/kprobe_events", buf, sizeof buf);
+	for (long i = 0; i + 2 < len; i++)
+		if ((i == 0 || buf[i - 1] == '\n') && buf[i + 1] == ':' && is_leftover(buf + i + 2))
+			n++, diag("left in kprobe_events: %.40s", buf + i);
+	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel/tracing/instances", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return -1;
+	len = SYS3(getdents64, fd, buf, sizeof buf);
+	SYS1(close, fd);
+	for (long off = 0; off < len; off += *(uint16_t *)(buf + off + 16))
+		if (is_leftover(buf + off + 19))
+			n++, diag("left in instances: %s", buf + off + 19);
+	return n;
+}
+
+static int no_tracing_here(void)
+{
+	return t_clonelab_under_qemu() || SYS0(geteuid) != 0;
+}
+
 /* Nothing of ours left in tracefs: no instance, no kprobe, after all of the above. */
 int t_kview_nothing_left(void)
 {
-	if (t_clonelab_under_qemu() || SYS0(geteuid) != 0)
+	if (no_tracing_here())
 		return skip("no tracing here");
-	long r = SYS5(mount, "tracefs", "/sys/kernel/tracing", "tracefs", 0, 0);
-	int mounted = r == 0;
-	char buf[8192];
-	long n = cl_read_file("/sys/kernel/tracing/kprobe_events", buf, sizeof buf);
-	if (n >= 0)
-		ASSERT(!json_has(buf, "clonelab_"));
-	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel/tracing/instances", O_RDONLY | O_DIRECTORY, 0);
+	tracefs_start();
+	int n = leftovers();
+	tracefs_done();
+	ASSERT_EQ(n, 0);
+	return T_PASS;
+}
+
+/* A run killed outright leaves its instance (and kprobe): the next run removes them. */
+int t_kview_stale_cleanup(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	long pid = cl_fork();
+	if (pid == 0)
+		SYS1(exit_group, 0);
+	cl_wait((int)pid, 0, 0);	/* now a pid nobody has */
+	char group[32], inst[80], probe[96], en[160];
+	cl_utoa((unsigned long)pid, cl_stpcpy(group, "clonelab_"));
+	cl_stpcpy(cl_stpcpy(inst, "/sys/kernel/tracing/instances/"), group);
+	cl_stpcpy(cl_stpcpy(cl_stpcpy(probe, "p:"), group), "/stale schedule_tail");
+	cl_stpcpy(cl_stpcpy(cl_stpcpy(cl_stpcpy(en, inst), "/events/"), group), "/stale/enable");
+	tracefs_start();
+	ASSERT_OK(SYS3(mkdirat, AT_FDCWD, inst, 0700));
+	int kprobes = 0;
+	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel/tracing/kprobe_events", O_WRONLY | 02000 /* O_APPEND */, 0);
 	if (fd >= 0) {
-		n = SYS3(getdents64, fd, buf, sizeof buf);
+		kprobes = SYS3(write, fd, probe, cl_strlen(probe)) > 0;
 		SYS1(close, fd);
-		for (long off = 0; off < n; off += *(uint16_t *)(buf + off + 16))
-			ASSERT(!cl_startswith(buf + off + 19, "clonelab_"));
 	}
-	if (mounted)
-		SYS2(umount2, "/sys/kernel/tracing", 2);
-	ASSERT(fd >= 0 || r < 0);
+	if (kprobes)	/* enabled in the instance, as a killed run leaves it */
+		ASSERT_OK(cl_write_file(en, "1"));
+	int before = leftovers();
+	int st = run_kernel("fork", 0);
+	int after = leftovers();
+	tracefs_done();
+	ASSERT_EQ(before, 1 + kprobes);
+	ASSERT_EQ(st, 0);
+	ASSERT_EQ(after, 0);
+	return T_PASS;
+}
+
+/* SIGTERM or SIGINT at any moment of a traced tour: the handler removes our tracing. */
+int t_kview_killed(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	for (int i = 0; i < 6; i++) {
+		long pid = cl_fork();
+		if (pid == 0) {
+			long fd = SYS4(openat, AT_FDCWD, "/tmp/clonelab-kview-killed", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			SYS3(dup3, fd, 1, 0);
+			char *argv[] = { (char *)CLONELAB_PATH(), "tour", "--kernel", 0 };
+			SYS3(execve, argv[0], argv, cl_environ);
+			SYS1(exit_group, 127);
+		}
+		struct { long s, ns; } d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
+		SYS2(nanosleep, &d, 0);
+		SYS2(kill, pid, i % 2 ? 2 /* SIGINT */ : SIGTERM);
+		cl_wait((int)pid, 0, 0);
+	}
+	tracefs_start();
+	int n = leftovers();
+	tracefs_done();
+	ASSERT_EQ(n, 0);
+	return T_PASS;
+}
+
+/* Two traced runs at once: each sees its own clone, whole and right. */
+int t_kview_concurrent(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	static char outs[2][32768];
+	long pids[2];
+	for (int k = 0; k < 2; k++) {
+		char path[32] = "/tmp/clonelab-kview-0";
+		path[20] = (char)('0' + k);
+		pids[k] = cl_fork();
+		if (pids[k] == 0) {
+			long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			SYS3(dup3, fd, 1, 0);
+			char *argv[] = { (char *)CLONELAB_PATH(), k ? "thread" : "chimera", "--kernel", "--json",
+					 "--cpu", test_cpu(), 0 };
+			SYS3(execve, argv[0], argv, cl_environ);
+			SYS1(exit_group, 127);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int st = 0;
+		char path[32] = "/tmp/clonelab-kview-0";
+		path[20] = (char)('0' + k);
+		cl_wait((int)pids[k], &st, 0);
+		cl_read_file(path, outs[k], sizeof outs[k]);
+		ASSERT_EQ(st, 0);
+		ASSERT(!json_has(outs[k], "\"agrees\":false"));
+		ASSERT(!json_has(outs[k], "\"regs_match\":false"));
+		ASSERT_EQ(num(outs[k], "\"target_cpu\":"), num(outs[k], "\"first_cpu\":"));
+		ASSERT_EQ(obj_same(outs[k], "fs"), json_has(outs[k], "\"mode\":\"full\"") ? k : -1);
+	}
 	return T_PASS;
 }
 

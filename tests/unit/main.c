@@ -88,6 +88,9 @@ int t_kview_chimera(void);
 int t_kview_userns(void);
 int t_kview_probe_vm_sighand(void);
 int t_kview_probe_fs_files(void);
+int t_kview_stale_cleanup(void);
+int t_kview_killed(void);
+int t_kview_concurrent(void);
 int t_kview_nothing_left(void);
 
 /* Each test runs in a child process of its own: a crash or a hang is then that test's
@@ -171,6 +174,9 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "kview_userns", t_kview_userns },
 	{ "kview_probe_vm_sighand", t_kview_probe_vm_sighand },
 	{ "kview_probe_fs_files", t_kview_probe_fs_files },
+	{ "kview_stale_cleanup", t_kview_stale_cleanup },
+	{ "kview_killed", t_kview_killed },
+	{ "kview_concurrent", t_kview_concurrent },
 	{ "kview_nothing_left", t_kview_nothing_left },
 	/* Last, in the runner itself, a child subreaper: a process any test leaked, or
 	 * left unreaped, has come back to us. */
