@@ -29,7 +29,7 @@ static struct {
 	int version;			/* major*100+minor */
 	/* what the trace showed */
 	uint64_t task[2], obj[2][KV_NOBJ], regs[5], stack, ksp;	/* regs: 4 of pt_regs, tp */
-	int have_dup, have_wake, tail_seen, child_exit_seen, target_cpu;
+	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, target_cpu;
 	uint64_t marker_cnt;
 	int64_t marker_ts, t0;
 	int have_marker, have_t0, nev;
@@ -39,8 +39,12 @@ static struct {
 
 static const int dying_sigs[3] = { 1, 2, SIGTERM };	/* SIGHUP, SIGINT, SIGTERM */
 
+/* Say once (a tour asks four times) that what cannot be shown. */
 static void missing(const char *what)
 {
+	for (int i = 0; i < kv.nmissing; i++)
+		if (kv.missing[i] == what)
+			return;
 	if (kv.nmissing < 6)
 		kv.missing[kv.nmissing++] = what;
 }
@@ -173,34 +177,46 @@ static void fetch(struct cl_out *o, const char *name, int m, const char *base)
 		cl_printf(o, " %s=+%ld(%s):x64", name, kv.off.off[m], base);
 }
 
-static const char *objects_args(const char *task, char *buf, size_t size, int child)
+/* arch_dup_task_struct(dst, src): src is the caller, the parent; dst the new task,
+ * still a bare copy. Read the parent's objects here. */
+static const char *parent_args(struct cl_out *o)
 {
-	struct cl_out o = { -1, 0, (unsigned)size - 1, buf };
-	cl_printf(&o, child ? "p=%s:x64" : "dst=%s:x64 src=%s:x64", child ? task : CL_KPROBE_ARG0, task);
+	cl_printf(o, "dst=%s:x64 src=%s:x64", CL_KPROBE_ARG0, CL_KPROBE_ARG1);
 	for (int m = 0; m < KV_NOBJ; m++)
-		fetch(&o, kv_object_name(m), m, task);
-	if (child) {
-		fetch(&o, "stack", KV_STACK, task);
-		fetch(&o, "ksp", KV_KSP, task);
-		fetch(&o, "tp", KV_TP, task);
-		for (int r = 0; r < 4; r++) {
-			char nm[4] = { 'r', (char)('0' + r), 0 };
-			fetch(&o, nm, KV_REG0 + r, task);
-		}
+		fetch(o, kv_object_name(m), m, CL_KPROBE_ARG1);
+	return o->buf[o->len] = 0, o->buf;
+}
+
+/* wake_up_new_task(p): p is complete, not yet run. Its objects, and its pt_regs. */
+static const char *child_args(struct cl_out *o)
+{
+	cl_printf(o, "p=%s:x64", CL_KPROBE_ARG0);
+	for (int m = 0; m < KV_NOBJ; m++)
+		fetch(o, kv_object_name(m), m, CL_KPROBE_ARG0);
+	fetch(o, "stack", KV_STACK, CL_KPROBE_ARG0);
+	fetch(o, "ksp", KV_KSP, CL_KPROBE_ARG0);
+	fetch(o, "tp", KV_TP, CL_KPROBE_ARG0);
+	for (int r = 0; r < 4; r++) {
+		char nm[3] = { 'r', (char)('0' + r), 0 };
+		fetch(o, nm, KV_REG0 + r, CL_KPROBE_ARG0);
 	}
-	buf[o.len] = 0;
-	return buf;
+	return o->buf[o->len] = 0, o->buf;
 }
 
 static void add_probes(void)
 {
-	static char args[2048];
-	if (tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", objects_args(CL_KPROBE_ARG1, args, sizeof args, 0)) < 0)
+	static char args[2][2048];
+	struct cl_out p = { -1, 0, sizeof args[0] - 1, args[0] }, c = { -1, 0, sizeof args[1] - 1, args[1] };
+	if (tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", parent_args(&p)) < 0)
 		missing("kprobe on arch_dup_task_struct refused: no parent task_struct");
-	if (tfs_kprobe(&kv.t, "wake", "wake_up_new_task", objects_args(CL_KPROBE_ARG0, args, sizeof args, 1)) < 0)
+	if (tfs_kprobe(&kv.t, "wake", "wake_up_new_task", child_args(&c)) < 0)
 		missing("kprobe on wake_up_new_task refused: no child task_struct or registers");
 	if (tfs_kprobe(&kv.t, "tail", "schedule_tail", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
 		missing("kprobe on schedule_tail refused");
+	/* what schedule_tail calls first; the compiler may have renamed it */
+	if (tfs_kprobe(&kv.t, "fts", "finish_task_switch", "prev=" CL_KPROBE_ARG0 ":x64") < 0 &&
+	    tfs_kprobe(&kv.t, "fts", "finish_task_switch.isra.0", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
+		missing("kprobe on finish_task_switch refused (neither name exists here)");
 }
 
 static void enable_events(void)
@@ -209,9 +225,10 @@ static void enable_events(void)
 		"sched/sched_switch", "sched/sched_migrate_task", "syscalls/sys_enter_clone3",
 		"syscalls/sys_exit_clone3", "syscalls/sys_enter_clone", "syscalls/sys_exit_clone" };
 	char path[96];
-	for (unsigned i = 0; i < sizeof evs / sizeof evs[0]; i++)
-		if (cl_stpcpy(cl_stpcpy(cl_stpcpy(path, "events/"), evs[i]), "/enable"))
-			tfs_iwrite(&kv.t, path, "1");
+	for (unsigned i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+		cl_stpcpy(cl_stpcpy(cl_stpcpy(path, "events/"), evs[i]), "/enable");
+		tfs_iwrite(&kv.t, path, "1");	/* a missing one (no syscall events) stays off */
+	}
 	if (kv.t.nprobes) {
 		cl_stpcpy(cl_stpcpy(cl_stpcpy(path, "events/"), kv.t.group), "/enable");
 		tfs_iwrite(&kv.t, path, "1");
@@ -221,7 +238,7 @@ static void enable_events(void)
 void kview_before(struct lab *l)
 {
 	const char *why;
-	(void)l;
+	(void)l;	/* the clone itself is read from the trace */
 	if (!kv.on)
 		return;
 	kv.traced = 0;
@@ -391,15 +408,15 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 	} else if (cl_startswith(b, "tail: (") && pid == child && !kv.tail_seen) {
 		kv.tail_seen = 1;
 		ev(ts, cpu, pid, "schedule_tail: the child's first kernel C function (from ret_from_fork)");
+	} else if (cl_startswith(b, "fts: (") && pid == child && kv.tail_seen == 1) {
+		kv.tail_seen = 2;	/* the one schedule_tail makes, not later switches */
+		ev(ts, cpu, pid, "finish_task_switch: called by schedule_tail, completes the switch");
 	}
 }
 
 static void sched_line(const char *b, int64_t ts, int cpu, int pid, int child)
 {
 	uint64_t v = 0, w = 0;
-	static int switched;
-	if (kv.nev == 0)
-		switched = 0;
 	if (cl_startswith(b, "sched_process_fork:") && field(b, "child_pid", &v) && (int)v == child)
 		ev(ts, cpu, pid, "sched_process_fork: the new task is pid %lu", v);
 	else if (cl_startswith(b, "sched_wakeup_new:") && field(b, "pid", &v) && (int)v == child &&
@@ -410,7 +427,7 @@ static void sched_line(const char *b, int64_t ts, int cpu, int pid, int child)
 		   field(b, "orig_cpu", &v) && field(b, "dest_cpu", &w))
 		ev(ts, cpu, pid, "sched_migrate_task: the child moved from CPU %lu to %lu", v, w);
 	else if (cl_startswith(b, "sched_switch:") && field(b, "next_pid", &v) && (int)v == child &&
-		 !switched++) {
+		 !kv.switched_in++) {
 		field(b, "prev_pid", &w);
 		ev(ts, cpu, pid, "sched_switch: CPU %d switches from pid %lu into the child", cpu, w);
 	}
@@ -476,7 +493,7 @@ static void collect(const struct lab *l)
 	if (!kv.traced)
 		return;
 	kv.traced = 0;
-	kv.have_dup = kv.have_wake = kv.tail_seen = kv.child_exit_seen = 0;
+	kv.have_dup = kv.have_wake = kv.tail_seen = kv.child_exit_seen = kv.switched_in = 0;
 	kv.have_marker = kv.have_t0 = kv.nev = 0;
 	kv.target_cpu = -1;
 	memset(kv.obj, 0, sizeof kv.obj);

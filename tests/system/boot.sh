@@ -35,7 +35,7 @@ if ! command -v "${qemu[0]}" >/dev/null; then
     apt-get update >&2 && apt-get install -y "$pkg" >&2
 fi
 # -nic none: no network wanted, and it spares x86 the iPXE boot ROM.
-qemu+=(-nic none -smp 2 -m 512 -nographic -no-reboot -kernel "$kernel" -initrd "$cpio")
+qemu+=(-nic none -smp 1 -m 512 -nographic -no-reboot -kernel "$kernel" -initrd "$cpio")
 
 if $interactive; then
     echo "boot.sh: booting $arch; leave with 'poweroff -f' in the guest or Ctrl-A x" >&2
