@@ -18,14 +18,13 @@
  * arguments by the registers of the C calling convention. */
 #define CL_KPROBE_ARG0 "%x0"
 #define CL_KPROBE_ARG1 "%x1"
-/* The child's kernel-built registers: members of struct pt_regs (found in BTF), the
- * snapshot register each is compared with, and which bits of pstate nzcv shows. */
-#define CL_KV_PT_REGS { "regs[0]", CL_REG_RET }, { "sp", CL_REG_SP }, { "pc", CL_REG_PC }, \
-	{ "pstate", CL_REG_FLAGS }
-#define CL_KV_FLAGS_MASK 0xf0000000UL
-/* The thread pointer lives in task_struct, not in pt_regs (CL_KV_TP_IN_REGS 0). */
-#define CL_KV_TP "thread.uw.tp_value"
-#define CL_KV_TP_IN_REGS 0
+/* The child's registers as the kernel built them: where each is (a member of pt_regs or
+ * of task_struct, found in BTF), the snapshot register it must equal, and the bits that
+ * are compared (of pstate, the snapshot's nzcv holds only N, Z, C and V). The thread
+ * pointer is not in pt_regs but in thread_struct. */
+#define CL_KV_REGS { "pt_regs", "regs[0]", CL_REG_RET, ~0UL }, { "pt_regs", "sp", CL_REG_SP, ~0UL }, \
+	{ "pt_regs", "pc", CL_REG_PC, ~0UL }, { "pt_regs", "pstate", CL_REG_FLAGS, 0xf0000000UL }, \
+	{ "task_struct", "thread.uw.tp_value", CL_REG_TP, ~0UL }
 /* copy_thread() points the child's saved kernel sp (cpu_context.sp) at its pt_regs. */
 #define CL_KV_KSP "thread.cpu_context.sp"
 #define CL_KV_KSP_SKIP ""

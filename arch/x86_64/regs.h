@@ -16,14 +16,12 @@
  * arguments by the registers of the C calling convention. */
 #define CL_KPROBE_ARG0 "%di"
 #define CL_KPROBE_ARG1 "%si"
-/* The child's kernel-built registers: members of struct pt_regs (found in BTF), the
- * snapshot register each is compared with, and which bits of the flags to compare. */
-#define CL_KV_PT_REGS { "ax", CL_REG_RET }, { "sp", CL_REG_SP }, { "ip", CL_REG_PC }, \
-	{ "flags", CL_REG_FLAGS }
-#define CL_KV_FLAGS_MASK 0xffffffffffffffffUL
-/* The thread pointer lives in task_struct, not in pt_regs (CL_KV_TP_IN_REGS 0). */
-#define CL_KV_TP "thread.fsbase"
-#define CL_KV_TP_IN_REGS 0
+/* The child's registers as the kernel built them: where each is (a member of pt_regs or
+ * of task_struct, found in BTF), the snapshot register it must equal, and the bits that
+ * are compared. The thread pointer is not in pt_regs here but in thread_struct. */
+#define CL_KV_REGS { "pt_regs", "ax", CL_REG_RET, ~0UL }, { "pt_regs", "sp", CL_REG_SP, ~0UL }, \
+	{ "pt_regs", "ip", CL_REG_PC, ~0UL }, { "pt_regs", "flags", CL_REG_FLAGS, ~0UL }, \
+	{ "task_struct", "thread.fsbase", CL_REG_TP, ~0UL }
 /* copy_thread() leaves the child's kernel sp in thread.sp, pointing at a fork_frame:
  * an inactive_task_frame, then pt_regs. So task_pt_regs(child) = thread.sp + that. */
 #define CL_KV_KSP "thread.sp"

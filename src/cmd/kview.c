@@ -28,7 +28,7 @@ static struct {
 	char release[65];
 	int version;			/* major*100+minor */
 	/* what the trace showed */
-	uint64_t task[2], obj[2][KV_NOBJ], regs[5], stack, ksp;	/* regs: 4 of pt_regs, tp */
+	uint64_t task[2], obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp;
 	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, target_cpu;
 	uint64_t marker_cnt;
 	int64_t marker_ts, t0;
@@ -195,8 +195,7 @@ static const char *child_args(struct cl_out *o)
 		fetch(o, kv_object_name(m), m, CL_KPROBE_ARG0);
 	fetch(o, "stack", KV_STACK, CL_KPROBE_ARG0);
 	fetch(o, "ksp", KV_KSP, CL_KPROBE_ARG0);
-	fetch(o, "tp", KV_TP, CL_KPROBE_ARG0);
-	for (int r = 0; r < 4; r++) {
+	for (int r = 0; r < kv_nregs(); r++) {
 		char nm[3] = { 'r', (char)('0' + r), 0 };
 		fetch(o, nm, KV_REG0 + r, CL_KPROBE_ARG0);
 	}
@@ -399,11 +398,11 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 	} else if (cl_startswith(b, "wake: (") && field(b, "p", &v) && v == kv.task[1] && !kv.have_wake) {
 		kv.have_wake = 1;
 		objects_from(b, 1);
-		for (int r = 0; r < 4; r++) {
+		for (int r = 0; r < kv_nregs(); r++) {
 			char nm[3] = { 'r', (char)('0' + r), 0 };
 			field(b, nm, &kv.regs[r]);
 		}
-		field(b, "tp", &kv.regs[4]), field(b, "stack", &kv.stack), field(b, "ksp", &kv.ksp);
+		field(b, "stack", &kv.stack), field(b, "ksp", &kv.ksp);
 		ev(ts, cpu, pid, "wake_up_new_task: the child is made runnable");
 	} else if (cl_startswith(b, "tail: (") && pid == child && !kv.tail_seen) {
 		kv.tail_seen = 1;
@@ -554,18 +553,17 @@ static int agrees(const struct lab *l, int m)
 
 static uint64_t snap_of(const struct lab *l, int r)
 {
-	return l->sh->snap.child[r < 4 ? kv_reg_snap(r) : CL_REG_TP];
+	return l->sh->snap.child[kv_reg_snap(r)];
 }
 
 static int reg_ok(const struct lab *l, int r)
 {
-	uint64_t mask = r < 4 && kv_reg_snap(r) == CL_REG_FLAGS ? CL_KV_FLAGS_MASK : ~0UL;
-	return ((kv.regs[r] ^ snap_of(l, r)) & mask) == 0;
+	return ((kv.regs[r] ^ snap_of(l, r)) & kv_reg_mask(r)) == 0;
 }
 
 static int regs_match(const struct lab *l)
 {
-	for (int r = 0; r < 5; r++)
+	for (int r = 0; r < kv_nregs(); r++)
 		if (!reg_ok(l, r))
 			return 0;
 	return 1;
@@ -574,7 +572,7 @@ static int regs_match(const struct lab *l)
 static const char *reg_name(int r)
 {
 	int n;
-	return cl_reg_names(&n)[r < 4 ? kv_reg_snap(r) : CL_REG_TP];
+	return cl_reg_names(&n)[kv_reg_snap(r)];
 }
 
 /* The verdicts, once per clone: a disagreement makes the command fail. */
@@ -619,12 +617,17 @@ static void objects_text(const struct lab *l)
 static void regs_text(const struct lab *l)
 {
 	uint64_t at = kv.ksp + (uint64_t)kv.off.ksp_skip;
-	out("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task at\n"
-	    "  task_pt_regs(child) = %lx (its kernel stack + %lu; the thread pointer from\n"
-	    "  task_struct.%s):\n", at, at - kv.stack, CL_KV_TP);
-	for (int r = 0; r < 5; r++)
-		out("    %-10s %18lx  snapshot %18lx  %s\n", reg_name(r), kv.regs[r], snap_of(l, r),
+	out("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task;\n"
+	    "  task_pt_regs(child) = %lx, its kernel stack + %lu:\n", at, at - kv.stack);
+	out("    %-10s %18s  %-24s %18s\n", "register", "kernel", "read from", "snapshot");
+	for (int r = 0; r < kv_nregs(); r++) {
+		char from[40];
+		struct cl_out o = { -1, 0, sizeof from - 1, from };
+		cl_printf(&o, "%s.%s", kv_member_struct(KV_REG0 + r), kv_member_path(KV_REG0 + r));
+		from[o.len] = 0;
+		out("    %-10s %18lx  %-24s %18lx  %s\n", reg_name(r), kv.regs[r], from, snap_of(l, r),
 		    reg_ok(l, r) ? "equal" : "DIFFERENT");
+	}
 }
 
 static void timeline_text(void)
@@ -692,7 +695,7 @@ static void objects_json(struct cl_json *j, const struct lab *l)
 	cl_printf(&o, "task_pt_regs(child) = 0x%lx", kv.ksp + (uint64_t)kv.off.ksp_skip);
 	where[o.len] = 0;
 	cl_json_str(j, "where", where);
-	for (int r = 0; r < 5; r++)
+	for (int r = 0; r < kv_nregs(); r++)
 		cl_json_hex(j, reg_name(r), kv.regs[r]);
 	cl_json_close(j, '}');
 	cl_json_bool(j, "regs_match", regs_match(l));

@@ -11,19 +11,21 @@ static const struct { const char *strct, *path, *name; } members[KV_REG0] = {
 	{ "nsproxy", "net_ns", "net_ns" }, { "nsproxy", "time_ns", "time_ns" },
 	{ "nsproxy", "cgroup_ns", "cgroup_ns" },
 	{ "task_struct", "stack", "stack" }, { "task_struct", CL_KV_KSP, "ksp" },
-	{ CL_KV_TP_IN_REGS ? "pt_regs" : "task_struct", CL_KV_TP, "tp" },
 };
-static const struct { const char *member; int snap; } regs[4] = { CL_KV_PT_REGS };
+static const struct { const char *strct, *member; int snap; unsigned long mask; } regs[] = { CL_KV_REGS };
+_Static_assert(sizeof regs / sizeof regs[0] <= KV_MAXREGS, "CL_KV_REGS: at most KV_MAXREGS");
 
-const char *kv_member_struct(int m) { return m < KV_REG0 ? members[m].strct : "pt_regs"; }
+int kv_nregs(void) { return sizeof regs / sizeof regs[0]; }
+const char *kv_member_struct(int m) { return m < KV_REG0 ? members[m].strct : regs[m - KV_REG0].strct; }
 const char *kv_member_path(int m) { return m < KV_REG0 ? members[m].path : regs[m - KV_REG0].member; }
 int kv_reg_snap(int r) { return regs[r].snap; }
+unsigned long kv_reg_mask(int r) { return regs[r].mask; }
 const char *kv_object_name(int m) { return members[m].name; }
 
 int kv_offsets(const struct btf *b, struct kv_off *o)
 {
 	int ok = 1;
-	for (int m = 0; m < KV_NMEMBERS; m++) {
+	for (int m = 0; m < KV_REG0 + kv_nregs(); m++) {
 		o->off[m] = btf_offset(b, kv_member_struct(m), kv_member_path(m), &o->size[m]);
 		/* time and cgroup namespaces are optional in a kernel; the rest is needed */
 		if (o->off[m] < 0 && m != KV_TIME_NS && m != KV_CGROUP_NS)
@@ -38,7 +40,7 @@ void kv_offsets_print(const struct btf *b, struct cl_out *out)
 {
 	struct kv_off o;
 	kv_offsets(b, &o);
-	for (int m = 0; m < KV_NMEMBERS; m++)
+	for (int m = 0; m < KV_REG0 + kv_nregs(); m++)
 		cl_printf(out, "%s.%s %ld %ld\n", kv_member_struct(m), kv_member_path(m), o.off[m], o.size[m]);
 	cl_printf(out, "sizeof.pt_regs %ld\n", o.pt_regs_size);
 	if (*CL_KV_KSP_SKIP)

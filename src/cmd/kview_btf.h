@@ -9,8 +9,8 @@
 enum { KV_MM, KV_FS, KV_FILES, KV_SIGHAND, KV_SIGNAL, KV_NSPROXY, KV_CRED, KV_USER_NS,
        KV_UTS_NS, KV_IPC_NS, KV_MNT_NS, KV_PID_NS, KV_NET_NS, KV_TIME_NS, KV_CGROUP_NS,
        KV_NOBJ,
-       /* then what the registers need */
-       KV_STACK = KV_NOBJ, KV_KSP, KV_TP, KV_REG0, KV_NMEMBERS = KV_REG0 + 4 };
+       /* then what the registers need: the stack, the saved kernel sp, the registers */
+       KV_STACK = KV_NOBJ, KV_KSP, KV_REG0, KV_MAXREGS = 6, KV_NMEMBERS = KV_REG0 + KV_MAXREGS };
 
 struct kv_off {
 	long off[KV_NMEMBERS];	/* byte offset in its struct, -1 if absent */
@@ -24,8 +24,11 @@ const char *kv_member_struct(int m);
 const char *kv_member_path(int m);
 /* The display name of object m < KV_NOBJ ("mm", "pid_ns"). */
 const char *kv_object_name(int m);
-/* Register r (0-3) of pt_regs that --kernel reads: its index in the snapshot. */
+/* The registers --kernel reads (arch/<arch>/regs.h, CL_KV_REGS): how many, and for
+ * register r its index in the snapshot and the bits compared. */
+int kv_nregs(void);
 int kv_reg_snap(int r);
+unsigned long kv_reg_mask(int r);
 /* Fill o from b. 0, or -1 if a member --kernel cannot do without is missing. */
 int kv_offsets(const struct btf *b, struct kv_off *o);
 /* "struct.member offset size" per line, for the tests that compare with pahole. */

@@ -111,6 +111,32 @@ static void clean_stale(const struct tfs *t)
 	}
 }
 
+/* A tracefs mount of our own that is nowhere in the file tree (fsopen, fsconfig and
+ * fsmount, Linux 5.2): nothing to unmount, and no race with another run's mount. */
+static long private_mount(void)
+{
+	long fs = SYS2(fsopen, "tracefs", 1 /* FSOPEN_CLOEXEC */);
+	if (fs < 0)
+		return fs;
+	long r = SYS5(fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, 0, 0, 0);
+	long m = r < 0 ? r : SYS3(fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+	SYS1(close, fs);
+	return m;
+}
+
+/* Before 5.2: mount on the usual place, open it, and detach it at once, so that only
+ * our fd keeps it. Another run doing the same at the same moment may detach ours
+ * first: then the directory we opened is not tracefs, and we say so. */
+static long mount_and_detach(struct tfs *t)
+{
+	long r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
+	if (r < 0)
+		return r;
+	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	SYS2(umount2, TRACEFS, MNT_DETACH);
+	return t->root < 0 ? t->root : tfs_exists(t, "README") ? 0 : -EBUSY;
+}
+
 long tfs_open(struct tfs *t, const char **why)
 {
 	memset(t, 0, sizeof *t);
@@ -118,26 +144,26 @@ long tfs_open(struct tfs *t, const char **why)
 	cl_utoa((unsigned long)t->pid, cl_stpcpy(t->group, "clonelab_"));
 	join(t->inst, "instances", t->group);
 	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (t->root < 0) {
+	if (t->root >= 0 && !tfs_exists(t, "README")) {	/* nothing mounted there */
+		SYS1(close, t->root);
+		long r = private_mount();
+		if (r == -ENOSYS)
+			r = mount_and_detach(t);
+		else
+			t->root = (int)r;
+		if (r < 0) {
+			if (t->root >= 0)
+				SYS1(close, t->root);
+			t->root = -1;
+			*why = r == -EPERM ? "cannot mount tracefs (EPERM: not root, or kernel lockdown)"
+			     : r == -EBUSY ? "tracefs was unmounted under us (another run's?)"
+			     : "cannot mount tracefs (no tracefs in this kernel?)";
+			return r;
+		}
+	} else if (t->root < 0) {
 		*why = t->root == -EPERM ? "kernel lockdown refuses tracefs"
 		     : TRACEFS " is missing: is sysfs mounted, is the kernel built with tracing?";
 		return t->root;
-	}
-	if (!tfs_exists(t, "README")) {
-		/* Nothing mounted: mount tracefs for ourselves and detach it at once, so that
-		 * only our fd keeps it, and no mount is left behind even if we are killed. */
-		long r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
-		if (r < 0) {
-			SYS1(close, t->root), t->root = -1;
-			*why = r == -EPERM ? "cannot mount tracefs (EPERM: not root, or kernel lockdown)"
-			     : "cannot mount tracefs on " TRACEFS " (no tracefs in this kernel?)";
-			return r;
-		}
-		SYS1(close, t->root);
-		t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-		SYS2(umount2, TRACEFS, MNT_DETACH);
-		if (t->root < 0)
-			return *why = "tracefs vanished while opening it", t->root;
 	}
 	clean_stale(t);
 	return 0;

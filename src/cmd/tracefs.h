@@ -15,9 +15,9 @@ struct tfs {
 	char probes[8][24];	/* kprobe event names in the group */
 };
 
-/* Open tracefs at /sys/kernel/tracing (mounting it there for our own use and detaching
- * the mount at once, when nothing is mounted), then clean up what dead runs left.
- * 0 or -errno, with *why in words. */
+/* Open tracefs at /sys/kernel/tracing, or, when nothing is mounted there, a private
+ * tracefs mount that is nowhere in the file tree (nothing to unmount, even if we are
+ * killed); then clean up what dead runs left. 0 or -errno, with *why in words. */
 long tfs_open(struct tfs *t, const char **why);
 /* Whether the file rel (relative to the tracefs root) exists. */
 int tfs_exists(const struct tfs *t, const char *rel);
