@@ -160,7 +160,8 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme \
+	readme-kernel
 
 both:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
@@ -208,6 +209,10 @@ readme: size
 	$(Q)tests/size.sh > build/size.txt
 	$(Q)tests/readme-section.py size build/size.txt --code
 	$(Q)python3 tests/bedtable.py --readme README.md
+
+# The README's --kernel examples, from both architectures' Debian kernels (about a minute).
+readme-kernel: both
+	$(Q)tests/system/kview-readme.sh aarch64 x86_64
 
 clean:
 	rm -rf build

@@ -17,7 +17,7 @@ struct kv_child {		/* written by the child, in a page shared with it */
 	signed char cross[KV_NOBJ];	/* kcmp / ns links: 1 same, 0 not, -1 cannot tell */
 };
 
-struct ev { int64_t t; int cpu, pid; char what[120]; };
+struct ev { int64_t t; int cpu, pid; const char *kind; char what[120]; };
 
 static struct {
 	int mode, on, failed, nmissing, traced;
@@ -29,7 +29,7 @@ static struct {
 	int version;			/* major*100+minor */
 	/* what the trace showed */
 	uint64_t task[2], obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp;
-	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, target_cpu;
+	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, parent_returned, target_cpu;
 	uint64_t marker_cnt;
 	int64_t marker_ts, t0;
 	int have_marker, have_t0, nev;
@@ -367,7 +367,8 @@ static int split(char *s, int *pid, int *cpu, int64_t *ts, char **body)
 	return 0;
 }
 
-static void ev(int64_t t, int cpu, int pid, const char *fmt, ...)
+/* One timeline event: kind is its stable name for programs (README), what its words. */
+static void ev(int64_t t, int cpu, int pid, const char *kind, const char *fmt, ...)
 {
 	if (kv.nev == NEV)
 		return;
@@ -378,7 +379,7 @@ static void ev(int64_t t, int cpu, int pid, const char *fmt, ...)
 	cl_vprintf(&o, fmt, ap);
 	va_end(ap);
 	e->what[o.len] = 0;
-	e->t = t, e->cpu = cpu, e->pid = pid;
+	e->t = t, e->cpu = cpu, e->pid = pid, e->kind = kind;
 }
 
 static void objects_from(const char *body, int side)
@@ -393,7 +394,7 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 	if (cl_startswith(b, "dup: (") && !kv.have_dup) {
 		kv.have_dup = field(b, "src", &kv.task[0]) && field(b, "dst", &kv.task[1]);
 		objects_from(b, 0);
-		ev(ts, cpu, pid, "arch_dup_task_struct: the parent's task_struct %lx copied into %lx",
+		ev(ts, cpu, pid, "dup_task", "arch_dup_task_struct: the parent's task_struct %lx copied into %lx",
 		   kv.task[0], kv.task[1]);
 	} else if (cl_startswith(b, "wake: (") && field(b, "p", &v) && v == kv.task[1] && !kv.have_wake) {
 		kv.have_wake = 1;
@@ -403,13 +404,13 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 			field(b, nm, &kv.regs[r]);
 		}
 		field(b, "stack", &kv.stack), field(b, "ksp", &kv.ksp);
-		ev(ts, cpu, pid, "wake_up_new_task: the child is made runnable");
+		ev(ts, cpu, pid, "wake_up_new_task", "wake_up_new_task: the child is made runnable");
 	} else if (cl_startswith(b, "tail: (") && pid == child && !kv.tail_seen) {
 		kv.tail_seen = 1;
-		ev(ts, cpu, pid, "schedule_tail: the child's first kernel C function (from ret_from_fork)");
+		ev(ts, cpu, pid, "schedule_tail", "schedule_tail: the child's first kernel C function (from ret_from_fork)");
 	} else if (cl_startswith(b, "fts: (") && pid == child && kv.tail_seen == 1) {
 		kv.tail_seen = 2;	/* the one schedule_tail makes, not later switches */
-		ev(ts, cpu, pid, "finish_task_switch: called by schedule_tail, completes the switch");
+		ev(ts, cpu, pid, "finish_task_switch", "finish_task_switch: called by schedule_tail, completes the switch");
 	}
 }
 
@@ -417,18 +418,18 @@ static void sched_line(const char *b, int64_t ts, int cpu, int pid, int child)
 {
 	uint64_t v = 0, w = 0;
 	if (cl_startswith(b, "sched_process_fork:") && field(b, "child_pid", &v) && (int)v == child)
-		ev(ts, cpu, pid, "sched_process_fork: the new task is pid %lu", v);
+		ev(ts, cpu, pid, "process_fork", "sched_process_fork: the new task is pid %lu", v);
 	else if (cl_startswith(b, "sched_wakeup_new:") && field(b, "pid", &v) && (int)v == child &&
 		 field(b, "target_cpu", &w)) {
 		kv.target_cpu = (int)w;
-		ev(ts, cpu, pid, "sched_wakeup_new: the kernel chose CPU %lu for the child", w);
+		ev(ts, cpu, pid, "wakeup_new", "sched_wakeup_new: the kernel chose CPU %lu for the child", w);
 	} else if (cl_startswith(b, "sched_migrate_task:") && field(b, "pid", &v) && (int)v == child &&
 		   field(b, "orig_cpu", &v) && field(b, "dest_cpu", &w))
-		ev(ts, cpu, pid, "sched_migrate_task: the child moved from CPU %lu to %lu", v, w);
+		ev(ts, cpu, pid, "migrate", "sched_migrate_task: the child moved from CPU %lu to %lu", v, w);
 	else if (cl_startswith(b, "sched_switch:") && field(b, "next_pid", &v) && (int)v == child &&
 		 !kv.switched_in++) {
 		field(b, "prev_pid", &w);
-		ev(ts, cpu, pid, "sched_switch: CPU %d switches from pid %lu into the child", cpu, w);
+		ev(ts, cpu, pid, "switch_in", "sched_switch: CPU %d switches from pid %lu into the child", cpu, w);
 	}
 }
 
@@ -438,14 +439,14 @@ static void syscall_line(const char *b, int64_t ts, int cpu, int pid, int child)
 	const char *rest = b + 4 + cl_strlen(name);
 	if (*rest == '(' && pid == kv.ch->parent_tid && !kv.have_t0) {
 		kv.have_t0 = 1, kv.t0 = ts;
-		ev(ts, cpu, pid, "the parent enters %s", name);
+		ev(ts, cpu, pid, "syscall_enter", "the parent enters %s", name);
 	} else if (cl_startswith(rest, " -> ")) {
 		unsigned long v = 0;
 		cl_parse_ulong(rest + 4, &v);
-		if (pid == kv.ch->parent_tid)
-			ev(ts, cpu, pid, "the parent returns from %s with %lu, the child's tid", name, v);
+		if (pid == kv.ch->parent_tid && !kv.parent_returned++)
+			ev(ts, cpu, pid, "parent_return", "the parent returns from %s with %lu, the child's tid", name, v);
 		else if (pid == child && !kv.child_exit_seen++)
-			ev(ts, cpu, pid, "the child returns from %s with %lu (syscall exit work)", name, v);
+			ev(ts, cpu, pid, "child_syscall_exit", "the child returns from %s with %lu (syscall exit work)", name, v);
 	}
 }
 
@@ -493,6 +494,7 @@ static void collect(const struct lab *l)
 		return;
 	kv.traced = 0;
 	kv.have_dup = kv.have_wake = kv.tail_seen = kv.child_exit_seen = kv.switched_in = 0;
+	kv.parent_returned = 0;
 	kv.have_marker = kv.have_t0 = kv.nev = 0;
 	kv.target_cpu = -1;
 	memset(kv.obj, 0, sizeof kv.obj);
@@ -514,7 +516,7 @@ static void collect(const struct lab *l)
 		first = kv.marker_ts + (int64_t)((s->t_child - kv.marker_cnt) * 1000000000ULL / lab_counter_hz()),
 		have_first = 1;
 	if (have_first)
-		ev(first, l->sh->child_cpu, child, "the child's first user instruction (its trampoline's counter)");
+		ev(first, l->sh->child_cpu, child, "first_user_instruction", "the child's first user instruction (its trampoline's counter)");
 	for (int i = 1; i < kv.nev; i++)	/* by time: a few dozen at most */
 		for (int k = i; k > 0 && cmp_ev(&kv.ev[k - 1], &kv.ev[k]); k--) {
 			struct ev e = kv.ev[k];
@@ -619,13 +621,13 @@ static void regs_text(const struct lab *l)
 	uint64_t at = kv.ksp + (uint64_t)kv.off.ksp_skip;
 	out("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task;\n"
 	    "  task_pt_regs(child) = %lx, its kernel stack + %lu:\n", at, at - kv.stack);
-	out("    %-10s %18s  %-24s %18s\n", "register", "kernel", "read from", "snapshot");
+	out("    %-10s %18s  %-30s %18s\n", "register", "kernel", "read from", "snapshot");
 	for (int r = 0; r < kv_nregs(); r++) {
 		char from[40];
 		struct cl_out o = { -1, 0, sizeof from - 1, from };
 		cl_printf(&o, "%s.%s", kv_member_struct(KV_REG0 + r), kv_member_path(KV_REG0 + r));
 		from[o.len] = 0;
-		out("    %-10s %18lx  %-24s %18lx  %s\n", reg_name(r), kv.regs[r], from, snap_of(l, r),
+		out("    %-10s %18lx  %-30s %18lx  %s\n", reg_name(r), kv.regs[r], from, snap_of(l, r),
 		    reg_ok(l, r) ? "equal" : "DIFFERENT");
 	}
 }
@@ -734,6 +736,7 @@ void kview_json(struct cl_json *j, const struct lab *l)
 		cl_json_int(j, "t_ns", rel_ns(kv.ev[i].t));
 		cl_json_int(j, "cpu", kv.ev[i].cpu);
 		cl_json_int(j, "task", kv.ev[i].pid);
+		cl_json_str(j, "kind", kv.ev[i].kind);
 		cl_json_str(j, "what", kv.ev[i].what);
 		cl_json_close(j, '}');
 	}
