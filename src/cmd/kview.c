@@ -598,6 +598,11 @@ static int observed(const struct step *s)
 
 int kview_status(int status)
 {
+	if (kv.on && kv.traced) {	/* a path that printed no report: still clean up */
+		kv.traced = 0;
+		tfs_close(&kv.t);
+		catch_signals(0);
+	}
 	return kv.failed && status == CL_EXIT_OK ? CL_EXIT_FAIL : status;
 }
 

@@ -18,6 +18,8 @@ void kview_child(struct lab *l);
 void kview_text(const struct lab *l);
 void kview_json(struct cl_json *j, const struct lab *l);
 /* The command's exit status, made 1 if the kernel's view disagreed with kcmp//proc
- * or with the flags, or the kernel-built registers with the snapshot. */
+ * or with the flags, or the kernel-built registers with the snapshot. Every command
+ * returns through it: it also removes the tracing of a clone that printed no report
+ * (refused, or failed after it). */
 int kview_status(int status);
 #endif

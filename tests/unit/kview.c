@@ -80,6 +80,8 @@ static int check(const char *cmd, const char *flags, const char *const *shared, 
 	ASSERT_EQ(st, 0);
 	ASSERT_EQ(num(out_buf, "\"target_cpu\":"), num(out_buf, "\"first_cpu\":"));
 	ASSERT_HAS(out_buf, "the parent enters clone");
+	if (t_is_guest())	/* Debian's kernels have kprobe events and BTF: all of it */
+		ASSERT_HAS(out_buf, "\"mode\":\"full\"");
 	if (json_has(out_buf, "\"mode\":\"partial\"")) {
 		ASSERT_HAS(out_buf, "\"missing\":[\"");
 		return T_PASS;
@@ -122,6 +124,22 @@ int t_kview_probe_fs_files(void)
 {
 	static const char *const s[] = { "fs", "files" };
 	return check("probe", "fs,files", s, 2);
+}
+
+int t_kview_probe_new_ns(void)
+{
+	return check("probe", "newuser,newpid,newuts,newipc,newnet,newns,newcgroup", 0, 0);
+}
+
+/* A clone the kernel refuses: the error as without --kernel, and nothing left behind. */
+int t_kview_refused(void)
+{
+	int st = run_kernel("probe", "sighand");	/* CLONE_SIGHAND requires CLONE_VM */
+	if (st == -1 || SYS0(geteuid) != 0 || t_clonelab_under_qemu())
+		return skip("no tracing here");
+	ASSERT_EQ(st, 1);
+	ASSERT_HAS(out_buf, "EINVAL");
+	return T_PASS;
 }
 
 /* tracefs, mounted here if it is not (and then detached again by tracefs_done). */

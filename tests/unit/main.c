@@ -88,6 +88,8 @@ int t_kview_chimera(void);
 int t_kview_userns(void);
 int t_kview_probe_vm_sighand(void);
 int t_kview_probe_fs_files(void);
+int t_kview_probe_new_ns(void);
+int t_kview_refused(void);
 int t_kview_stale_cleanup(void);
 int t_kview_killed(void);
 int t_kview_concurrent(void);
@@ -174,6 +176,8 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "kview_userns", t_kview_userns },
 	{ "kview_probe_vm_sighand", t_kview_probe_vm_sighand },
 	{ "kview_probe_fs_files", t_kview_probe_fs_files },
+	{ "kview_probe_new_ns", t_kview_probe_new_ns },
+	{ "kview_refused", t_kview_refused },
 	{ "kview_stale_cleanup", t_kview_stale_cleanup },
 	{ "kview_killed", t_kview_killed },
 	{ "kview_concurrent", t_kview_concurrent },
