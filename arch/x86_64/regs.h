@@ -37,7 +37,7 @@
 	{ 605, 9999, "ret_from_fork_asm (entry_64.S) calls ret_from_fork (process.c)", "" }, \
 	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
 	{ 0, 9999, "syscall_exit_to_user_mode(regs): the syscall's exit work, its trace event " \
-	  "(sys_exit_clone3/clone -> 0)", "sys_exit_child" }, \
+	  "(sys_exit_clone3/clone -> 0)", "child_syscall_exit" }, \
 	{ 0, 9999, "swapgs_restore_regs_and_return_to_usermode: pops pt_regs, IRETQ to user " \
 	  "mode; the parent usually returns with SYSRETQ instead", "" }
 #endif

@@ -21,6 +21,7 @@ struct ev { int64_t t; int cpu, pid; const char *kind; char what[120]; };
 
 static struct {
 	int mode, on, failed, nmissing, traced;
+	int degraded;			/* this clone: a kprobe we need was refused */
 	const char *missing[6];
 	struct kv_off off;
 	struct tfs t;
@@ -207,9 +208,10 @@ static void add_probes(void)
 	static char args[2][2048];
 	struct cl_out p = { -1, 0, sizeof args[0] - 1, args[0] }, c = { -1, 0, sizeof args[1] - 1, args[1] };
 	if (tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", parent_args(&p)) < 0)
-		missing("kprobe on arch_dup_task_struct refused: no parent task_struct");
+		missing("kprobe on arch_dup_task_struct refused: no parent task_struct"), kv.degraded = 1;
 	if (tfs_kprobe(&kv.t, "wake", "wake_up_new_task", child_args(&c)) < 0)
-		missing("kprobe on wake_up_new_task refused: no child task_struct or registers");
+		missing("kprobe on wake_up_new_task refused: no child task_struct or registers"),
+		kv.degraded = 1;
 	if (tfs_kprobe(&kv.t, "tail", "schedule_tail", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
 		missing("kprobe on schedule_tail refused");
 	/* what schedule_tail calls first; the compiler may have renamed it */
@@ -240,7 +242,7 @@ void kview_before(struct lab *l)
 	(void)l;	/* the clone itself is read from the trace */
 	if (!kv.on)
 		return;
-	kv.traced = 0;
+	kv.traced = kv.degraded = 0;
 	memset(kv.ch, 0, sizeof *kv.ch);
 	kv.ch->parent_tid = (int)SYS0(gettid);
 	catch_signals(1);
@@ -593,7 +595,7 @@ static const struct step path[] = { CL_KV_RETURN_PATH };
 static int observed(const struct step *s)
 {
 	return (cl_streq(s->event, "schedule_tail") && kv.tail_seen) ||
-	       (cl_streq(s->event, "sys_exit_child") && kv.child_exit_seen);
+	       (cl_streq(s->event, "child_syscall_exit") && kv.child_exit_seen);
 }
 
 int kview_status(int status)
@@ -607,6 +609,9 @@ int kview_status(int status)
 }
 
 /* ---- the report ---- */
+/* What this clone got: the kernel's mode, unless a kprobe it needs was refused. */
+static int mode(void) { return kv.degraded ? MODE_PARTIAL : kv.mode; }
+
 static const char *yn(int v) { return v < 0 ? "-" : v ? "same" : "differs"; }
 
 static void objects_text(const struct lab *l)
@@ -661,7 +666,7 @@ void kview_text(const struct lab *l)
 		return;
 	collect(l);
 	judge(l);
-	out("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[kv.mode], kv.release);
+	out("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[mode()], kv.release);
 	if (kv.have_dup && kv.have_wake)
 		objects_text(l);
 	if (kv.have_wake)
@@ -715,7 +720,7 @@ void kview_json(struct cl_json *j, const struct lab *l)
 	collect(l);
 	judge(l);
 	cl_json_open(j, "kernel", '{');
-	cl_json_str(j, "mode", mode_names[kv.mode]);
+	cl_json_str(j, "mode", mode_names[mode()]);
 	cl_json_open(j, "missing", '[');
 	for (int i = 0; i < kv.nmissing; i++)
 		cl_json_str(j, 0, kv.missing[i]);

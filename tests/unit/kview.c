@@ -80,7 +80,9 @@ static int check(const char *cmd, const char *flags, const char *const *shared, 
 	ASSERT_EQ(st, 0);
 	ASSERT_EQ(num(out_buf, "\"target_cpu\":"), num(out_buf, "\"first_cpu\":"));
 	ASSERT_HAS(out_buf, "the parent enters clone");
-	if (t_is_guest())	/* Debian's kernels have kprobe events and BTF: all of it */
+	/* Debian's kernels have kprobe events and BTF: all of it, unless the kernel refused
+	 * the kprobes themselves (riscv64's 6.12 under QEMU does), which must be said */
+	if (t_is_guest() && !json_has(out_buf, "refused"))
 		ASSERT_HAS(out_buf, "\"mode\":\"full\"");
 	if (json_has(out_buf, "\"mode\":\"partial\"")) {
 		ASSERT_HAS(out_buf, "\"missing\":[\"");
