@@ -44,7 +44,7 @@ static const int dying_sigs[3] = { 1, 2, SIGTERM };	/* SIGHUP, SIGINT, SIGTERM *
 static void missing(const char *what)
 {
 	for (int i = 0; i < kv.nmissing; i++)
-		if (kv.missing[i] == what)
+		if (cl_streq(kv.missing[i], what))
 			return;
 	if (kv.nmissing < 6)
 		kv.missing[kv.nmissing++] = what;
@@ -203,21 +203,35 @@ static const char *child_args(struct cl_out *o)
 	return o->buf[o->len] = 0, o->buf;
 }
 
+/* A kprobe the kernel would not take: what we lose, with its errno (EPERM under
+ * lockdown; riscv64's 6.12 under QEMU says EINVAL for every kprobe). */
+static void refused(const char *where, long r, const char *loses)
+{
+	static char buf[2][160];
+	char *b = buf[cl_streq(where, "schedule_tail")];
+	struct cl_out o = { -1, 0, sizeof buf[0] - 1, b };
+	cl_printf(&o, "kprobe on %s refused (%s): %s", where, cl_errno_name(r), loses);
+	b[o.len] = 0;
+	missing(b);
+}
+
 static void add_probes(void)
 {
 	static char args[2][2048];
 	struct cl_out p = { -1, 0, sizeof args[0] - 1, args[0] }, c = { -1, 0, sizeof args[1] - 1, args[1] };
-	if (tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", parent_args(&p)) < 0)
-		missing("kprobe on arch_dup_task_struct refused: no parent task_struct"), kv.degraded = 1;
-	if (tfs_kprobe(&kv.t, "wake", "wake_up_new_task", child_args(&c)) < 0)
-		missing("kprobe on wake_up_new_task refused: no child task_struct or registers"),
+	long r;
+	if ((r = tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", parent_args(&p))) < 0 ||
+	    (r = tfs_kprobe(&kv.t, "wake", "wake_up_new_task", child_args(&c))) < 0) {
+		refused(kv.t.nprobes ? "wake_up_new_task" : "arch_dup_task_struct", r,
+			"no task_struct pointers, no kernel-built registers");
 		kv.degraded = 1;
-	if (tfs_kprobe(&kv.t, "tail", "schedule_tail", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
-		missing("kprobe on schedule_tail refused");
+	}
+	if ((r = tfs_kprobe(&kv.t, "tail", "schedule_tail", "prev=" CL_KPROBE_ARG0 ":x64")) < 0)
+		refused("schedule_tail", r, "the child's first kernel function not seen");
 	/* what schedule_tail calls first; the compiler may have renamed it */
 	if (tfs_kprobe(&kv.t, "fts", "finish_task_switch", "prev=" CL_KPROBE_ARG0 ":x64") < 0 &&
 	    tfs_kprobe(&kv.t, "fts", "finish_task_switch.isra.0", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
-		missing("kprobe on finish_task_switch refused (neither name exists here)");
+		missing("finish_task_switch: no kprobe under either of its names");
 }
 
 static void enable_events(void)

@@ -196,15 +196,37 @@ static int no_tracing_here(void)
 	       t_run_status(argv, v, sizeof v) != 0;
 }
 
+/* leftovers(), with tracefs mounted for the look if it is not. */
+static int leftovers_now(void)
+{
+	tracefs_start();
+	int n = leftovers();
+	tracefs_done();
+	return n;
+}
+
+/* Start clonelab with args (NULL-ended, at most 6) and its stdout into path: the pid. */
+static long start_to_file(const char *path, char *const *args)
+{
+	long pid = cl_fork();
+	if (pid == 0) {
+		char *argv[8] = { (char *)CLONELAB_PATH() };
+		for (int i = 0; i < 6 && args[i]; i++)
+			argv[i + 1] = args[i];
+		long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		SYS3(dup3, fd, 1, 0);
+		SYS3(execve, argv[0], argv, cl_environ);
+		SYS1(exit_group, 127);
+	}
+	return pid;
+}
+
 /* Nothing of ours left in tracefs: no instance, no kprobe, after all of the above. */
 int t_kview_nothing_left(void)
 {
 	if (no_tracing_here())
 		return skip("no tracing here");
-	tracefs_start();
-	int n = leftovers();
-	tracefs_done();
-	ASSERT_EQ(n, 0);
+	ASSERT_EQ(leftovers_now(), 0);
 	return T_PASS;
 }
 
@@ -256,23 +278,14 @@ int t_kview_killed(void)
 	if (no_tracing_here())
 		return skip("no tracing here");
 	for (int i = 0; i < 6; i++) {
-		long pid = cl_fork();
-		if (pid == 0) {
-			long fd = SYS4(openat, AT_FDCWD, "/tmp/clonelab-kview-killed", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			SYS3(dup3, fd, 1, 0);
-			char *argv[] = { (char *)CLONELAB_PATH(), "tour", "--kernel", 0 };
-			SYS3(execve, argv[0], argv, cl_environ);
-			SYS1(exit_group, 127);
-		}
+		char *args[] = { "tour", "--kernel", 0 };
+		long pid = start_to_file("/tmp/clonelab-kview-killed", args);
 		struct { long s, ns; } d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
 		SYS2(nanosleep, &d, 0);
 		SYS2(kill, pid, i % 2 ? 2 /* SIGINT */ : SIGTERM);
 		cl_wait((int)pid, 0, 0);
 	}
-	tracefs_start();
-	int n = leftovers();
-	tracefs_done();
-	ASSERT_EQ(n, 0);
+	ASSERT_EQ(leftovers_now(), 0);
 	return T_PASS;
 }
 
@@ -286,15 +299,8 @@ int t_kview_concurrent(void)
 	for (int k = 0; k < 2; k++) {
 		char path[32] = "/tmp/clonelab-kview-0";
 		path[20] = (char)('0' + k);
-		pids[k] = cl_fork();
-		if (pids[k] == 0) {
-			long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			SYS3(dup3, fd, 1, 0);
-			char *argv[] = { (char *)CLONELAB_PATH(), k ? "thread" : "chimera", "--kernel", "--json",
-					 "--cpu", test_cpu(), 0 };
-			SYS3(execve, argv[0], argv, cl_environ);
-			SYS1(exit_group, 127);
-		}
+		char *args[] = { k ? "thread" : "chimera", "--kernel", "--json", "--cpu", test_cpu(), 0 };
+		pids[k] = start_to_file(path, args);
 	}
 	for (int k = 0; k < 2; k++) {
 		int st = 0;
