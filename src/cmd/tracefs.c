@@ -140,12 +140,14 @@ static long mount_and_detach(struct tfs *t)
 long tfs_open(struct tfs *t, const char **why)
 {
 	memset(t, 0, sizeof *t);
+	t->root = -1;	/* closed, for a signal handler that comes before the open */
 	t->pid = (int)SYS0(getpid);
 	cl_utoa((unsigned long)t->pid, cl_stpcpy(t->group, "clonelab_"));
 	join(t->inst, "instances", t->group);
 	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (t->root >= 0 && !tfs_exists(t, "README")) {	/* nothing mounted there */
 		SYS1(close, t->root);
+		t->root = -1;
 		long r = private_mount();
 		if (r == -ENOSYS)
 			r = mount_and_detach(t);

@@ -205,11 +205,13 @@ static int leftovers_now(void)
 	return n;
 }
 
-/* Start clonelab with args (NULL-ended, at most 6) and its stdout into path: the pid. */
+/* Start clonelab with args (NULL-ended, at most 6) and its stdout into path, in a
+ * process group of its own (its pid). */
 static long start_to_file(const char *path, char *const *args)
 {
 	long pid = cl_fork();
 	if (pid == 0) {
+		SYS2(setpgid, 0, 0);
 		char *argv[8] = { (char *)CLONELAB_PATH() };
 		for (int i = 0; i < 6 && args[i]; i++)
 			argv[i + 1] = args[i];
@@ -277,13 +279,16 @@ int t_kview_killed(void)
 {
 	if (no_tracing_here())
 		return skip("no tracing here");
+	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);
 	for (int i = 0; i < 6; i++) {
 		char *args[] = { "tour", "--kernel", 0 };
 		long pid = start_to_file("/tmp/clonelab-kview-killed", args);
 		struct { long s, ns; } d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
 		SYS2(nanosleep, &d, 0);
-		SYS2(kill, pid, i % 2 ? 2 /* SIGINT */ : SIGTERM);
-		cl_wait((int)pid, 0, 0);
+		/* the group: a scenario's child left waiting for its killed parent goes too */
+		SYS2(kill, -pid, i % 2 ? 2 /* SIGINT */ : SIGTERM);
+		while (SYS4(wait4, -1, 0, CL_WALL, 0) != -ECHILD)	/* orphans come back to us */
+			;
 	}
 	ASSERT_EQ(leftovers_now(), 0);
 	return T_PASS;
