@@ -68,7 +68,7 @@ endif
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
-CMD_SRC := main facts env lab scenarios run probe probe_rules btf tracefs kview_btf kview
+CMD_SRC := main facts env lab scenarios run probe probe_rules btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime probes run scenarios probe kview
 
