@@ -108,6 +108,15 @@ int kview_enable(const char *cmd, struct cl_json *j)
 /* SIGHUP, SIGINT, SIGTERM while tracing: remove our tracing, then die of the signal. */
 static void on_signal(int sig)
 {
+	if (SYS0(getpid) == kv.t.pid && SYS0(gettid) != kv.t.pid) {
+		/* A thread we cloned took it (our main thread had every signal blocked around
+		 * the clone): the main thread, which goes on tracing, must clean up. Hand it
+		 * over and wait for the end of the process. */
+		struct { long s, ns; } forever = { 1L << 30, 0 };
+		SYS3(tgkill, kv.t.pid, kv.t.pid, sig);
+		for (;;)
+			SYS2(nanosleep, &forever, 0);
+	}
 	if (SYS0(getpid) == kv.t.pid)
 		tfs_close(&kv.t);
 	unsigned long dfl[4] = { 0 };

@@ -66,14 +66,33 @@ long tfs_iread(const struct tfs *t, const char *rel, char *buf, size_t size)
 	return get(t, join(path, t->inst, rel), buf, size);
 }
 
-/* "clonelab_<pid>..." of a process that no longer exists: its pid, else 0. */
-static int dead_owner(const char *name)
+/* The inode of our pid namespace ("pid:[4026531836]"), 0 if unknown: a pid means
+ * something only in its namespace. */
+static unsigned long pidns_ino(void)
 {
-	unsigned long pid = 0;
+	char link[48];
+	unsigned long ino = 0;
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid", link, sizeof link - 1);
+	for (long i = 0; i < n; i++)
+		if (link[i] >= '0' && link[i] <= '9')
+			ino = ino * 10 + (unsigned long)(link[i] - '0');
+	return ino;
+}
+
+/* "clonelab_<pid>[_<pidns>]..." of a process of our pid namespace that no longer
+ * exists: its pid, else 0. A run in another pid namespace is left to its own kind. */
+static int dead_owner(const char *name, unsigned long ns)
+{
+	unsigned long pid = 0, their_ns = 0;
 	if (!cl_startswith(name, "clonelab_"))
 		return 0;
 	for (name += 9; *name >= '0' && *name <= '9'; name++)
 		pid = pid * 10 + (unsigned long)(*name - '0');
+	if (*name == '_')
+		while (*++name >= '0' && *name <= '9')
+			their_ns = their_ns * 10 + (unsigned long)(*name - '0');
+	if (their_ns && their_ns != ns)
+		return 0;
 	return pid && SYS2(kill, pid, 0) == -ESRCH ? (int)pid : 0;
 }
 
@@ -87,7 +106,7 @@ static void clean_stale(const struct tfs *t)
 	while (!cl_is_err(fd) && (n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
 		for (long off = 0; off < n;) {	/* linux_dirent64: ino, off, reclen, type, name */
 			const char *name = buf + off + 19;
-			if (dead_owner(name))
+			if (dead_owner(name, t->ns))
 				SYS3(unlinkat, t->root, join(path, "instances", name), AT_REMOVEDIR);
 			off += *(uint16_t *)(buf + off + 16);
 		}
@@ -102,7 +121,7 @@ static void clean_stale(const struct tfs *t)
 		while (sp < nl && *sp != ' ')
 			sp++;
 		*sp = 0;
-		if (line[0] && line[1] == ':' && dead_owner(line + 2)) {
+		if (line[0] && line[1] == ':' && dead_owner(line + 2, t->ns)) {
 			line[0] = '-';
 			tfs_append(t, "kprobe_events", line);
 		}
@@ -142,7 +161,11 @@ long tfs_open(struct tfs *t, const char **why)
 	memset(t, 0, sizeof *t);
 	t->root = -1;	/* closed, for a signal handler that comes before the open */
 	t->pid = (int)SYS0(getpid);
-	cl_utoa((unsigned long)t->pid, cl_stpcpy(t->group, "clonelab_"));
+	t->ns = pidns_ino();
+	char *p = cl_stpcpy(t->group, "clonelab_");
+	p += cl_strlen(cl_utoa((unsigned long)t->pid, p));
+	if (t->ns)
+		cl_utoa(t->ns, cl_stpcpy(p, "_"));
 	join(t->inst, "instances", t->group);
 	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (t->root >= 0 && !tfs_exists(t, "README")) {	/* nothing mounted there */
@@ -196,7 +219,7 @@ long tfs_kprobe(struct tfs *t, const char *name, const char *place, const char *
 
 void tfs_close(struct tfs *t)
 {
-	char line[64];
+	char line[96];
 	if (t->root < 0)
 		return;
 	long fd = busy_fd;

@@ -1,6 +1,7 @@
 /* tracefs.h: clonelab's use of the kernel's tracing file system, which is global state:
- * everything made here carries the run's pid ("clonelab_<pid>"), is removed by
- * tfs_close(), and a run killed outright is cleaned up by the next tfs_open(). */
+ * everything made here carries the run's pid and pid namespace ("clonelab_<pid>_<ns>"),
+ * is removed by tfs_close(), and a run killed outright is cleaned up by the next
+ * tfs_open() of its pid namespace. */
 #ifndef CL_TRACEFS_H
 #define CL_TRACEFS_H
 #include "rt.h"
@@ -8,8 +9,9 @@
 struct tfs {
 	int root;		/* a directory fd on tracefs; -1 when closed */
 	int pid;		/* whose names these are */
-	char group[24];		/* "clonelab_<pid>": the instance and the kprobe group */
-	char inst[48];		/* "instances/clonelab_<pid>" */
+	unsigned long ns;	/* the inode of our pid namespace */
+	char group[48];		/* "clonelab_<pid>_<pidns>": the instance and the kprobe group */
+	char inst[64];		/* "instances/clonelab_<pid>_<pidns>" */
 	int made_inst;
 	int nprobes;
 	char probes[8][24];	/* kprobe event names in the group */
