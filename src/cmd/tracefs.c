@@ -20,19 +20,24 @@ int tfs_exists(const struct tfs *t, const char *rel)
 	return SYS4(newfstatat, t->root, rel, st, 0) == 0;
 }
 
-/* The file open at the moment, for tfs_close from a signal handler: an open file of
- * the instance keeps it busy (rmdir says EBUSY). */
-static volatile long busy_fd = -1;
+/* SIGHUP, SIGINT and SIGTERM wait while a tracefs file is open: their handler removes
+ * our instance, which an open file of it keeps busy (rmdir says EBUSY). */
+static void hold_signals(int hold, uint64_t *old)
+{
+	uint64_t dying = 1UL << (1 - 1) | 1UL << (2 - 1) | 1UL << (SIGTERM - 1);
+	SYS4(rt_sigprocmask, hold ? SIG_BLOCK : SIG_SETMASK, hold ? &dying : old, hold ? old : 0, 8);
+}
 
 static long put(const struct tfs *t, const char *rel, const char *s, int flags)
 {
-	long fd = SYS4(openat, t->root, rel, O_WRONLY | O_CLOEXEC | flags, 0);
-	if (cl_is_err(fd))
-		return fd;
-	busy_fd = fd;
-	long r = SYS3(write, fd, s, cl_strlen(s));	/* tracefs takes a command per write */
-	busy_fd = -1;
-	SYS1(close, fd);
+	uint64_t mask;
+	hold_signals(1, &mask);
+	long fd = SYS4(openat, t->root, rel, O_WRONLY | O_CLOEXEC | flags, 0), r = fd;
+	if (!cl_is_err(fd)) {
+		r = SYS3(write, fd, s, cl_strlen(s));	/* tracefs takes a command per write */
+		SYS1(close, fd);
+	}
+	hold_signals(0, &mask);
 	return r < 0 ? r : 0;
 }
 
@@ -47,15 +52,16 @@ long tfs_iwrite(const struct tfs *t, const char *rel, const char *s)
 
 static long get(const struct tfs *t, const char *rel, char *buf, size_t size)
 {
-	long fd = SYS4(openat, t->root, rel, O_RDONLY | O_CLOEXEC, 0), r = 0;
+	uint64_t mask;
+	hold_signals(1, &mask);
+	long fd = SYS4(openat, t->root, rel, O_RDONLY | O_CLOEXEC, 0), r = fd;
 	size_t len = 0;
-	if (cl_is_err(fd))
-		return fd;
-	busy_fd = fd;
-	while (len + 1 < size && (r = SYS3(read, fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)r;
-	busy_fd = -1;
-	SYS1(close, fd);
+	if (!cl_is_err(fd)) {
+		while (len + 1 < size && (r = SYS3(read, fd, buf + len, size - 1 - len)) > 0)
+			len += (size_t)r;
+		SYS1(close, fd);
+	}
+	hold_signals(0, &mask);
 	buf[len] = 0;
 	return r < 0 ? r : (long)len;
 }
@@ -222,9 +228,6 @@ void tfs_close(struct tfs *t)
 	char line[96];
 	if (t->root < 0)
 		return;
-	long fd = busy_fd;
-	if (fd >= 0)	/* interrupted between its open and its close */
-		busy_fd = -1, SYS1(close, fd);
 	if (t->made_inst) {
 		tfs_iwrite(t, "tracing_on", "0");
 		tfs_iwrite(t, "events/enable", "0");
