@@ -63,9 +63,9 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
 LIB_SRC := fork thread userns regnames spawn facts
-CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html
+CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe pic outsider
+TEST_SRC := main runtime probes run scenarios probe pic outsider kview
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -211,13 +211,14 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0_NOSSP) $(PUB_LIB) linker/clonelab.
 	$(call link,$(CRT0_NOSSP) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
-TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o)
+TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o btf.o kview_btf.o)
 $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb
+.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
+	readme-kernel
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
 for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
@@ -336,6 +337,10 @@ readme: size deps
 	$(Q)tests/doc-pictures.sh
 	$(Q)tests/readme-section.py pictures doc/pictures.md
 	$(Q)python3 tests/bedtable.py --readme README.md
+
+# The README's --kernel examples, from both architectures' Debian kernels (about a minute).
+readme-kernel: both
+	$(Q)tests/system/kview-readme.sh aarch64 x86_64
 
 clean:
 	rm -rf build

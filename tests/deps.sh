@@ -37,6 +37,9 @@ checks=(
     "file:/usr/share/keyrings/debian-archive-keyring.gpg debian-archive-keyring"
     "cmd:chromium chromium"
     "file:/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf fonts-dejavu-core"
+    "cmd:pahole dwarves"
+    "cmd:lz4 lz4"
+    "cmd:zstd zstd"
 )
 # Per architecture (arch/ARCHES, facts in tests/system/arches.tab): QEMU user and
 # system mode, and for another architecture than the host's a cross compiler (C and

@@ -11,5 +11,35 @@
 #define CL_REG_RET 0
 #define CL_REG_SP 31
 #define CL_REG_PC 32
+#define CL_REG_FLAGS 33
 #define CL_REG_TP 34
+
+/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+ * arguments by the registers of the C calling convention. */
+#define CL_KPROBE_ARG0 "%x0"
+#define CL_KPROBE_ARG1 "%x1"
+/* The child's registers as the kernel built them: where each is (a member of pt_regs or
+ * of task_struct, found in BTF), the snapshot register it must equal, and the bits that
+ * are compared (of pstate, the snapshot's nzcv holds only N, Z, C and V). The thread
+ * pointer is not in pt_regs but in thread_struct. */
+#define CL_KV_REGS { "pt_regs", "regs[0]", CL_REG_RET, ~0UL }, { "pt_regs", "sp", CL_REG_SP, ~0UL }, \
+	{ "pt_regs", "pc", CL_REG_PC, ~0UL }, { "pt_regs", "pstate", CL_REG_FLAGS, 0xf0000000UL }, \
+	{ "task_struct", "thread.uw.tp_value", CL_REG_TP, ~0UL }
+/* copy_thread() points the child's saved kernel sp (cpu_context.sp) at its pt_regs. */
+#define CL_KV_KSP "thread.cpu_context.sp"
+#define CL_KV_KSP_SKIP ""
+/* No trace clock reads the counter the trampolines read (CNTVCT_EL0): the trace runs on
+ * the monotonic clock, and a trace_marker carrying the counter aligns the two. */
+#define CL_KV_TRACE_CLOCK "mono"
+#define CL_KV_CLOCK_IS_COUNTER 0
+/* How a new task leaves the kernel, from the kernel's source (arch/arm64/kernel/entry.S):
+ * first and last version (major*100+minor), what, and the trace event that shows it
+ * happening ("" if none can). */
+#define CL_KV_RETURN_PATH \
+	{ 0, 9999, "ret_from_fork (entry.S): cpu_context.pc of the new task points here", "" }, \
+	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
+	{ 0, 9999, "asm_exit_to_user_mode: exit work; no syscall-exit trace event for the " \
+	  "child (the parent's sys_exit is its own)", "" }, \
+	{ 0, 9999, "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and pstate from " \
+	  "pt_regs and ERETs to EL0, the same way the parent returns", "" }
 #endif

@@ -10,6 +10,7 @@
 #define CL_NR_ioctl 29
 #define CL_NR_ioprio_set 30
 #define CL_NR_mkdirat 34
+#define CL_NR_unlinkat 35
 #define CL_NR_umount2 39
 #define CL_NR_mount 40
 #define CL_NR_pivot_root 41
@@ -74,6 +75,9 @@
 #define CL_NR_setns 268
 #define CL_NR_kcmp 272
 #define CL_NR_pidfd_send_signal 424
+#define CL_NR_fsopen 430
+#define CL_NR_fsconfig 431
+#define CL_NR_fsmount 432
 #define CL_NR_pidfd_open 434
 #define CL_NR_clone3 435
 #define CL_NR_close_range 436

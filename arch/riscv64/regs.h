@@ -26,4 +26,32 @@
 #define CL_REG_SP 1	/* sp (x2) */
 #define CL_REG_PC 31
 #define CL_REG_TP 3	/* tp (x4): the thread pointer that CLONE_SETTLS sets */
+
+/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+ * arguments by the registers of the C calling convention. */
+#define CL_KPROBE_ARG0 "%a0"
+#define CL_KPROBE_ARG1 "%a1"
+/* The child's registers as the kernel built them: where each is (a member of pt_regs,
+ * found in BTF), the snapshot register it must equal, and the bits compared. No flags
+ * register; the thread pointer is in pt_regs (copy_thread sets childregs->tp). */
+#define CL_KV_REGS { "pt_regs", "a0", CL_REG_RET, ~0UL }, { "pt_regs", "sp", CL_REG_SP, ~0UL }, \
+	{ "pt_regs", "epc", CL_REG_PC, ~0UL }, { "pt_regs", "tp", CL_REG_TP, ~0UL }, \
+	{ "pt_regs", "ra", 0, ~0UL }
+/* copy_thread() points the child's saved kernel sp (thread.sp) at its pt_regs. */
+#define CL_KV_KSP "thread.sp"
+#define CL_KV_KSP_SKIP ""
+/* No trace clock reads the counter the trampolines read (rdtime): the trace runs on the
+ * monotonic clock, and a trace_marker carrying the counter aligns the two. */
+#define CL_KV_TRACE_CLOCK "mono"
+#define CL_KV_CLOCK_IS_COUNTER 0
+/* How a new task leaves the kernel, from the kernel's source (arch/riscv/kernel/entry.S):
+ * first and last version (major*100+minor), what, and the trace event that shows it
+ * happening ("" if none can). */
+#define CL_KV_RETURN_PATH \
+	{ 0, 9999, "ret_from_fork (entry.S): the new task's saved ra points here", "" }, \
+	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
+	{ 0, 9999, "syscall_exit_to_user_mode(regs): the syscall's exit work, its trace event " \
+	  "(sys_exit_clone3/clone -> 0)", "child_syscall_exit" }, \
+	{ 0, 9999, "ret_from_exception: restores the registers from pt_regs and SRETs to " \
+	  "user mode, the same way the parent returns", "" }
 #endif

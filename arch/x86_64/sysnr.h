@@ -66,6 +66,7 @@
 #define CL_NR_openat 257
 #define CL_NR_mkdirat 258
 #define CL_NR_newfstatat 262
+#define CL_NR_unlinkat 263
 #define CL_NR_readlinkat 267
 #define CL_NR_unshare 272
 #define CL_NR_dup3 292
@@ -74,6 +75,9 @@
 #define CL_NR_getcpu 309
 #define CL_NR_kcmp 312
 #define CL_NR_pidfd_send_signal 424
+#define CL_NR_fsopen 430
+#define CL_NR_fsconfig 431
+#define CL_NR_fsmount 432
 #define CL_NR_pidfd_open 434
 #define CL_NR_clone3 435
 #define CL_NR_close_range 436

@@ -1,5 +1,6 @@
 /* lab.c: one clone, instrumented (see lab.h). */
 #include "lab.h"
+#include "kview.h"
 
 #define LAB_STACK (256 * 1024)
 #define SIG_SETMASK_ALL (~0UL)
@@ -34,6 +35,7 @@ static void child_setup(struct lab *l)
 	if (l->pinned)
 		SYS3(sched_setaffinity, 0, sizeof l->affinity, l->affinity);
 	SYS4(rt_sigprocmask, SIG_SETMASK, &l->sigmask, 0, 8);
+	kview_child(l);
 }
 
 static int child_entry(void *p)
@@ -81,6 +83,7 @@ long lab_clone(struct lab *l)
 	CL_TLS_INIT(tls_block);
 	void *tls = l->flags & CL_CLONE_SETTLS ? tls_block : 0;
 
+	kview_before(l);	/* --kernel: start tracing */
 	cl_flush_all();	/* a child must not inherit, and print again, pending output */
 	uint64_t all = SIG_SETMASK_ALL;
 	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &l->sigmask, 8);
@@ -173,7 +176,7 @@ void lab_await(int *word)
 
 /* Counter ticks per second: arm64 says; on x86 measure the TSC against the
  * monotonic clock over 10 ms. */
-static uint64_t counter_hz(void)
+uint64_t lab_counter_hz(void)
 {
 	static uint64_t hz;
 	if (!hz && !(hz = cl_counter_hz())) {
@@ -195,7 +198,7 @@ long lab_latency_ns(const struct lab *l)
 	if (!s->t_child || !s->t_clone)
 		return -1;
 	int64_t d = (int64_t)(s->t_child - s->t_clone);
-	return (long)(d * 1000000000LL / (int64_t)counter_hz());
+	return (long)(d * 1000000000LL / (int64_t)lab_counter_hz());
 }
 
 const char *lab_reg_why(const struct lab *l, int i)
@@ -320,7 +323,7 @@ int lab_options(int argc, char **argv, const char *cmd, const char *usage, struc
 {
 	static const struct cl_opt opts[] = {
 		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { "--svg", 1 },
-		{ "--html", 1 }, { 0, 0 } };
+		{ "--html", 1 }, { "--kernel", 0 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	int k;
 	*o = (struct lab_opts){ .cpu = -1, .api = LAB_AUTO };
@@ -336,13 +339,16 @@ int lab_options(int argc, char **argv, const char *cmd, const char *usage, struc
 			return CL_EXIT_OK;
 		} else if (k == 4 || k == 5) {
 			*(k == 4 ? &o->svg : &o->html) = a.val;
+		} else if (k == 6) {
+			o->kernel = 1;
 		} else {
 			if (k == CL_ARG_POSITIONAL)
 				err("%s: unexpected argument '%s' (try --help)\n", cmd, a.val);
 			return CL_EXIT_USAGE;
 		}
 	}
-	return -1;
+	struct cl_json j = { &cl_stdout, 0, 0 };
+	return o->kernel ? kview_enable(cmd, o->json ? &j : 0) : -1;
 }
 
 int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j)

@@ -56,6 +56,8 @@ long lab_wait(struct lab *l);
 /* Hand-offs through futex words in the shared page. */
 void lab_post(int *word);
 void lab_await(int *word);
+/* Ticks per second of the counter the trampolines read. */
+uint64_t lab_counter_hz(void);
 /* Nanoseconds from the syscall to the child's first instruction. */
 long lab_latency_ns(const struct lab *l);
 /* Why register i differs between parent and child, or NULL if nothing explains it. */
@@ -74,10 +76,10 @@ const char *lab_signame(int sig);
 int lab_parse_cpu(const char *cmd, const char *s, int *cpu);
 /* api: set from "--api clone|clone3|auto", validated. 0 or -1 (reported). */
 int lab_parse_api(const char *cmd, const char *s, int *api);
-/* Common command scaffolding: [--json] [--cpu N] [--api clone|clone3|auto] [--help],
+/* Common command scaffolding: [--json] [--cpu N] [--api clone|clone3|auto] [--kernel] [--help],
  * and --svg FILE / --html FILE (pictures: pic.h). Returns -1 to go on, or an exit
  * status to return now. */
-struct lab_opts { int json, cpu, api; const char *svg, *html; };
+struct lab_opts { int json, cpu, api, kernel; const char *svg, *html; };
 int lab_options(int argc, char **argv, const char *cmd, const char *usage, struct lab_opts *o);
 /* Report a failed lab_clone for command cmd (text on stderr, or JSON on stdout) and
  * return the exit status: 3 where the environment forbids the shape, 1 otherwise. */

@@ -6,6 +6,8 @@
  * parent asks the kernel (kcmp, the links in /proc/<tid>/ns) and looks for the changes. With
  * CLONE_VFORK the parent sleeps until the child exits, so the child asks instead. */
 #include "pic.h"
+#include "probe.h"
+#include "kview.h"
 
 #define O_PATH 010000000
 #define F_GETFD 1
@@ -16,7 +18,8 @@
 
 static const char usage[] =
 "usage: clonelab probe [--flags LIST] [--signal SIG|none]\n"
-"                      [--api clone|clone3|auto] [--cpu N] [--json] [--svg FILE]\n\n"
+"                      [--api clone|clone3|auto] [--cpu N] [--json] [--kernel]\n"
+"                      [--svg FILE]\n\n"
 "One clone with the flags you name; then, for each resource, whether parent\n"
 "and child share it or hold copies: asked of the kernel (kcmp, /proc/*/ns) and\n"
 "shown by effect. Also both sides' ids, the tid words, registers, CPU, latency.\n\n"
@@ -435,6 +438,7 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 		cl_json_hex(j, "pidfd_slot", (unsigned long)(uintptr_t)(L.used_clone3 ?
 			    &L.sh->pidfd : &L.sh->parent_tid));
 	lab_regs_json(j, &L);
+	kview_json(j, &L);
 	cl_json_close(j, '}');
 }
 
@@ -626,10 +630,11 @@ static long open_own_cgroup(void)
 int cmd_probe(int argc, char **argv)
 {
 	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
-		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { "--svg", 1 }, { 0, 0 } };
+		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { "--svg", 1 },
+		{ "--kernel", 0 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	uint64_t flags = 0;
-	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, k;
+	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, kernel = 0, k;
 	const char *svg = 0;
 	while ((k = cl_getopt(&a, opts, "clonelab probe")) != CL_ARG_END) {
 		if (k == 0 && parse_flags(a.val, &flags) < 0)
@@ -644,6 +649,8 @@ int cmd_probe(int argc, char **argv)
 			json = 1;
 		if (k == 6)
 			svg = a.val;
+		if (k == 7)
+			kernel = 1;
 		if (k == 5) {
 			out("%s", usage);
 			return CL_EXIT_OK;
@@ -664,6 +671,8 @@ int cmd_probe(int argc, char **argv)
 		return CL_EXIT_USAGE;
 	}
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
+	if (kernel && (k = kview_enable("clonelab probe", j)) >= 0)
+		return k;
 	L = (struct lab){ .flags = flags, .exit_signal = sig, .api = api, .cpu = cpu,
 			  .sh = lab_shared() };
 	struct report *c = rep();
@@ -802,7 +811,7 @@ int cmd_probe(int argc, char **argv)
 	if (j)
 		report_json(j, &o, c);
 	else
-		report_text(&o, c);
+		report_text(&o, c), kview_text(&L);
 restore:
 	if (cwd >= 0)
 		SYS1(fchdir, cwd), SYS1(close, cwd);
@@ -812,5 +821,5 @@ restore:
 		SYS4(rt_sigaction, sig, &old_exit, 0, 8);
 	if (L.cgroup_fd > 0)
 		SYS1(close, L.cgroup_fd);
-	return pic_write_svg(status, "clonelab probe");	/* in our cwd again */
+	return pic_write_svg(kview_status(status), "clonelab probe");	/* in our cwd again */
 }

@@ -2,6 +2,8 @@
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
 #include "pic.h"
+#include "lab.h"
+#include "kview.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
 static volatile int value;	/* set before each use; .bss, not .data */
@@ -21,6 +23,7 @@ static void common_text(const struct lab *l)
 	out("  latency         %ld ns from the syscall to the child's first instruction\n\n",
 	    lab_latency_ns(l));
 	lab_regs_text(l);
+	kview_text(l);
 }
 
 static void common_json(struct cl_json *j, const struct lab *l)
@@ -35,6 +38,7 @@ static void common_json(struct cl_json *j, const struct lab *l)
 	cl_json_int(j, "latency_ns", lab_latency_ns(l));
 	lab_call_json(j, l);
 	lab_regs_json(j, l);
+	kview_json(j, l);
 	cl_json_close(j, '}');
 }
 
@@ -264,21 +268,21 @@ static const struct {
 	const char *usage;
 } scenarios[] = {
 	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE]\n\n"
+	  "       [--svg FILE] [--kernel]\n\n"
 	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
 	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
 	  "its own, and the registers the kernel handed each side.\n" SVG_HELP },
 	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE]\n\n"
+	  "       [--svg FILE] [--kernel]\n\n"
 	  "A thread made with clone: one address space and one thread group (same pid,\n"
 	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" SVG_HELP },
 	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE]\n\n"
+	  "       [--svg FILE] [--kernel]\n\n"
 	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
 	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
 	  "allows user namespaces; exits 3 where it does not.\n" SVG_HELP },
 	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE]\n\n"
+	  "       [--svg FILE] [--kernel]\n\n"
 	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
 	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" SVG_HELP },
 };
@@ -298,7 +302,7 @@ static int run_one(int k, int argc, char **argv)
 	}
 	if (o.svg)
 		pic_begin(scenarios[k].name, o.svg);
-	return pic_write_svg(scenarios[k].run(o.json ? &j : 0, &o), cmd);
+	return pic_write_svg(kview_status(scenarios[k].run(o.json ? &j : 0, &o)), cmd);
 }
 
 int cmd_fork(int argc, char **argv) { return run_one(0, argc, argv); }
@@ -318,13 +322,14 @@ static const char *const story[] = {
 };
 
 static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE]\n\n"
+	  "       [--html FILE] [--kernel]\n\n"
 	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
 	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n"
 	"--cpu N starts each child on CPU N; --api chooses clone3, legacy clone, or\n"
 	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n"
 	"--html FILE writes one self-contained page: each scenario's story, its two\n"
-	"pictures (what is shared; CPUs and timing) and its registers (- for stdout).\n";
+	"pictures (what is shared; CPUs and timing) and its registers (- for stdout).\n"
+"--kernel adds the kernel's side of each clone (root, tracefs; see README).\n";
 
 int cmd_tour(int argc, char **argv)
 {
@@ -349,7 +354,7 @@ int cmd_tour(int argc, char **argv)
 			out("%s%s\n", k ? "\n\n" : "", story[k]);
 		if (o.html)
 			pic_begin(scenarios[k].name, 0);
-		r = scenarios[k].run(o.json ? &j : 0, &o);
+		r = kview_status(scenarios[k].run(o.json ? &j : 0, &o));
 		if (o.html)
 			tour_html_section(scenarios[k].name, story[k], r);
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))

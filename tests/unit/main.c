@@ -90,6 +90,19 @@ int t_probe_sighand_without_vm(void);
 int t_probe_refusals(void);
 int t_probe_clone_vs_clone3(void);
 int t_probe_usage(void);
+int t_kview_btf_offsets(void);
+int t_kview_fork(void);
+int t_kview_thread(void);
+int t_kview_chimera(void);
+int t_kview_userns(void);
+int t_kview_probe_vm_sighand(void);
+int t_kview_probe_fs_files(void);
+int t_kview_probe_new_ns(void);
+int t_kview_refused(void);
+int t_kview_stale_cleanup(void);
+int t_kview_killed(void);
+int t_kview_concurrent(void);
+int t_kview_nothing_left(void);
 
 /* Each test runs in a child process of its own: a crash or a hang is then that test's
  * "not ok", not the end of the run. Only no_zombies runs in the runner (see below). */
@@ -174,6 +187,19 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "probe_refusals", t_probe_refusals },
 	{ "probe_clone_vs_clone3", t_probe_clone_vs_clone3 },
 	{ "probe_usage", t_probe_usage },
+	{ "kview_btf_offsets", t_kview_btf_offsets },
+	{ "kview_fork", t_kview_fork },
+	{ "kview_thread", t_kview_thread },
+	{ "kview_chimera", t_kview_chimera },
+	{ "kview_userns", t_kview_userns },
+	{ "kview_probe_vm_sighand", t_kview_probe_vm_sighand },
+	{ "kview_probe_fs_files", t_kview_probe_fs_files },
+	{ "kview_probe_new_ns", t_kview_probe_new_ns },
+	{ "kview_refused", t_kview_refused },
+	{ "kview_stale_cleanup", t_kview_stale_cleanup },
+	{ "kview_killed", t_kview_killed },
+	{ "kview_concurrent", t_kview_concurrent },
+	{ "kview_nothing_left", t_kview_nothing_left },
 	/* Last, in the runner itself, a child subreaper: a process any test leaked, or
 	 * left unreaped, has come back to us. */
 	{ "no_zombies", t_no_zombies },
@@ -382,6 +408,10 @@ static void guest_setup(void)
 	long r = SYS5(mount, "proc", "/proc", "proc", 0, 0);
 	if (cl_is_err(r) && r != -EBUSY)
 		err("clonelab-test: mount proc on /proc: %s\n", cl_errno_name(r));
+	/* sysfs: BTF and the tracefs mount point, for --kernel */
+	r = SYS5(mount, "sysfs", "/sys", "sysfs", 0, 0);
+	if (cl_is_err(r) && r != -EBUSY)
+		err("clonelab-test: mount sysfs on /sys: %s\n", cl_errno_name(r));
 }
 
 __attribute__((noreturn)) static void guest_poweroff(void)

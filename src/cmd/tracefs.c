@@ -1,0 +1,247 @@
+/* tracefs.c: the tracing file system, used carefully (see tracefs.h). */
+#include "tracefs.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define O_APPEND 02000
+#define AT_REMOVEDIR 0x200
+#define MNT_DETACH 2
+
+static char *join(char *buf, const char *a, const char *b)
+{
+	char *p = cl_stpcpy(buf, a);
+	if (b)
+		cl_stpcpy(cl_stpcpy(p, "/"), b);
+	return buf;
+}
+
+int tfs_exists(const struct tfs *t, const char *rel)
+{
+	uint64_t st[32];	/* struct stat, whatever its layout here */
+	return SYS4(newfstatat, t->root, rel, st, 0) == 0;
+}
+
+/* SIGHUP, SIGINT and SIGTERM wait while a tracefs file is open: their handler removes
+ * our instance, which an open file of it keeps busy (rmdir says EBUSY). */
+static void hold_signals(int hold, uint64_t *old)
+{
+	uint64_t dying = 1UL << (1 - 1) | 1UL << (2 - 1) | 1UL << (SIGTERM - 1);
+	SYS4(rt_sigprocmask, hold ? SIG_BLOCK : SIG_SETMASK, hold ? &dying : old, hold ? old : 0, 8);
+}
+
+static long put(const struct tfs *t, const char *rel, const char *s, int flags)
+{
+	uint64_t mask;
+	hold_signals(1, &mask);
+	long fd = SYS4(openat, t->root, rel, O_WRONLY | O_CLOEXEC | flags, 0), r = fd;
+	if (!cl_is_err(fd)) {
+		r = SYS3(write, fd, s, cl_strlen(s));	/* tracefs takes a command per write */
+		SYS1(close, fd);
+	}
+	hold_signals(0, &mask);
+	return r < 0 ? r : 0;
+}
+
+long tfs_write(const struct tfs *t, const char *rel, const char *s) { return put(t, rel, s, O_TRUNC); }
+long tfs_append(const struct tfs *t, const char *rel, const char *s) { return put(t, rel, s, O_APPEND); }
+
+long tfs_iwrite(const struct tfs *t, const char *rel, const char *s)
+{
+	char path[160];
+	return put(t, join(path, t->inst, rel), s, O_TRUNC);
+}
+
+static long get(const struct tfs *t, const char *rel, char *buf, size_t size)
+{
+	uint64_t mask;
+	hold_signals(1, &mask);
+	long fd = SYS4(openat, t->root, rel, O_RDONLY | O_CLOEXEC, 0), r = fd;
+	size_t len = 0;
+	if (!cl_is_err(fd)) {
+		while (len + 1 < size && (r = SYS3(read, fd, buf + len, size - 1 - len)) > 0)
+			len += (size_t)r;
+		SYS1(close, fd);
+	}
+	hold_signals(0, &mask);
+	buf[len] = 0;
+	return r < 0 ? r : (long)len;
+}
+
+long tfs_iread(const struct tfs *t, const char *rel, char *buf, size_t size)
+{
+	char path[160];
+	return get(t, join(path, t->inst, rel), buf, size);
+}
+
+/* The inode of our pid namespace ("pid:[4026531836]"), 0 if unknown: a pid means
+ * something only in its namespace. */
+static unsigned long pidns_ino(void)
+{
+	char link[48];
+	unsigned long ino = 0;
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid", link, sizeof link - 1);
+	for (long i = 0; i < n; i++)
+		if (link[i] >= '0' && link[i] <= '9')
+			ino = ino * 10 + (unsigned long)(link[i] - '0');
+	return ino;
+}
+
+/* "clonelab_<pid>[_<pidns>]..." of a process of our pid namespace that no longer
+ * exists: its pid, else 0. A run in another pid namespace is left to its own kind. */
+static int dead_owner(const char *name, unsigned long ns)
+{
+	unsigned long pid = 0, their_ns = 0;
+	if (!cl_startswith(name, "clonelab_"))
+		return 0;
+	for (name += 9; *name >= '0' && *name <= '9'; name++)
+		pid = pid * 10 + (unsigned long)(*name - '0');
+	if (*name == '_')
+		while (*++name >= '0' && *name <= '9')
+			their_ns = their_ns * 10 + (unsigned long)(*name - '0');
+	if (their_ns && their_ns != ns)
+		return 0;
+	return pid && SYS2(kill, pid, 0) == -ESRCH ? (int)pid : 0;
+}
+
+/* Left by a run that was killed outright: instances first (their enabled events keep
+ * the kprobes busy), then the kprobes of dead groups. */
+static void clean_stale(const struct tfs *t)
+{
+	static char buf[16384];
+	char path[160];
+	long fd = SYS4(openat, t->root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), n;
+	while (!cl_is_err(fd) && (n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n;) {	/* linux_dirent64: ino, off, reclen, type, name */
+			const char *name = buf + off + 19;
+			if (dead_owner(name, t->ns))
+				SYS3(unlinkat, t->root, join(path, "instances", name), AT_REMOVEDIR);
+			off += *(uint16_t *)(buf + off + 16);
+		}
+	if (!cl_is_err(fd))
+		SYS1(close, fd);
+	if (get(t, "kprobe_events", buf, sizeof buf) <= 0)
+		return;
+	for (char *line = buf, *nl; *line; line = nl + 1) {	/* "p:GROUP/EVENT place args" */
+		for (nl = line; *nl && *nl != '\n'; nl++)
+			;
+		char *sp = line;
+		while (sp < nl && *sp != ' ')
+			sp++;
+		*sp = 0;
+		if (line[0] && line[1] == ':' && dead_owner(line + 2, t->ns)) {
+			line[0] = '-';
+			tfs_append(t, "kprobe_events", line);
+		}
+		if (!*nl)
+			break;
+	}
+}
+
+/* A tracefs mount of our own that is nowhere in the file tree (fsopen, fsconfig and
+ * fsmount, Linux 5.2): nothing to unmount, and no race with another run's mount. */
+static long private_mount(void)
+{
+	long fs = SYS2(fsopen, "tracefs", 1 /* FSOPEN_CLOEXEC */);
+	if (fs < 0)
+		return fs;
+	long r = SYS5(fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, 0, 0, 0);
+	long m = r < 0 ? r : SYS3(fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+	SYS1(close, fs);
+	return m;
+}
+
+/* Before 5.2: mount on the usual place, open it, and detach it at once, so that only
+ * our fd keeps it. Another run doing the same at the same moment may detach ours
+ * first: then the directory we opened is not tracefs, and we say so. */
+static long mount_and_detach(struct tfs *t)
+{
+	long r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
+	if (r < 0)
+		return r;
+	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	SYS2(umount2, TRACEFS, MNT_DETACH);
+	return t->root < 0 ? t->root : tfs_exists(t, "README") ? 0 : -EBUSY;
+}
+
+long tfs_open(struct tfs *t, const char **why)
+{
+	memset(t, 0, sizeof *t);
+	t->root = -1;	/* closed, for a signal handler that comes before the open */
+	t->pid = (int)SYS0(getpid);
+	t->ns = pidns_ino();
+	char *p = cl_stpcpy(t->group, "clonelab_");
+	p += cl_strlen(cl_utoa((unsigned long)t->pid, p));
+	if (t->ns)
+		cl_utoa(t->ns, cl_stpcpy(p, "_"));
+	join(t->inst, "instances", t->group);
+	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (t->root >= 0 && !tfs_exists(t, "README")) {	/* nothing mounted there */
+		SYS1(close, t->root);
+		t->root = -1;
+		long r = private_mount();
+		if (r == -ENOSYS)
+			r = mount_and_detach(t);
+		else
+			t->root = (int)r;
+		if (r < 0) {
+			if (t->root >= 0)
+				SYS1(close, t->root);
+			t->root = -1;
+			*why = r == -EPERM ? "cannot mount tracefs (EPERM: not root, or kernel lockdown)"
+			     : r == -EBUSY ? "tracefs was unmounted under us (another run's?)"
+			     : "cannot mount tracefs (no tracefs in this kernel?)";
+			return r;
+		}
+	} else if (t->root < 0) {
+		*why = t->root == -EPERM ? "kernel lockdown refuses tracefs"
+		     : TRACEFS " is missing: is sysfs mounted, is the kernel built with tracing?";
+		return t->root;
+	}
+	clean_stale(t);
+	return 0;
+}
+
+long tfs_instance(struct tfs *t)
+{
+	t->made_inst = 1;	/* first: a signal may come between the mkdir and us knowing */
+	long r = SYS3(mkdirat, t->root, t->inst, 0700);
+	t->made_inst = r == 0;
+	return r;
+}
+
+long tfs_kprobe(struct tfs *t, const char *name, const char *place, const char *args)
+{
+	static char line[4096];
+	if (t->nprobes == 8 || cl_strlen(args) > sizeof line - 128)
+		return -E2BIG;
+	char *p = cl_stpcpy(cl_stpcpy(cl_stpcpy(line, "p:"), t->group), "/");
+	p = cl_stpcpy(cl_stpcpy(cl_stpcpy(cl_stpcpy(p, name), " "), place), " ");
+	cl_stpcpy(p, args);
+	cl_stpcpy(t->probes[t->nprobes++], name);	/* first, for the same reason */
+	long r = tfs_append(t, "kprobe_events", line);
+	if (r < 0)
+		t->nprobes--;
+	return r;
+}
+
+void tfs_close(struct tfs *t)
+{
+	char line[96];
+	if (t->root < 0)
+		return;
+	if (t->made_inst) {
+		tfs_iwrite(t, "tracing_on", "0");
+		tfs_iwrite(t, "events/enable", "0");
+		struct { long s, ns; } ms = { 0, 10000000 };
+		/* EBUSY while a reader still holds the instance: a moment, then again */
+		for (int i = 0; i < 20 && SYS3(unlinkat, t->root, t->inst, AT_REMOVEDIR) == -EBUSY; i++)
+			SYS2(nanosleep, &ms, 0);
+		t->made_inst = 0;
+	}
+	while (t->nprobes > 0) {
+		char *p = cl_stpcpy(cl_stpcpy(line, "-:"), t->group);
+		cl_stpcpy(cl_stpcpy(p, "/"), t->probes[--t->nprobes]);
+		tfs_append(t, "kprobe_events", line);
+	}
+	SYS1(close, t->root);
+	t->root = -1;
+}
