@@ -20,4 +20,8 @@ int cmd_run(int argc, char **argv);
 long cl_clone3_probe(void);
 /* Try clone(CLONE_NEWUSER|SIGCHLD) with a child that exits at once: 0 or -errno. */
 long cl_userns_probe(void);
+/* SIGCHLD back to SIG_DFL, for commands that wait for their children: a caller that
+ * ignores it (SIG_IGN is inherited across exec) would have the kernel reap them at
+ * once, and wait4 would answer ECHILD instead of their status. */
+void cl_sigchld_default(void);
 #endif

@@ -18,3 +18,9 @@ long cl_userns_probe(void)
 	long r = cl_wait((int)pid, &status, 0);
 	return r < 0 ? r : 0;	/* created is what counts; its exit status is always 0 */
 }
+
+void cl_sigchld_default(void)
+{
+	unsigned long dfl[4] = { 0 };	/* SIG_DFL, no flags, no mask */
+	SYS4(rt_sigaction, SIGCHLD, dfl, 0, 8);
+}

@@ -60,6 +60,7 @@
 #define E2BIG 7
 #define ECHILD 10
 #define EAGAIN 11
+#define EIO 5
 #define ENOMEM 12
 #define EACCES 13
 #define EFAULT 14
@@ -113,6 +114,9 @@ char *cl_proc_path(char *buf, int pid, const char *name);
 
 /* ---- output (src/rt/out.c): see clonelab.h for cl_printf ---- */
 void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
+/* Flush everything; the status to exit with: 1 instead of 0 if stdout or stderr lost
+ * output (said on stderr when only stdout failed). */
+int cl_out_status(int status);
 #define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
 #define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
 
