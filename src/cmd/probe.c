@@ -527,8 +527,14 @@ static void report_text(const struct obs *o, const struct report *c)
 		{ "our SIGUSR disposition stayed", "the child's SIG_IGN changed ours" } };
 	out("probe: %s(", L.used_clone3 ? "clone3" : "clone");
 	probe_print_flags(&cl_stdout, L.flags, "");
-	out(", exit signal %d, %s)%s\n", L.exit_signal, signame(L.exit_signal),
-	    L.fallback ? ": clone3 answered ENOSYS, so legacy clone" : "");
+	out(", exit signal ");
+	if (lab_signame(L.exit_signal))
+		out("%s", lab_signame(L.exit_signal));
+	else if (L.exit_signal)
+		out("%d, %s", L.exit_signal, signame(L.exit_signal));
+	else
+		out("none");
+	out(")%s\n", L.fallback ? ": clone3 answered ENOSYS, so legacy clone" : "");
 	if (signal_used() != L.exit_signal)
 		out("  the kernel sends %s at its exit instead: CLONE_PARENT gives the child its "
 		    "creator's own exit signal\n  (the probe ran in a helper process, so that "
