@@ -692,6 +692,107 @@ int cmd_probe(int argc, char **argv)
 	return probe_run(j);
 }
 
+/* Our own cgroup2 directory ("0::/path" in /proc/self/cgroup), for CLONE_INTO_CGROUP:
+ * an fd or -errno. */
+static long open_own_cgroup(void)
+{
+	char cg[1024], path[300] = "/sys/fs/cgroup";
+	const char *l = cg;
+	if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) <= 0)
+		return -ENOENT;
+	while (*l && !cl_startswith(l, "0::"))
+		while (*l && *l++ != '\n')
+			;
+	if (!*l)
+		return -ENOENT;
+	size_t n = 14;
+	for (l += 3; *l && *l != '\n' && n + 1 < sizeof path; l++)
+		path[n++] = *l;
+	path[n] = 0;
+	return SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
+}
+
+/* The clone failed with r: say why, and return the exit status. */
+static int refused(struct cl_json *j, long r)
+{
+	char buf[320];
+	const char *why, *rule = "kernel";
+	int status;
+	if (L.failed && L.pinned < 0) {
+		why = "sched_setaffinity for --cpu: this CPU does not exist here, or is not "
+		      "one we may run on (see `clonelab env` for the count)";
+		status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
+	} else if (L.failed) {
+		why = L.failed, status = CL_EXIT_FAIL, rule = "clonelab";
+	} else if (L.fallback && (L.flags & ~0xffffff00ULL)) {
+		r = -ENOSYS;
+		why = "clone3 answered ENOSYS here, and legacy clone cannot express these "
+		      "flags (bits above 31, or CLONE_NEWTIME in the exit signal's byte)";
+		status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
+	} else {
+		why = probe_why(L.flags, L.exit_signal, L.used_clone3, r, buf, sizeof buf,
+				&status, &rule);
+	}
+	return fail(j, r, why, status, rule);
+}
+
+/* The parent's look, while the child waits (or, with vfork, after it exited: then
+ * gone is set and there is no child to read). ps receives what kcmp and /proc say. */
+static void observe(struct obs *o, struct report *c, struct seen *ps, int tid, int gone)
+{
+	if (L.flags & F(PIDFD))
+		o->pidfd = L.used_clone3 ? L.sh->pidfd : L.sh->parent_tid;
+	/* The child's effects: the descriptor first, before we open anything. Without
+	 * shared files, the child's descriptor may have the number of our pidfd, which
+	 * the kernel reserved after copying our table: that one is not its. */
+	o->eff[2] = c->fd >= 0 && c->fd != o->pidfd && SYS2(fcntl, c->fd, F_GETFD) >= 0;
+	if (o->eff[2])
+		SYS1(close, c->fd);
+	o->eff[0] = vm_word == 2;
+	char here[64];
+	long n = SYS2(getcwd, here, sizeof here);
+	o->cwd_seen = n > 0 && cl_streq(here, "/proc");
+	o->umask_seen = SYS1(umask, 022) == 077;
+	o->eff[1] = o->cwd_seen || o->umask_seen;
+	unsigned long now[4];
+	o->eff[3] = SYS4(rt_sigaction, effect_sig, 0, now, 8) == 0 && now[0] == SIG_IGN_;
+	o->ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
+	if (c->asked) {
+		o->seen = &c->seen;
+	} else {	/* kcmp takes pids as we see them; /proc, as it names them */
+		ask_kernel(ps, parent_pid, tid, "/proc/self", c->proc_dir);
+		o->seen = ps;
+	}
+	o->uid_out = o->gid_out = -1;
+	if ((L.flags & F(NEWUSER)) && !gone) {
+		char st[2048], path[64];
+		cl_stpcpy(cl_stpcpy(path, c->proc_dir), "/status");
+		n = cl_read_file(path, st, sizeof st);
+		obs_failed(c, n, "reading the child's status in /proc");
+		if (n > 0)
+			o->uid_out = num_after(st, "Uid"), o->gid_out = num_after(st, "Gid");
+	}
+}
+
+/* The table, or, if an observation failed, that failure: a table built on it would
+ * mislead. Returns the exit status. */
+static int report(struct cl_json *j, const struct obs *o, const struct report *c)
+{
+	if (c->obs_err) {
+		char why[200];
+		struct cl_out w = { -1, 0, sizeof why - 1, why };
+		memset(why, 0, sizeof why);
+		cl_printf(&w, "the clone succeeded, but observing it failed: %s", c->obs_what);
+		L.failed = "observation";
+		return fail(j, c->obs_err, why, CL_EXIT_FAIL, "clonelab");
+	}
+	if (j)
+		report_json(j, o, c);
+	else
+		report_text(o, c);
+	return CL_EXIT_OK;
+}
+
 /* The experiment itself, for the request in L. */
 static int probe_run(struct cl_json *j)
 {
@@ -714,21 +815,7 @@ static int probe_run(struct cl_json *j)
 		L.fn = child_main;
 	}
 	if (flags & F(INTO_CGROUP)) {
-		char cg[1024], path[300] = "/sys/fs/cgroup";
-		long fd = -ENOENT;
-		const char *l = cg;	/* the cgroup2 line, "0::/path" */
-		if (cl_read_file("/proc/self/cgroup", cg, sizeof cg) > 0) {
-			while (*l && !cl_startswith(l, "0::"))
-				while (*l && *l++ != '\n')
-					;
-		}
-		if (*l) {
-			size_t n = 14;
-			for (l += 3; *l && *l != '\n' && n + 1 < sizeof path; l++)
-				path[n++] = *l;
-			path[n] = 0;
-			fd = SYS4(openat, AT_FDCWD, path, O_DIRECTORY | O_CLOEXEC, 0);
-		}
+		long fd = open_own_cgroup();
 		if (fd < 0)
 			return fail(j, fd, "opening our own cgroup (cgroup2 at /sys/fs/cgroup) for "
 				    "CLONE_INTO_CGROUP failed", CL_EXIT_UNSUPPORTED, "clonelab");
@@ -764,23 +851,7 @@ static int probe_run(struct cl_json *j)
 	o.ret_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
 	int status = CL_EXIT_OK;
 	if (r < 0) {
-		char buf[320];
-		const char *why, *rule = "kernel";
-		if (L.failed && L.pinned < 0) {
-			why = "sched_setaffinity for --cpu: this CPU does not exist here, or is not "
-			      "one we may run on (see `clonelab env` for the count)";
-			status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
-		} else if (L.failed) {
-			why = L.failed, status = CL_EXIT_FAIL, rule = "clonelab";
-		} else if (L.fallback && (flags & ~0xffffff00ULL)) {
-			r = -ENOSYS;
-			why = "clone3 answered ENOSYS here, and legacy clone cannot express these "
-			      "flags (bits above 31, or CLONE_NEWTIME in the exit signal's byte)";
-			status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
-		} else {
-			why = probe_why(flags, sig, L.used_clone3, r, buf, sizeof buf, &status, &rule);
-		}
-		status = fail(j, r, why, status, rule);
+		status = refused(j, r);
 		goto restore;
 	}
 	int tid = (int)r;
@@ -798,38 +869,7 @@ static int probe_run(struct cl_json *j)
 	if (gone)
 		obs_failed(c, gone, "waiting for the child to report: it exited first (killed "
 			   "from outside?)");
-	if (flags & F(PIDFD))
-		o.pidfd = L.used_clone3 ? L.sh->pidfd : L.sh->parent_tid;
-	/* Look for the child's effects: the descriptor first, before we open anything.
-	 * Without shared files, the child's descriptor may have the number of our pidfd,
-	 * which the kernel reserved after copying our table: that one is not its. */
-	o.eff[2] = c->fd >= 0 && c->fd != o.pidfd && SYS2(fcntl, c->fd, F_GETFD) >= 0;
-	if (o.eff[2])
-		SYS1(close, c->fd);
-	o.eff[0] = vm_word == 2;
-	char here[64];
-	long n = SYS2(getcwd, here, sizeof here);
-	o.cwd_seen = n > 0 && cl_streq(here, "/proc");
-	o.umask_seen = SYS1(umask, 022) == 077;
-	o.eff[1] = o.cwd_seen || o.umask_seen;
-	unsigned long now[4];
-	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, now, 8) == 0 && now[0] == SIG_IGN_;
-	o.ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
-	if (c->asked) {
-		o.seen = &c->seen;
-	} else {	/* kcmp takes pids as we see them; /proc, as it names them */
-		ask_kernel(&ps, parent_pid, tid, "/proc/self", c->proc_dir);
-		o.seen = &ps;
-	}
-	o.uid_out = o.gid_out = -1;	/* vfork: the child is gone, nothing to read */
-	if ((flags & F(NEWUSER)) && !gone && !vf) {
-		char st[2048], path[64];
-		cl_stpcpy(cl_stpcpy(path, c->proc_dir), "/status");
-		long n = cl_read_file(path, st, sizeof st);
-		obs_failed(c, n, "reading the child's status in /proc");
-		if (n > 0)
-			o.uid_out = num_after(st, "Uid"), o.gid_out = num_after(st, "Gid");
-	}
+	observe(&o, c, &ps, tid, gone || vf);
 	lab_post(&c->done);
 	if (!waited)
 		lab_wait(&L);
@@ -840,18 +880,7 @@ static int probe_run(struct cl_json *j)
 			o.ret_ptid = o.end_ptid = -1;	/* legacy clone: parent_tid held the pidfd */
 		SYS1(close, o.pidfd);
 	}
-	if (c->obs_err) {	/* a table built on a failed observation would mislead */
-		char why[200];
-		struct cl_out w = { -1, 0, sizeof why - 1, why };
-		memset(why, 0, sizeof why);
-		cl_printf(&w, "the clone succeeded, but observing it failed: %s", c->obs_what);
-		L.failed = "observation";
-		status = fail(j, c->obs_err, why, CL_EXIT_FAIL, "clonelab");
-	} else if (j) {
-		report_json(j, &o, c);
-	} else {
-		report_text(&o, c);
-	}
+	status = report(j, &o, c);
 restore:
 	if (cwd >= 0)
 		SYS1(fchdir, cwd), SYS1(close, cwd);
