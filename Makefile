@@ -87,7 +87,7 @@ TEST_BIN := $(O)/tests/clonelab-test
 define link
 	@mkdir -p $(dir $@) $(O)/debug
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $(O)/debug/$(notdir $@) $(1)
+	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $(O)/debug/$(notdir $@) $(1)
 	$(Q)$(OBJCOPY) --strip-all $(O)/debug/$(notdir $@) $@
 	$(Q)linker/sstrip.sh $@
 endef

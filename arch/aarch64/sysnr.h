@@ -23,6 +23,7 @@
 #define CL_NR_getdents64 61
 #define CL_NR_read 63
 #define CL_NR_write 64
+#define CL_NR_ppoll 73
 #define CL_NR_readlinkat 78
 #define CL_NR_newfstatat 79
 #define CL_NR_exit 93

@@ -63,6 +63,7 @@
 #define CL_NR_tgkill 234
 #define CL_NR_waitid 247
 #define CL_NR_ioprio_set 251
+#define CL_NR_ppoll 271
 #define CL_NR_openat 257
 #define CL_NR_mkdirat 258
 #define CL_NR_newfstatat 262

@@ -23,4 +23,14 @@ extern int cmd_json_reported;
 #define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
 	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
 	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
+
+/* SIGCHLD back to SIG_DFL, for commands that wait for their children: a caller that
+ * ignores it (SIG_IGN is inherited across exec) would have the kernel reap them at
+ * once, and wait4 would answer ECHILD instead of their status. Zeroes are SIG_DFL, no
+ * flags and no mask, in every architecture's kernel sigaction struct. */
+static inline void cl_sigchld_default(void)
+{
+	unsigned long dfl[4] = { 0 };
+	SYS4(rt_sigaction, SIGCHLD, dfl, 0, 8);
+}
 #endif

@@ -39,9 +39,16 @@ int cmd_env(int argc, char **argv)
 	int qemu = cl_under_qemu();	/* before the probes below start any task */
 	long c3 = cl_clone3_probe();
 	int has_clone3 = c3 != -ENOSYS;
+	cl_sigchld_default();	/* the probe waits for its child */
 	long uns = cl_userns_probe();
+	/* EAGAIN: the clone hit a task limit (RLIMIT_NPROC), which says nothing about
+	 * user namespaces. Ask without a new task: unshare moves this process into one,
+	 * harmless now that all that is left to do is print. */
+	int by_unshare = uns == -EAGAIN && !qemu;
+	if (by_unshare)
+		uns = SYS1(unshare, CL_CLONE_NEWUSER);
 	const char *uns_why = uns == 0 ? 0
-		: qemu && uns == -EINVAL ? "QEMU refuses every CLONE_NEW* flag: " CL_QEMU_CLONE_WHY
+		: qemu ? "QEMU refuses every CLONE_NEW* flag: " CL_QEMU_CLONE_WHY
 		: cl_userns_why(uns);
 	unsigned long page = cl_getauxval(AT_PAGESZ);
 
@@ -57,6 +64,7 @@ int cmd_env(int argc, char **argv)
 		cl_json_bool(&j, "userns", uns == 0);
 		cl_json_str(&j, "userns_errno", uns ? cl_errno_name(uns) : 0);
 		cl_json_str(&j, "userns_why", uns_why);
+		cl_json_str(&j, "userns_probe", by_unshare ? "unshare" : "clone");
 		cl_json_bool(&j, "qemu_user", qemu);
 		cl_json_close(&j, '}');
 		return CL_EXIT_OK;
@@ -68,7 +76,9 @@ int cmd_env(int argc, char **argv)
 	out("clone3      %s (clone3(NULL, 0) gave %s)\n", has_clone3 ? "yes" : "no",
 	    cl_errno_name(c3));
 	if (uns == 0)
-		out("user ns     yes (a clone(CLONE_NEWUSER) child ran)\n");
+		out("user ns     yes (%s)\n", by_unshare ? "clone met a task limit, EAGAIN, so "
+		    "unshare(CLONE_NEWUSER) was asked, and worked" : "a clone(CLONE_NEWUSER) "
+		    "child ran");
 	else
 		out("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
 	out("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "

@@ -32,7 +32,11 @@ int lab_getcpu(void)
 static void child_setup(struct lab *l)
 {
 	l->sh->child_cpu = lab_getcpu();
-	if (l->pinned)
+	/* A child waiting for a hand-off must not outlive a parent that was killed.
+	 * (Not for a thread or a CLONE_PARENT child: their parent is not us.) */
+	if (!(l->flags & (CL_CLONE_THREAD | CL_CLONE_PARENT)))
+		SYS2(prctl, 1 /* PR_SET_PDEATHSIG */, SIGKILL);
+	if (l->pinned > 0)
 		SYS3(sched_setaffinity, 0, sizeof l->affinity, l->affinity);
 	SYS4(rt_sigprocmask, SIG_SETMASK, &l->sigmask, 0, 8);
 	kview_child(l);
@@ -70,7 +74,8 @@ long lab_clone(struct lab *l)
 		if (r < 0) {
 			if (l->stack)
 				SYS2(munmap, l->stack, l->stack_size), l->stack = 0;
-			return l->failed = "sched_setaffinity for --cpu (no such CPU here?)", l->ret = r;
+			l->pinned = -1;	/* lab_fail: not possible here */
+			return l->failed = "sched_setaffinity for --cpu", l->ret = r;
 		}
 		l->pinned = 1;
 	}
@@ -106,11 +111,13 @@ long lab_clone(struct lab *l)
 	}
 	if (l->api == LAB_CLONE || (r == -ENOSYS && l->api == LAB_AUTO)) {
 		l->fallback = l->api == LAB_AUTO;
-		/* Legacy clone has no room for the flags above bit 31, nor for NEWTIME
-		 * (bit 7 is the exit signal's there): refuse them here as the kernel would. */
+		/* Legacy clone has no room for the flags above bit 31, nor for NEWTIME or
+		 * any other bit of the low byte, which is the exit signal there: refuse them
+		 * here, as the kernel would refuse them in clone3, rather than let a flag
+		 * value become a signal that kills us. */
 		l->args.stack_size = 0;
 		l->args.tls = (uintptr_t)tls;
-		if (l->flags >> 32 || (l->flags & CL_CLONE_NEWTIME))
+		if (l->flags >> 32 || (l->flags & CL_CSIGNAL) || (unsigned)l->exit_signal > 64)
 			r = -EINVAL;
 		else
 			r = cl_clone_snap(fn, l->stack ? (char *)l->stack + l->stack_size : 0,
@@ -121,7 +128,7 @@ long lab_clone(struct lab *l)
 		child_setup(l);
 		return l->ret = 0;
 	}
-	if (l->pinned)
+	if (l->pinned > 0)
 		SYS3(sched_setaffinity, 0, sizeof l->affinity, l->affinity);
 	SYS4(rt_sigprocmask, SIG_SETMASK, &l->sigmask, 0, 8);
 	if (r < 0 && l->stack)
@@ -135,7 +142,12 @@ long lab_wait(struct lab *l)
 	int status = 0;
 	if (l->ret <= 0)
 		return -ECHILD;
-	if (!(l->flags & CL_CLONE_THREAD)) {
+	if ((l->flags & (CL_CLONE_THREAD | CL_CLONE_PARENT)) == CL_CLONE_PARENT) {
+		/* Our parent's child: wait4 cannot see it, its parent reaps it. */
+		struct { long s, ns; } ms = { 0, 1000000 };
+		while (lab_alive(l))
+			SYS2(nanosleep, &ms, 0);
+	} else if (!(l->flags & CL_CLONE_THREAD)) {
 		r = cl_wait((int)l->ret, &status, 0);
 	} else if (l->flags & CL_CLONE_CHILD_CLEARTID) {
 		/* A shared futex wait (the kernel's CLEARTID wake is shared), bounded: if the
@@ -172,6 +184,55 @@ void lab_await(int *word)
 {
 	while (!__atomic_load_n(word, __ATOMIC_ACQUIRE))
 		SYS6(futex, word, FUTEX_WAIT, 0, 0, 0, 0);
+}
+
+int lab_alive(const struct lab *l)
+{
+	int tid = (int)l->ret;
+	if (l->flags & CL_CLONE_THREAD)
+		return SYS3(tgkill, SYS0(getpid), tid, 0) == 0;
+	/* Not always our child (CLONE_PARENT): a pidfd turns readable when the process
+	 * has exited, zombie or not, whoever its parent is. tid is as our pid
+	 * namespace sees it, which no /proc path may be. */
+	long fd = SYS2(pidfd_open, tid, 0);
+	if (fd == -ESRCH)
+		return 0;
+	if (fd < 0)	/* no pidfd (before 5.3, or no descriptor left): a zombie counts */
+		return SYS2(kill, tid, 0) == 0;
+	struct { int fd; short events, revents; } p = { (int)fd, 1 /* POLLIN */, 0 };
+	struct { long s, ns; } now = { 0, 0 };
+	long r = SYS5(ppoll, &p, 1, &now, 0, 8);
+	SYS1(close, fd);
+	return r == 0;
+}
+
+int lab_proc_pid(void)
+{
+	char buf[24];
+	unsigned long v;
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self", buf, sizeof buf - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = 0;
+	return cl_parse_ulong(buf, &v) < 0 ? -ENOENT : (int)v;
+}
+
+const char *lab_proc_why(long err)
+{
+	return err == -ENOENT ? "this /proc does not show us: it belongs to another pid "
+	       "namespace (mount a /proc for this one)" : "reading /proc/self, to learn "
+	       "the pid that this /proc knows us by";
+}
+
+int lab_await_child(const struct lab *l, int *word)
+{
+	struct { long s, ns; } tick = { 0, 50000000 };
+	while (!__atomic_load_n(word, __ATOMIC_ACQUIRE)) {
+		if (!lab_alive(l))	/* it may have posted just before it exited */
+			return __atomic_load_n(word, __ATOMIC_ACQUIRE) ? 0 : -ESRCH;
+		SYS4(futex, word, FUTEX_WAIT, 0, &tick);
+	}
+	return 0;
 }
 
 /* Counter ticks per second: arm64 says; on x86 measure the TSC against the
@@ -361,6 +422,10 @@ int lab_fail(const struct lab *l, const char *cmd, struct cl_json *j)
 		status = CL_EXIT_UNSUPPORTED;
 	} else if (!l->failed && l->ret == -EINVAL && cl_under_qemu()) {
 		why = CL_QEMU_CLONE_WHY;
+		status = CL_EXIT_UNSUPPORTED;
+	} else if (l->failed && l->pinned < 0) {
+		why = "this CPU does not exist here, or is not one we may run on (see "
+		      "`clonelab env` for the count)";
 		status = CL_EXIT_UNSUPPORTED;
 	} else if (!l->failed && l->ret == -ENOSYS && l->used_clone3) {
 		why = "no clone3 here: kernels before 5.3, QEMU user mode and some seccomp "

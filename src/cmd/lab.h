@@ -40,7 +40,7 @@ struct lab {
 	size_t stack_size;
 	uint64_t sigmask;		/* restored in the child after set-up */
 	uint64_t affinity[16];	/* the parent's, restored on both sides after --cpu */
-	int pinned;
+	int pinned;		/* 1: pinned for --cpu; -1: that CPU was refused */
 };
 
 /* The shared page, mapped once and cleared for each clone. */
@@ -48,7 +48,8 @@ struct lab_shared *lab_shared(void);
 /* Perform the clone. The parent gets the child's tid or -errno; a fork-shaped child
  * gets 0 and carries on. A child with fn runs it and exits with its result. */
 long lab_clone(struct lab *l);
-/* Wait for the child: wait4(__WALL), or for a CLONE_THREAD child the kernel's
+/* Wait for the child: wait4(__WALL), for a CLONE_PARENT child its exit (our parent
+ * reaps it), or for a CLONE_THREAD child the kernel's
  * CHILD_CLEARTID wake (or, without that flag, polling until the tid is gone).
  * Frees the stack. Returns the wait status (0 for a thread) or -errno: -ETIMEDOUT if a
  * thread's CHILD_CLEARTID word is still not zeroed after 10 s. */
@@ -58,6 +59,16 @@ void lab_post(int *word);
 void lab_await(int *word);
 /* Ticks per second of the counter the trampolines read. */
 uint64_t lab_counter_hz(void);
+/* The parent's side: await the child's post, unless the child exits first.
+ * 0, or -ESRCH if it exited (or was killed) without posting. */
+int lab_await_child(const struct lab *l, int *word);
+/* Our pid as /proc names it (readlink /proc/self), or -errno. Inside a pid namespace
+ * without a /proc of its own, getpid() and clone's return name other processes there.
+ * lab_proc_why(): why it failed, in words. */
+int lab_proc_pid(void);
+const char *lab_proc_why(long err);
+/* 1 while the child runs, 0 once it has exited (reaped or a zombie). */
+int lab_alive(const struct lab *l);
 /* Nanoseconds from the syscall to the child's first instruction. */
 long lab_latency_ns(const struct lab *l);
 /* Why register i differs between parent and child, or NULL if nothing explains it. */

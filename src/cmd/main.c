@@ -64,6 +64,9 @@ static int json_usage(int argc, char **argv, int status)
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;	/* cl_environ has it */
+	/* "Under QEMU user mode?" is decided now, while we are surely one thread: asked
+	 * later, a thread that has exited but not yet left the count would say yes. */
+	cl_under_qemu();
 	if (argc < 2) {
 		usage(&cl_stderr);
 		return CL_EXIT_USAGE;
@@ -71,15 +74,15 @@ int main(int argc, char **argv, char **envp)
 	const char *c = argv[1];
 	if (cl_streq(c, "--help") || cl_streq(c, "-h") || cl_streq(c, "help")) {
 		usage(&cl_stdout);
-		return CL_EXIT_OK;
+		return cl_out_status(CL_EXIT_OK);
 	}
 	if (cl_streq(c, "--version")) {
 		out("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
-		return CL_EXIT_OK;
+		return cl_out_status(CL_EXIT_OK);
 	}
 	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (cl_streq(c, cmds[i].name))
-			return json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1));
+			return cl_out_status(json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1)));
 	err("clonelab: unknown command '%s' (try clonelab --help)\n", c);
 	return CL_EXIT_USAGE;
 }

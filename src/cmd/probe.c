@@ -60,11 +60,22 @@ struct report {			/* in the shared page: what the child tells */
 	int returned, returned_early;	/* vfork: clone returned in the parent before our exit */
 	struct seen seen;
 	char uid_map[48], gid_map[48];
+	int proc_pid;			/* its pid as /proc names it (see lab_proc_pid) */
+	char proc_dir[40];		/* "/proc/<tgid>/task/<tid>", as /proc names it */
+	long obs_err;			/* an observation that failed: -errno, and what */
+	const char *obs_what;
 };
 
 static volatile int vm_word;
 static struct lab L;
-static int parent_pid, effect_sig;
+static int parent_pid, parent_proc_pid, effect_sig;
+
+/* Keep the first observation that failed: its errno and what was being read. */
+static void obs_failed(struct report *c, long e, const char *what)
+{
+	if (e < 0 && !c->obs_err)
+		c->obs_err = e, c->obs_what = what;
+}
 
 static int num_after(const char *text, const char *key)
 {
@@ -77,17 +88,19 @@ static int num_after(const char *text, const char *key)
 	return (int)n;
 }
 
-/* The first line of a map file, blanks squeezed: "0 1000 1". */
-static void first_line(const char *path, char *out, size_t size)
+/* The first line of a map file, blanks squeezed: "0 1000 1". 0 or -errno. */
+static long first_line(const char *path, char *out, size_t size)
 {
 	char buf[256];
 	size_t w = 0;
-	if (cl_read_file(path, buf, sizeof buf) < 0)
+	long r = cl_read_file(path, buf, sizeof buf);
+	if (r < 0)
 		buf[0] = 0;
 	for (const char *s = buf; *s && *s != '\n' && w + 1 < size; s++)
 		if (*s != ' ' || (w && out[w - 1] != ' '))
 			out[w++] = *s;
 	out[w] = 0;
+	return r < 0 ? r : 0;
 }
 
 /* kcmp and the ns links of two tasks: pdir/cdir are /proc/<x> directories; pa/ch
@@ -112,6 +125,22 @@ void probe_ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const ch
 
 static struct report *rep(void) { return (struct report *)L.sh->scratch; }
 
+/* How /proc names the child: in a pid namespace without a /proc of its own, the
+ * tids that clone and gettid return name other tasks there. */
+static void child_proc_name(struct report *c)
+{
+	char link[32];
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/thread-self", link, sizeof link - 1);
+	obs_failed(c, n == -ENOENT ? -ESRCH : n, "the child reading /proc/thread-self (this "
+		   "/proc does not show it: another pid namespace's?)");
+	if (n <= 0)
+		return;
+	link[n] = 0;
+	cl_stpcpy(cl_stpcpy(c->proc_dir, "/proc/"), link);	/* "<tgid>/task/<tid>" */
+	for (const char *p = link; *p >= '0' && *p <= '9'; p++)
+		c->proc_pid = c->proc_pid * 10 + (*p - '0');
+}
+
 static int child_main(void *arg)
 {
 	(void)arg;
@@ -120,6 +149,7 @@ static int child_main(void *arg)
 	c->ctid_seen = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
 	int vf = (L.flags & F(VFORK)) != 0;
 	c->uid_before = (int)SYS0(getuid);
+	child_proc_name(c);	/* before step1: the parent maps us under this name */
 	if ((L.flags & F(NEWUSER)) && !vf) {
 		lab_post(&c->step1);
 		lab_await(&c->mapped);	/* the parent writes our maps */
@@ -128,7 +158,9 @@ static int child_main(void *arg)
 	c->id.ppid = (int)SYS0(getppid);
 	c->id.uid = (int)SYS0(getuid), c->id.gid = (int)SYS0(getgid);
 	char st[2048];
-	if (cl_read_file("/proc/thread-self/status", st, sizeof st) > 0) {
+	long r = cl_read_file("/proc/thread-self/status", st, sizeof st);
+	obs_failed(c, r, "the child reading /proc/thread-self/status");
+	if (r > 0) {
 		c->id.tgid = num_after(st, "Tgid");
 		char v[64];
 		if (cl_field(st, "NSpid", v, sizeof v) == 0) {	/* outermost ... innermost */
@@ -148,8 +180,10 @@ static int child_main(void *arg)
 		}
 	}
 	if (L.flags & F(NEWUSER)) {
-		first_line("/proc/thread-self/uid_map", c->uid_map, sizeof c->uid_map);
-		first_line("/proc/thread-self/gid_map", c->gid_map, sizeof c->gid_map);
+		obs_failed(c, first_line("/proc/thread-self/uid_map", c->uid_map, sizeof c->uid_map),
+			   "the child reading its uid_map");
+		obs_failed(c, first_line("/proc/thread-self/gid_map", c->gid_map, sizeof c->gid_map),
+			   "the child reading its gid_map");
 	}
 	/* the effects: one change per resource, for the parent to look for */
 	vm_word = 2;
@@ -158,10 +192,14 @@ static int child_main(void *arg)
 	struct cl_ksigaction ign = { .handler = SIG_IGN_ };
 	SYS4(rt_sigaction, effect_sig, &ign, 0, 8);
 	c->fd = (int)SYS4(openat, AT_FDCWD, "/", O_PATH | O_DIRECTORY, 0);
+	obs_failed(c, c->fd, "the child opening a descriptor, for the parent to look for");
 	if (vf) {	/* the parent sleeps until we exit: ask the kernel from here */
 		char pdir[24] = "/proc/";
-		cl_utoa((unsigned long)parent_pid, pdir + 6);
+		cl_utoa((unsigned long)parent_proc_pid, pdir + 6);
 		probe_ask_kernel(&c->seen, parent_pid, c->id.tid, pdir, "/proc/thread-self");
+		if (L.flags & F(NEWPID))	/* our parent is outside our pid namespace */
+			for (int i = 0; i < 6; i++)
+				c->seen.kcmp[i] = -ESRCH;
 		/* Did clone return in the parent before our exit? A real vfork parent
 		 * cannot post this; wait 20 ms for it to show that it can. */
 		struct { long s, ns; } t = { 0, 20000000 };
@@ -193,6 +231,14 @@ static int parse_flags(const char *s, uint64_t *f)
 	unsigned long v;
 	*f = 0;
 	if (cl_parse_ulong(s, &v) == 0) {
+		/* Bits 0-6 are no flags: legacy clone reads the low byte as the exit signal
+		 * (a fallback would turn them into a signal for us), clone3 refuses them. */
+		if (v & (CL_CSIGNAL & ~CL_CLONE_NEWTIME)) {
+			err("clonelab probe: --flags %s: bits 0-6 (0x%lx here) are not clone flags: "
+			    "legacy clone reads its low byte as the exit signal; use --signal\n", s,
+			    v & (CL_CSIGNAL & ~CL_CLONE_NEWTIME));
+			return -1;
+		}
 		*f = v;
 		return 0;
 	}
@@ -236,20 +282,28 @@ static int parse_signal(const char *s, int *sig)
 		*sig = 0;
 		return 0;
 	}
-	if (cl_parse_ulong(s, &v) == 0 && v < 256) {
+	*sig = -1;
+	if (cl_parse_ulong(s, &v) == 0 && v < 256)
 		*sig = (int)v;
-		return 0;
-	}
-	for (int k = 1; k < 32; k++) {
+	for (int k = 1; k < 32 && *sig < 0; k++) {
 		const char *n = lab_signame(k);
-		if (cl_strcaseeq(s, n) || cl_strcaseeq(s, n + 3)) {
+		if (cl_strcaseeq(s, n) || cl_strcaseeq(s, n + 3))
 			*sig = k;
-			return 0;
-		}
 	}
-	err("clonelab probe: --signal takes a signal name (SIGCHLD, USR1), a number or "
-	    "none, not '%s'\n", s);
-	return -1;
+	if (*sig < 0) {
+		err("clonelab probe: --signal takes a signal name (SIGCHLD, USR1), a number or "
+		    "none, not '%s'\n", s);
+		return -1;
+	}
+	/* The exit signal comes to us. We ignore it for the probe's length, but these
+	 * two cannot be ignored: one would kill clonelab, the other stop it. */
+	if (*sig == SIGKILL || *sig == 19) {
+		err("clonelab probe: --signal %s: the child's exit signal is sent to clonelab, "
+		    "and %s cannot be caught or ignored: it would %s clonelab itself\n", s,
+		    lab_signame(*sig), *sig == SIGKILL ? "kill" : "stop");
+		return -1;
+	}
+	return 0;
 }
 
 /* A word's story: when PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID did their work. */
@@ -306,6 +360,22 @@ static int ns_same(const struct obs *o, int i)
 	return !*a || !*b ? -1 : cl_streq(a, b);
 }
 
+/* The signal the kernel will really send at the child's exit: none for a thread;
+ * with CLONE_PARENT, its creator's own exit signal (our helper's SIGCHLD), whatever
+ * was asked. */
+static int signal_used(void)
+{
+	if (L.flags & F(THREAD))
+		return 0;
+	return L.flags & F(PARENT) ? SIGCHLD : L.exit_signal;
+}
+
+static const char *signame(int sig)
+{
+	return !sig ? "none" : lab_signame(sig) ? lab_signame(sig) : sig <= 64 ?
+	       "a real-time signal" : "not a signal";
+}
+
 static const char *yn(int v) { return v < 0 ? "unknown" : v ? "shared" : "separate"; }
 
 static void json_tri(struct cl_json *j, const char *k, int v)
@@ -351,6 +421,7 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	cl_json_bool(j, "fallback", L.fallback);
 	json_flags(j);
 	cl_json_int(j, "exit_signal", L.exit_signal);
+	cl_json_int(j, "exit_signal_used", signal_used());
 	json_ids(j, "parent", &o->id);
 	cl_json_close(j, '}');
 	json_ids(j, "child", &c->id);
@@ -469,9 +540,19 @@ static void report_text(const struct obs *o, const struct report *c)
 		{ "our SIGUSR disposition stayed", "the child's SIG_IGN changed ours" } };
 	out("probe: %s(", L.used_clone3 ? "clone3" : "clone");
 	probe_print_flags(&cl_stdout, L.flags, "");
-	out(", exit signal %s)%s\n\n", L.exit_signal ? lab_signame(L.exit_signal) ?
-	    lab_signame(L.exit_signal) : "?" : "none",
-	    L.fallback ? ": clone3 answered ENOSYS, so legacy clone" : "");
+	out(", exit signal ");
+	if (lab_signame(L.exit_signal))
+		out("%s", lab_signame(L.exit_signal));
+	else if (L.exit_signal)
+		out("%d, %s", L.exit_signal, signame(L.exit_signal));
+	else
+		out("none");
+	out(")%s\n", L.fallback ? ": clone3 answered ENOSYS, so legacy clone" : "");
+	if (signal_used() != L.exit_signal)
+		out("  the kernel sends %s at its exit instead: CLONE_PARENT gives the child its "
+		    "creator's own exit signal\n  (the probe ran in a helper process, so that "
+		    "clonelab is the parent that reaps it)\n", signame(signal_used()));
+	out("\n");
 	out("  %-6s %10s %10s\n", "", "parent", "child");
 	ids_row("pid", o->id.pid, c->id.pid, c->id.pid == 1 && (L.flags & F(NEWPID)) ?
 		"getpid(): 1 inside the new pid namespace" : "getpid()");
@@ -492,7 +573,9 @@ static void report_text(const struct obs *o, const struct report *c)
 		long k = o->seen->kcmp[i];
 		out("  %-13s %-9s kcmp %s", rows[i], yn(verdict(o, i)), kcmp_word(k));
 		if (k < 0)
-			out(k == -ENOSYS ? " (no kcmp here)" : k == -EPERM ? " (no ptrace rights)" : "");
+			out(k == -ENOSYS ? " (no kcmp here)" : k == -EPERM ? " (no ptrace rights)" :
+			    c->asked && (L.flags & F(NEWPID)) ? " (the vfork child asked, and we are "
+			    "outside its pid namespace)" : "");
 		if ((i == 4 && !o->ioctx) || (i == 5 && !o->semundo))
 			out(" (but we have no %s to compare)", i == 4 ? "I/O context" : "undo list");
 		if (i < 4)
@@ -533,21 +616,17 @@ static void own_ids(struct ids *d)
 	d->tgid = cl_read_file("/proc/self/status", st, sizeof st) > 0 ? num_after(st, "Tgid") : d->pid;
 }
 
-/* The child is gone (reaped, or a zombie of someone else's). */
-static void await_gone(int tid)
+/* Write the new user namespace's maps for the child, under the pid /proc knows it by:
+ * root inside is our euid and egid outside. */
+static void map_child(struct report *c)
 {
-	struct { long s, ns; } ms = { 0, 1000000 };
-	for (int i = 0; i < 5000; i++) {
-		char p[40], st[256];
-		if (cl_read_file(cl_proc_path(p, tid, "stat"), st, sizeof st) < 0)
-			return;
-		const char *s = st;
-		while (*s && *s != ')')
-			s++;
-		if (s[0] && (s[2] == 'Z' || s[2] == 'X'))
-			return;
-		SYS2(nanosleep, &ms, 0);
+	int step = 0;
+	if (c->proc_pid > 0) {	/* else the child has said why (child_proc_name) */
+		long r = cl_userns_map(c->proc_pid, (unsigned)SYS0(geteuid),
+				       (unsigned)SYS0(getegid), &step);
+		obs_failed(c, r, cl_userns_map_why(step, r));
 	}
+	lab_post(&c->mapped);
 }
 
 static int fail(struct cl_json *j, long e, const char *why, int status, const char *rule)
@@ -558,8 +637,13 @@ static int fail(struct cl_json *j, long e, const char *why, int status, const ch
 		cl_json_str(j, "errno", cl_errno_name(e));
 		cl_json_str(j, "explanation", why);
 		cl_json_str(j, "rule", rule);
-		cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
-		cl_json_bool(j, "fallback", L.fallback);
+		if (L.failed && L.ret < 0) {	/* no clone was made: no api was used */
+			cl_json_null(j, "api");
+			cl_json_null(j, "fallback");
+		} else {
+			cl_json_str(j, "api", L.used_clone3 ? "clone3" : "clone");
+			cl_json_bool(j, "fallback", L.fallback);
+		}
 		json_flags(j);
 		cl_json_int(j, "exit_signal", L.exit_signal);
 		if (!L.failed)
@@ -627,6 +711,10 @@ static long open_own_cgroup(void)
 	return -ENOENT;
 }
 
+static const char *svg_file;	/* --svg FILE, or NULL */
+static int probe_run(struct cl_json *j);
+static int probe_in_helper(struct cl_json *j);
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
@@ -635,7 +723,6 @@ int cmd_probe(int argc, char **argv)
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	uint64_t flags = 0;
 	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, kernel = 0, k;
-	const char *svg = 0;
 	while ((k = cl_getopt(&a, opts, "clonelab probe")) != CL_ARG_END) {
 		if (k == 0 && parse_flags(a.val, &flags) < 0)
 			return CL_EXIT_USAGE;
@@ -648,7 +735,7 @@ int cmd_probe(int argc, char **argv)
 		if (k == 4)
 			json = 1;
 		if (k == 6)
-			svg = a.val;
+			svg_file = a.val;
 		if (k == 7)
 			kernel = 1;
 		if (k == 5) {
@@ -670,15 +757,110 @@ int cmd_probe(int argc, char **argv)
 		    "clone3 only\n");
 		return CL_EXIT_USAGE;
 	}
+	cl_sigchld_default();	/* we wait for our children: the kernel must not reap them */
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
 	if (kernel && (k = kview_enable("clonelab probe", j)) >= 0)
 		return k;
 	L = (struct lab){ .flags = flags, .exit_signal = sig, .api = api, .cpu = cpu,
 			  .sh = lab_shared() };
+	if ((flags & (F(PARENT) | F(THREAD))) == F(PARENT))
+		return probe_in_helper(j);
+	return probe_run(j);
+}
+
+/* The clone failed with r: say why, and return the exit status. */
+static int refused(struct cl_json *j, long r)
+{
+	char buf[320];
+	const char *why, *rule = "kernel";
+	int status;
+	if (L.failed && L.pinned < 0) {
+		why = "sched_setaffinity for --cpu: this CPU does not exist here, or is not "
+		      "one we may run on (see `clonelab env` for the count)";
+		status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
+	} else if (L.failed) {
+		why = L.failed, status = CL_EXIT_FAIL, rule = "clonelab";
+	} else if (L.fallback && (L.flags & ~0xffffff00ULL)) {
+		r = -ENOSYS;
+		why = "clone3 answered ENOSYS here, and legacy clone cannot express these "
+		      "flags (bits above 31, or CLONE_NEWTIME in the exit signal's byte)";
+		status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
+	} else {
+		why = probe_why(L.flags, L.exit_signal, L.used_clone3, r, buf, sizeof buf,
+				&status, &rule);
+	}
+	return fail(j, r, why, status, rule);
+}
+
+/* The parent's look, while the child waits (or, with vfork, after it exited: then
+ * gone is set and there is no child to read). ps receives what kcmp and /proc say. */
+static void observe(struct obs *o, struct report *c, struct seen *ps, int tid, int gone)
+{
+	if (L.flags & F(PIDFD))
+		o->pidfd = L.used_clone3 ? L.sh->pidfd : L.sh->parent_tid;
+	/* The child's effects: the descriptor first, before we open anything. Without
+	 * shared files, the child's descriptor may have the number of our pidfd, which
+	 * the kernel reserved after copying our table: that one is not its. */
+	o->eff[2] = c->fd >= 0 && c->fd != o->pidfd && SYS2(fcntl, c->fd, F_GETFD) >= 0;
+	if (o->eff[2])
+		SYS1(close, c->fd);
+	o->eff[0] = vm_word == 2;
+	char here[64];
+	long n = SYS2(getcwd, here, sizeof here);
+	o->cwd_seen = n > 0 && cl_streq(here, "/proc");
+	o->umask_seen = SYS1(umask, 022) == 077;
+	o->eff[1] = o->cwd_seen || o->umask_seen;
+	struct cl_ksigaction now;
+	o->eff[3] = SYS4(rt_sigaction, effect_sig, 0, &now, 8) == 0 && now.handler == SIG_IGN_;
+	o->ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
+	if (c->asked) {
+		o->seen = &c->seen;
+	} else {	/* kcmp takes pids as we see them; /proc, as it names them */
+		probe_ask_kernel(ps, parent_pid, tid, "/proc/self", c->proc_dir);
+		o->seen = ps;
+	}
+	o->uid_out = o->gid_out = -1;
+	if ((L.flags & F(NEWUSER)) && !gone) {
+		char st[2048], path[64];
+		cl_stpcpy(cl_stpcpy(path, c->proc_dir), "/status");
+		n = cl_read_file(path, st, sizeof st);
+		obs_failed(c, n, "reading the child's status in /proc");
+		if (n > 0)
+			o->uid_out = num_after(st, "Uid"), o->gid_out = num_after(st, "Gid");
+	}
+}
+
+/* The table, or, if an observation failed, that failure: a table built on it would
+ * mislead. Returns the exit status. */
+static int report(struct cl_json *j, const struct obs *o, const struct report *c)
+{
+	if (c->obs_err) {
+		char why[200];
+		struct cl_out w = { -1, 0, sizeof why - 1, why };
+		memset(why, 0, sizeof why);
+		cl_printf(&w, "the clone succeeded, but observing it failed: %s", c->obs_what);
+		L.failed = "observation";
+		return fail(j, c->obs_err, why, CL_EXIT_FAIL, "clonelab");
+	}
+	if (j)
+		report_json(j, o, c);
+	else
+		report_text(o, c), kview_text(&L);
+	return CL_EXIT_OK;
+}
+
+/* The experiment itself, for the request in L. */
+static int probe_run(struct cl_json *j)
+{
+	uint64_t flags = L.flags;
+	int sig = L.exit_signal;
 	struct report *c = rep();
 	struct obs o = { .pidfd = -1 };
 	struct seen ps;
 	parent_pid = (int)SYS0(getpid);
+	parent_proc_pid = lab_proc_pid();
+	if (parent_proc_pid <= 0)
+		parent_proc_pid = parent_pid;
 	own_ids(&o.id);
 	effect_sig = sig == 10 ? 12 : 10;	/* SIGUSR1, or SIGUSR2 if that is the exit signal */
 
@@ -709,7 +891,9 @@ int cmd_probe(int argc, char **argv)
 	long old_umask = SYS1(umask, 022);
 	struct cl_ksigaction dfl = { 0 }, old_act, ign = { .handler = SIG_IGN_ }, old_exit;
 	SYS4(rt_sigaction, effect_sig, &dfl, &old_act, 8);
-	int ignore_exit = sig && sig != SIGCHLD && sig < 32 && sig != 9 && sig != 19;
+	/* Any exit signal but SIGCHLD (whose default is to ignore) must not kill or stop
+	 * us: real-time ones (32-64) kill by default. 65 and up are no signals at all. */
+	int ignore_exit = sig && sig != SIGCHLD && sig <= 64;
 	if (ignore_exit)	/* a child's exit signal must not kill us */
 		SYS4(rt_sigaction, sig, &ign, &old_exit, 8);
 	vm_word = 1;
@@ -724,19 +908,7 @@ int cmd_probe(int argc, char **argv)
 	o.ret_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
 	int status = CL_EXIT_OK;
 	if (r < 0) {
-		char buf[320];
-		const char *why, *rule = "kernel";
-		if (L.failed) {
-			why = L.failed, status = CL_EXIT_FAIL, rule = "clonelab";
-		} else if (L.fallback && (flags & ~0xffffff00ULL)) {
-			r = -ENOSYS;
-			why = "clone3 answered ENOSYS here, and legacy clone cannot express these "
-			      "flags (bits above 31, or CLONE_NEWTIME in the exit signal's byte)";
-			status = CL_EXIT_UNSUPPORTED, rule = "clonelab";
-		} else {
-			why = probe_why(flags, sig, L.used_clone3, r, buf, sizeof buf, &status, &rule);
-		}
-		status = fail(j, r, why, status, rule);
+		status = refused(j, r);
 		goto restore;
 	}
 	int tid = (int)r;
@@ -746,57 +918,16 @@ int cmd_probe(int argc, char **argv)
 		lab_wait(&L), waited = 1;
 		o.vfork_slept = !c->returned_early;
 	}
-	if ((flags & F(NEWUSER)) && !vf) {
-		lab_await(&c->step1);
-		char line[48], path[40], *p;
-		unsigned id[2] = { (unsigned)SYS0(geteuid), (unsigned)SYS0(getegid) };
-		cl_write_file(cl_proc_path(path, tid, "setgroups"), "deny");
-		for (int i = 0; i < 2; i++) {
-			p = line;
-			*p++ = '0', *p++ = ' ';
-			cl_utoa(id[i], p);
-			p += cl_strlen(p);
-			memcpy(p, " 1\n", 4);
-			cl_write_file(cl_proc_path(path, tid, i ? "gid_map" : "uid_map"), line);
-		}
-		lab_post(&c->mapped);
-	}
-	if (!vf)
-		lab_await(&c->ready);
-	/* Look for the child's effects: the descriptor first, before we open anything. */
-	o.eff[2] = c->fd >= 0 && SYS2(fcntl, c->fd, F_GETFD) >= 0;
-	if (o.eff[2])
-		SYS1(close, c->fd);
-	o.eff[0] = vm_word == 2;
-	char here[64];
-	long n = SYS2(getcwd, here, sizeof here);
-	o.cwd_seen = n > 0 && cl_streq(here, "/proc");
-	o.umask_seen = SYS1(umask, 022) == 077;
-	o.eff[1] = o.cwd_seen || o.umask_seen;
-	struct cl_ksigaction now;
-	o.eff[3] = SYS4(rt_sigaction, effect_sig, 0, &now, 8) == 0 && now.handler == SIG_IGN_;
-	o.ready_ctid = __atomic_load_n(&L.sh->child_tid, __ATOMIC_ACQUIRE);
-	if (c->asked) {
-		o.seen = &c->seen;
-	} else {
-		char cdir[24];
-		cl_proc_path(cdir, tid, "");
-		cdir[cl_strlen(cdir) - 1] = 0;
-		probe_ask_kernel(&ps, parent_pid, tid, "/proc/self", cdir);
-		o.seen = &ps;
-	}
-	if (flags & F(NEWUSER)) {
-		char st[2048], path[40];
-		if (cl_read_file(cl_proc_path(path, tid, "status"), st, sizeof st) > 0)
-			o.uid_out = num_after(st, "Uid"), o.gid_out = num_after(st, "Gid");
-		else
-			o.uid_out = o.gid_out = -1;
-	}
-	if (flags & F(PIDFD))
-		o.pidfd = L.used_clone3 ? L.sh->pidfd : L.sh->parent_tid;
+	long gone = 0;
+	if ((flags & F(NEWUSER)) && !vf && !(gone = lab_await_child(&L, &c->step1)))
+		map_child(c);
+	if (!vf && !gone)
+		gone = lab_await_child(&L, &c->ready);
+	if (gone)
+		obs_failed(c, gone, "waiting for the child to report: it exited first (killed "
+			   "from outside?)");
+	observe(&o, c, &ps, tid, gone || vf);
 	lab_post(&c->done);
-	if ((flags & F(PARENT)) && !(flags & F(THREAD)))
-		await_gone(tid);	/* our parent's child, not ours: wait4 cannot see it */
 	if (!waited)
 		lab_wait(&L);
 	o.end_ptid = L.sh->parent_tid;
@@ -806,12 +937,9 @@ int cmd_probe(int argc, char **argv)
 			o.ret_ptid = o.end_ptid = c->ptid_seen = -1;	/* legacy clone: parent_tid held the pidfd */
 		SYS1(close, o.pidfd);
 	}
-	if (svg)
-		picture(svg, &o, c);
-	if (j)
-		report_json(j, &o, c);
-	else
-		report_text(&o, c), kview_text(&L);
+	if (svg_file)
+		picture(svg_file, &o, c);
+	status = report(j, &o, c);
 restore:
 	if (cwd >= 0)
 		SYS1(fchdir, cwd), SYS1(close, cwd);
@@ -822,4 +950,30 @@ restore:
 	if (L.cgroup_fd > 0)
 		SYS1(close, L.cgroup_fd);
 	return pic_write_svg(kview_status(status), "clonelab probe");	/* in our cwd again */
+}
+
+/* CLONE_PARENT makes the child our parent's child: it would be left to our parent
+ * (a shell, a test runner) to reap, a zombie until then. So the experiment runs in a
+ * helper process of ours, and its CLONE_PARENT child is ours to reap. The kernel
+ * gives such a child its creator's own exit signal: the helper's, SIGCHLD. */
+static int probe_in_helper(struct cl_json *j)
+{
+	long pid = cl_fork();
+	if (pid == 0)
+		SYS1(exit_group, cl_out_status(probe_run(j)));
+	if (pid < 0)
+		return fail(j, pid, "fork of the helper process that makes the CLONE_PARENT "
+			    "child (so that we can reap it)", CL_EXIT_FAIL, "clonelab");
+	int st = 0;
+	long r = cl_wait((int)pid, &st, 0);
+	struct report *c = rep();	/* release a child left waiting by a killed helper */
+	lab_post(&c->mapped), lab_post(&c->done);
+	while (cl_wait(-1, 0, 0) > 0)	/* the CLONE_PARENT child: ours */
+		;
+	if (r < 0 || !CL_WIFEXITED(st)) {
+		err("clonelab probe: the helper process %s\n", r < 0 ? "could not be waited for" :
+		    "was killed by a signal");
+		return CL_EXIT_FAIL;
+	}
+	return CL_WEXITSTATUS(st);
 }

@@ -127,6 +127,10 @@ static int pidns_unshared(void)
 	char a[40], b[40];
 	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid", a, sizeof a - 1);
 	long m = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid_for_children", b, sizeof b - 1);
+	/* Right after unshare(CLONE_NEWPID) the new namespace has no init yet, and its
+	 * link cannot be read (ENOENT): that, too, says it differs from ours. */
+	if (n > 0 && m == -ENOENT)
+		return 1;
 	return n > 0 && m > 0 && (n != m || memcmp(a, b, (size_t)n));
 }
 
@@ -207,6 +211,11 @@ const char *probe_why(uint64_t f, int sig, int clone3, long err, char *buf, size
 			*status = CL_EXIT_UNSUPPORTED, *rule = "qemu";
 			return why;
 		}
+	}
+	if (err == -ENOSYS && clone3) {
+		*status = CL_EXIT_UNSUPPORTED, *rule = "environment";
+		return "no clone3 here: kernels before 5.3 and seccomp filters (Docker's default "
+		       "profile) answer ENOSYS; --api auto falls back to legacy clone";
 	}
 	for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
 		const struct rule *r = &rules[i];

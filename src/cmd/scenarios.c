@@ -10,6 +10,7 @@ static volatile int value;	/* set before each use; .bss, not .data */
 
 struct report {		/* what a child tells its parent, in the shared page */
 	int pid, tid, ppid, uid_before, uid, gid, setuid0, map_err;
+	int procpid;		/* its pid as /proc names it, or -errno */
 	char uid_map[64];
 };
 
@@ -42,6 +43,17 @@ static void common_json(struct cl_json *j, const struct lab *l)
 	cl_json_close(j, '}');
 }
 
+/* A wait that failed (ECHILD: someone else reaped the child) is an error, never a
+ * status. 0, or the exit status after reporting. */
+static int wait_failed(long st, struct lab *l, const char *cmd, struct cl_json *j)
+{
+	if (st >= 0)
+		return 0;
+	l->ret = st;
+	l->failed = "wait4 for the child (was SIGCHLD ignored, so that it was reaped for us?)";
+	return lab_fail(l, cmd, j);
+}
+
 static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared() };
@@ -60,6 +72,8 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 		return lab_fail(&l, "clonelab fork", j);
 	pic_gather(&l);
 	long st = lab_wait(&l);
+	if (st < 0)
+		return wait_failed(st, &l, "clonelab fork", j);
 	int seen = value == 2;
 	if (j) {
 		cl_json_open(j, 0, '{');
@@ -120,7 +134,8 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 		cl_json_int(j, "pid", pid);
 		cl_json_int(j, "main_tid", tid);
 		cl_json_int(j, "thread_tid", c->tid);
-		cl_json_int(j, "parent_tid_word", l.sh->parent_tid);	/* the word, as the kernel left it */
+		/* the word itself, as CLONE_PARENT_SETTID left it: -1 if never written */
+		cl_json_int(j, "parent_tid_word", l.sh->parent_tid);
 		cl_json_int(j, "getpid_in_thread", c->pid);
 		cl_json_bool(j, "same_thread_group", c->pid == pid);
 		cl_json_bool(j, "thread_write_seen_by_main", seen);
@@ -162,6 +177,8 @@ static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 		return lab_fail(&l, "clonelab chimera", j);
 	pic_gather(&l);
 	long st = lab_wait(&l);
+	if (st < 0)
+		return wait_failed(st, &l, "clonelab chimera", j);
 	int seen = value == 2;
 	if (j) {
 		cl_json_open(j, 0, '{');
@@ -189,6 +206,7 @@ static int userns_main(void *p)
 	struct lab *l = p;
 	struct report *c = (struct report *)l->sh->scratch;
 	c->uid_before = (int)SYS0(getuid);	/* no map yet: the overflow uid */
+	c->procpid = lab_proc_pid();	/* the parent writes our maps under this pid */
 	lab_post(&l->sh->go);
 	lab_await(&l->sh->done);		/* the parent writes our maps */
 	c->uid = (int)SYS0(getuid);
@@ -210,23 +228,30 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 	unsigned uid = (unsigned)SYS0(geteuid), gid = (unsigned)SYS0(getegid);
 	if (lab_clone(&l) < 0)
 		return lab_fail(&l, "clonelab userns", j);
-	lab_await(&l.sh->go);
-	int step;
-	int r = cl_userns_map((int)l.ret, uid, gid, &step);
+	int step = 0, status = CL_EXIT_FAIL;
+	long r = lab_await_child(&l, &l.sh->go);
+	const char *why = "the child exited before it was ready: killed from outside?";
+	if (r == 0 && c->procpid < 0)
+		r = c->procpid, why = lab_proc_why(r), status = CL_EXIT_UNSUPPORTED;
+	else if (r == 0 && (r = cl_userns_map(c->procpid, uid, gid, &step)) < 0)
+		why = cl_userns_map_why(step, r);
 	lab_post(&l.sh->done);
 	pic_gather(&l);
-	lab_wait(&l);
+	long st = lab_wait(&l);
+	if (r == 0 && st != 0)	/* the child must get through its own checks */
+		r = st < 0 ? st : -ESRCH, why = "the child did not exit 0";
 	if (r < 0) {
 		if (j) {
 			cl_json_open(j, 0, '{');
-			cl_json_str(j, "result", "error");
+			cl_json_str(j, "result", status == CL_EXIT_FAIL ? "error" : "unsupported");
 			cl_json_str(j, "errno", cl_errno_name(r));
-			cl_json_str(j, "explanation", cl_userns_map_why(step, r));
+			cl_json_str(j, "explanation", why);
 			cl_json_close(j, '}');
 		} else {
-			cl_perror("clonelab userns", 0, r, cl_userns_map_why(step, r));
+			cl_perror("clonelab userns", status == CL_EXIT_FAIL ? 0 : "not possible here",
+				  r, why);
 		}
-		return CL_EXIT_FAIL;
+		return status;
 	}
 	char *nl = c->uid_map;
 	while (*nl && *nl != '\n')
@@ -295,6 +320,7 @@ static int run_one(int k, int argc, char **argv)
 	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &o);
 	if (r >= 0)
 		return r;
+	cl_sigchld_default();
 	struct cl_json j = { &cl_stdout, 0, 0 };
 	if (o.html) {
 		err("%s: --html is for clonelab tour (try --svg FILE)\n", cmd);
@@ -344,6 +370,7 @@ int cmd_tour(int argc, char **argv)
 	}
 	if (o.html && tour_html_begin(o.html) < 0)
 		return CL_EXIT_FAIL;
+	cl_sigchld_default();
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects, on one line:
 		 * at depth 1 they do not end with the newline of a top-level object. */

@@ -239,7 +239,9 @@ extern struct cl_out cl_stdout, cl_stderr;
 void cl_printf(struct cl_out *o, const char *fmt, ...);
 void cl_vprintf(struct cl_out *o, const char *fmt, va_list ap);
 void cl_write(struct cl_out *o, const char *s, size_t n);
-void cl_flush(struct cl_out *o);
+/* Write out what is pending, waiting (poll) while a non-blocking fd is full: 0 or
+ * -errno. After an error on cl_stdout or cl_stderr, their output is dropped. */
+long cl_flush(struct cl_out *o);
 void cl_flush_all(void);
 /* The errno's name ("EINVAL") and its plain meaning; NULL if unknown. Either sign. */
 const char *cl_errno_name(long err);

@@ -18,18 +18,53 @@ static void std_init(struct cl_out *o)
 		o->fd = 2, o->size = sizeof errbuf, o->buf = errbuf;
 }
 
-void cl_flush(struct cl_out *o)
+/* Wait until fd takes more bytes: a non-blocking stdout (a pipe or a terminal the
+ * caller made O_NONBLOCK) answers EAGAIN when it is full; the bytes must still go. */
+static long wait_writable(int fd)
+{
+	struct { int fd; short events, revents; } p = { fd, 4 /* POLLOUT */, 0 };
+	long r;
+	do
+		r = SYS5(ppoll, &p, 1, 0, 0, 8);
+	while (r == -EINTR);
+	return r < 0 ? r : 0;
+}
+
+/* The first write error of stdout and of stderr (-errno), for cl_out_status. */
+static int std_err[2];
+
+long cl_flush(struct cl_out *o)
 {
 	unsigned done = 0;
-	while (done < o->len) {
+	int e = o == &cl_stdout ? std_err[0] : o == &cl_stderr ? std_err[1] : 0;
+	while (done < o->len && !e) {
 		long r = SYS3(write, o->fd, o->buf + done, o->len - done);
 		if (r == -EINTR)
 			continue;
-		if (r <= 0)
-			break;	/* nowhere to report a failing stdout: drop, don't spin */
-		done += (unsigned)r;
+		if (r == -EAGAIN)
+			r = wait_writable(o->fd);
+		else if (r == 0)
+			r = -EIO;	/* a write that takes nothing: never spin on it */
+		if (r < 0)
+			e = (int)r;
+		else
+			done += (unsigned)r;
 	}
-	o->len = 0;
+	o->len = 0;	/* after an error, what is pending is dropped: it cannot leave */
+	if (o == &cl_stdout || o == &cl_stderr)
+		std_err[o == &cl_stderr] = e;	/* kept: the exit status says so */
+	return e;
+}
+
+int cl_out_status(int status)
+{
+	cl_flush_all();
+	if (std_err[0]) {
+		err("clonelab: writing to stdout failed: %s: %s\n", cl_errno_name(std_err[0]),
+		    cl_errno_text(std_err[0]));
+		cl_flush(&cl_stderr);
+	}
+	return status == CL_EXIT_OK && (std_err[0] || std_err[1]) ? CL_EXIT_FAIL : status;
 }
 
 void cl_flush_all(void)

@@ -56,6 +56,7 @@
 #define E2BIG 7
 #define ECHILD 10
 #define EAGAIN 11
+#define EIO 5
 #define ENOMEM 12
 #define EACCES 13
 #define EFAULT 14
@@ -112,6 +113,9 @@ int cl_field(const char *text, const char *key, char *out, size_t size);
 char *cl_proc_path(char *buf, int pid, const char *name);
 
 /* ---- output (src/rt/out.c): see clonelab.h for cl_printf ---- */
+/* Flush everything; the status to exit with: 1 instead of 0 if stdout or stderr lost
+ * output (said on stderr when only stdout failed). */
+int cl_out_status(int status);
 #define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
 #define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
 

@@ -123,3 +123,93 @@ def test_env_strace(bed):
     else:
         assert re.search(r"clone3\(NULL, 0\)\s+= -1 EINVAL", text), text
         assert re.search(r"clone\(child_stack=NULL, flags=CLONE_NEWUSER\|SIGCHLD\)", text), text
+
+
+# ---- hostile callers (issue 14) ----
+import fcntl  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import termios  # noqa: E402
+
+import probe_hostile as H  # noqa: E402
+
+# Commands whose output goes through the shared writer, and their exit status here.
+OUTPUTS = [(["env"], 0), (["env", "--json"], 0), (["--version"], 0), (["--help"], 0),
+           (["probe", "--json"], 0), (["fork"], 0), (["thread", "--json"], 0)]
+
+
+def test_output_to_dev_full(bed):
+    """Issue 14.10: stdout on /dev/full: exit 1 and ENOSPC on stderr, never a quiet 0."""
+    for args, _ in OUTPUTS + [(["tour", "--json"], None)]:
+        with open("/dev/full", "w") as full:
+            r = H.run(bed, args, stdout=full)
+        assert "writing to stdout failed: ENOSPC" in r.err, (args, r)
+        assert r.rc == 1 or (args[0] == "tour" and bed.qemu and r.rc == 3), (args, r)
+
+
+def test_output_to_closed_stdout(bed):
+    """Issue 14.10: stdout closed (>&-): exit 1 and EBADF on stderr."""
+    for args, _ in OUTPUTS:
+        cmd = bed.command(args)
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=30, preexec_fn=lambda: __import__("os").close(1))
+        assert p.returncode == 1 and "writing to stdout failed: EBADF" in p.stderr, (args, p)
+
+
+def test_output_full_nonblocking_pipe(bed):
+    """Issue 14.10: a non-blocking pipe that fills up (EAGAIN) must cost no byte: the
+    writer waits (ppoll). The pipe holds one page, most of it filled by us; nobody reads
+    until clonelab waits for room or has exited: without the wait, its output is cut."""
+    args = ["tour", "--json"]
+    r, w = os.pipe()
+    fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: one page
+    os.write(w, b"x" * 3500)  # most of it taken already: clonelab's output overflows it
+    fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+    p = subprocess.Popen(bed.command(args), stdout=w, stderr=subprocess.PIPE)
+    os.close(w)
+    ppoll = {"x86_64": 271, "aarch64": 73}[os.uname().machine]  # the host's number
+    buf = bytearray(4)
+    while p.poll() is None:  # until clonelab is done, or waits in ppoll for room
+        fcntl.ioctl(r, termios.FIONREAD, buf)
+        try:
+            nr = open(f"/proc/{p.pid}/syscall").read().split()[0]
+        except (OSError, IndexError):
+            continue
+        if int.from_bytes(buf, "little") and nr == str(ppoll):
+            break
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    rc = p.wait(timeout=60)
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    assert data.startswith(b"x" * 3500), data[:100]
+    data = data[3500:]
+    try:
+        d = json.loads(data)
+    except ValueError:
+        raise AssertionError(f"the output was cut: {len(data)} bytes, not valid JSON; "
+                             f"exit {p.returncode}, stderr {err!r}") from None
+    assert len(data) > 596, f"the test needs more output than the pipe has room: {len(data)}"
+    assert set(d) == {"fork", "thread", "userns", "chimera"}, d.keys()
+    assert rc == (3 if bed.qemu else 0) and "writing to stdout failed" not in err, (rc, err)
+
+
+def test_env_nproc_limit(bed):
+    """Issue 14.17: RLIMIT_NPROC=1 makes the probe's clone fail with EAGAIN; that says
+    nothing about user namespaces, so env must not call them impossible."""
+    H.native_only(bed, "QEMU user mode cannot start its own thread under RLIMIT_NPROC=1")
+    if os.getuid() != 0:
+        raise Skip("needs root to switch to uid 65534 (root ignores RLIMIT_NPROC)")
+    rc, free = bed.json(["env", "--json"], user=65534)
+    r = H.run(bed, ["env", "--json"], wrap=("prlimit", "--nproc=1"), user=65534)
+    j = json.loads(r.out)
+    assert r.rc == 0 and j["userns"] == free["userns"], (r, free)
+    if j["userns"]:
+        assert j["userns_probe"] == "unshare", j
+    else:
+        assert j["userns_errno"] != "EAGAIN", j

@@ -298,3 +298,171 @@ def test_probe_strace_refusal(bed):
     assert r.rc == 1, r
     text = open(log).read()
     assert re.search(r"clone3\(\{flags=CLONE_FS\|CLONE_NEWNS, .*\) = -1 EINVAL", text), text
+
+
+# ---- hostile callers (issue 14) ----
+import json as _json  # noqa: E402
+import os as _os  # noqa: E402
+
+import probe_hostile as H  # noqa: E402
+
+
+def test_probe_exit_signal_kill_stop_refused(bed):
+    """Issue 14.4: SIGKILL or SIGSTOP as the exit signal would kill or stop clonelab."""
+    for sig in ("KILL", "9", "SIGSTOP", "19"):
+        r = bed.run(["probe", "--signal", sig])
+        assert r.rc == 2 and "cannot be caught or ignored" in r.err, r
+        assert ("kill clonelab" in r.err) == (sig in ("KILL", "9")), r
+
+
+def test_probe_exit_signal_realtime(bed):
+    """Issue 14.4: real-time exit signals (32-64) and stopping ones (TSTP) must not
+    kill or stop us; the child is reaped, and the signal used is reported."""
+    for sig, num in (("40", 40), ("64", 64), ("32", 32), ("TSTP", 20), ("USR1", 10)):
+        rc, j = probe(bed, "none", "--signal", sig)
+        if bed.qemu:  # QEMU's fork shape wants SIGCHLD
+            assert rc == 3 and "QEMU" in j["explanation"], (sig, j)
+            continue
+        assert rc == 0 and j["exit_signal"] == num and j["exit_signal_used"] == num, (sig, rc, j)
+        r = bed.run(["probe", "--signal", sig])
+        said = f"exit signal {num}, a real-time signal)" if num >= 32 else f"exit signal SIG{sig})"
+        assert r.rc == 0 and said in r.out, r
+
+
+def test_probe_noclone3_low_byte_flags(bed):
+    """Issue 14.5: under a seccomp filter without clone3, a numeric flag value's low
+    byte must not become legacy clone's exit signal (SIGSYS: rc 159; 0x2e: rc 191)."""
+    for flags in ("0xf", "0x2e", "0x111"):
+        for wrap in ((), (H.noclone3(),)):
+            r = H.run(bed, ["probe", "--flags", flags], wrap=wrap)
+            assert r.rc == 2 and "bits 0-6" in r.err and "--signal" in r.err, r
+    # the wrapper really takes clone3 away: auto falls back to legacy clone
+    r = H.run(bed, ["probe", "--flags", "0x100", "--json"], wrap=(H.noclone3(),))
+    j = _json.loads(r.out)
+    if bed.qemu:
+        assert r.rc == 3, r
+    else:
+        assert r.rc == 0 and j["api"] == "clone" and j["fallback"] is True, r
+
+
+def test_probe_noclone3_api_clone3(bed):
+    """Issue 14.13: --api clone3 where clone3 is ENOSYS is "not possible here" (3)."""
+    r = H.run(bed, ["probe", "--api", "clone3", "--json"], wrap=(H.noclone3(),))
+    j = _json.loads(r.out)
+    assert r.rc == 3 and j["result"] == "unsupported" and j["errno"] == "ENOSYS", r
+    assert j["rule"] in ("environment", "qemu"), j
+    r = H.run(bed, ["probe", "--api", "clone3"], wrap=(H.noclone3(),))
+    assert r.rc == 3 and "not possible here" in r.err, r
+
+
+def test_probe_rules_after_unshare_pid(bed):
+    """Issue 14.13: after unshare(CLONE_NEWPID) (no init there yet), newpid and the
+    thread shape are refused by named rules, not "cannot tell which rule fired"."""
+    H.native_only(bed, "unshare --pid under QEMU: the guest cannot clone there at all")
+    H.need_root(bed, "unshare --pid")
+    for flags, words in (("newpid", "CLONE_NEWPID after unshare(CLONE_NEWPID)"),
+                         ("vm,sighand,thread", "CLONE_THREAD after unshare(CLONE_NEWPID)")):
+        r = H.run(bed, ["probe", "--flags", flags, "--json"], wrap=("unshare", "--pid"))
+        j = _json.loads(r.out)
+        assert r.rc == 1 and j["rule"] == "kernel" and words in j["explanation"], r
+
+
+def test_probe_parent_leaves_no_zombie(bed):
+    """Issue 14.8: a CLONE_PARENT child is reaped (by clonelab, not left to us), and
+    the exit signal the kernel really used (the creator's own) is reported."""
+    for _ in range(5):
+        rc, j = probe(bed, "parent")
+        if bed.qemu:
+            assert rc == 3, j
+            continue
+        assert rc == 0 and j["exit_signal"] == 0 and j["exit_signal_used"] == 17, j
+        assert j["child"]["ppid"] == j["parent"]["ppid"], j
+    z = H.zombies_of(_os.getpid())
+    assert not z, f"zombies left under the test runner: {z}"
+    if not bed.qemu:
+        r = bed.run(["probe", "--flags", "parent"])
+        assert r.rc == 0 and "the kernel sends SIGCHLD at its exit instead" in r.out, r
+
+
+def test_probe_vfork_pidfd_newpid(bed):
+    """Issue 14.14: with vfork and pidfd, the child's descriptor can get our pidfd's
+    number; it is not a shared table. And the vfork child in a new pid namespace
+    cannot name us for kcmp: it says so."""
+    for flags, user in (("vfork,pidfd,newpid", None), ("vfork,pidfd,newpid,newuser", 65534)):
+        if user is not None and _os.getuid() != 0:
+            continue
+        _vfork_pidfd(bed, flags, user)
+
+
+def _vfork_pidfd(bed, flags, user):
+    rc, j = probe(bed, flags, user=user)
+    if bed.qemu:
+        assert rc == 3, j
+        return
+    if rc == 3 and user is not None:
+        raise Skip(f"no unprivileged user namespaces here: {j.get('explanation')}")
+    assert rc == 0, j
+    assert j["shared"]["files"] is False and j["how"]["effect"]["files"] is False, j
+    assert j["tids"]["pidfd"] >= 3, j
+    r = bed.run(["probe", "--flags", flags], user=user)
+    assert r.rc == 0 and "outside its pid namespace" in r.out, r
+    assert "its new descriptor is in our table" not in r.out, r
+
+
+def test_probe_nofile_limit(bed):
+    """Issue 14.16: with no descriptor left, observing fails, and that is a failure
+    (exit 1, EMFILE), never a table of zeros."""
+    H.native_only(bed, "QEMU user mode itself cannot start with 3 descriptors")
+    for flags, user in (("none", None), ("newuser", 65534)):
+        if user is not None and (bed.qemu or _os.getuid() != 0):
+            continue
+        r = H.run(bed, ["probe", "--flags", flags, "--json"], wrap=("prlimit", "--nofile=3"),
+                  user=user)
+        j = _json.loads(r.out)
+        assert r.rc == 1 and j["result"] == "error" and j["errno"] == "EMFILE", r
+        assert "observing it failed" in j["explanation"], j
+
+
+def test_probe_newuser_in_pidns_without_proc(bed):
+    """Issue 14.12: in a pid namespace without its own /proc, the maps are written for
+    the child (under the pid /proc knows), not for whatever has its pid there."""
+    H.native_only(bed, "QEMU user mode cannot clone into a new user namespace")
+    H.need_root(bed, "unshare --pid")
+    r = H.run(bed, ["probe", "--flags", "newuser", "--json"], wrap=("unshare", "--pid", "--fork"))
+    j = _json.loads(r.out)
+    assert r.rc == 0 and j["parent"]["pid"] == 1, r
+    assert j["child"]["uid"] == 0 and j["child"]["uid_map"] == "0 0 1", j["child"]
+    assert j["child"]["gid_map"] == "0 0 1", j["child"]
+
+
+def test_probe_child_killed_before_ready(bed):
+    """Issue 14.7: the child dies before its hand-off; the parent must notice."""
+    H.killed_before_ready(bed, ["probe", "--flags", "newuser", "--json"])
+
+
+def test_probe_cpu_that_does_not_exist(bed):
+    """Issue 14.17: --cpu N beyond this machine: not possible here (3), and no api is
+    reported, for no clone was made."""
+    rc, j = bed.json(["probe", "--cpu", "1023", "--json"])
+    assert rc == 3 and j["result"] == "unsupported" and j["api"] is None, j
+    assert j["fallback"] is None and "call" not in j, j
+    r = bed.run(["probe", "--cpu", "1023"])
+    assert r.rc == 3 and "not possible here" in r.err, r
+    r = bed.run(["probe", "--cpu", "1024"])
+    assert r.rc == 2, r
+
+
+def test_probe_qemu_decided_once(bed):
+    """Issue 14.15: a joined thread still counted in Threads: must never make a native
+    run claim QEMU ignored CLONE_IO (it raced in about 4% of runs)."""
+    flags = "vm,sighand,thread,io,child_cleartid"
+    if bed.qemu:  # QEMU's thread shape wants the whole set: refused, exit 3
+        flags = NPTL + ",io"
+    bad = []
+    for _ in range(40):
+        rc, j = probe(bed, flags)
+        assert rc == 0, j
+        want = ["io"] if bed.qemu else []
+        if j["how"]["qemu_ignored"] != want:
+            bad.append(j["how"]["qemu_ignored"])
+    assert not bad, bad

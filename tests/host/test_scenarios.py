@@ -115,7 +115,7 @@ def test_usage_errors(bed):
     for args in (["fork", "--bogus"], ["thread", "extra"], ["fork", "--cpu"],
                  ["fork", "--cpu", "x"], ["fork", "--cpu", "5000"], ["fork", "--json=1"]):
         r = bed.run(args)
-        assert r.rc == 2 and r.out == "" and "clonelab fork" in r.err or "clonelab thread" in r.err, r
+        assert r.rc == 2 and r.out == "" and f"clonelab {args[0]}: " in r.err, r
     r = bed.run(["chimera", "--help"])
     assert r.rc == 0 and r.out.startswith("usage: clonelab chimera"), r
 
@@ -126,7 +126,10 @@ def test_cpu_pinning(bed):
         rc, d = bed.json(["fork", "--json", "--cpu", str(cpu)])
         assert rc == 0 and d["cpu"] == cpu, d
     r = bed.run(["fork", "--cpu", "1000"])     # a CPU this machine does not have
-    assert r.rc == 1 and "sched_setaffinity" in r.err and "EINVAL" in r.err, r
+    assert r.rc == 3 and "not possible here" in r.err and "sched_setaffinity" in r.err, r
+    assert "EINVAL" in r.err and "CPU does not exist" in r.err, r
+    rc, d = bed.json(["fork", "--cpu", "1000", "--json"])
+    assert rc == 3 and d["result"] == "unsupported", d
 
 
 def test_examples(bed):
@@ -247,3 +250,46 @@ def test_api_choice(bed):
         assert rc == 0 and d["api"] == "clone3", d
     r = bed.run(["thread", "--api", "vfork"])
     assert r.rc == 2 and "--api takes clone, clone3 or auto" in r.err, r
+
+
+# ---- hostile callers (issue 14) ----
+import probe_hostile as H  # noqa: E402
+
+
+def test_sigchld_ignored(bed):
+    """Issue 14.9: a caller that ignores SIGCHLD (inherited across exec) must not turn
+    wait4's ECHILD into "child's exit status 255"."""
+    for name, key, want in (("fork", "child_exit_status", 7), ("chimera", "child_exit_status", 0),
+                            ("thread", "joined", True)):
+        r = H.run(bed, [name, "--json"], sigchld_ignored=True)
+        d = json.loads(r.out)
+        if bed.qemu and name == "chimera":
+            assert r.rc == 3, r
+            continue
+        assert r.rc == 0 and d[key] == want, r
+    r = H.run(bed, ["tour", "--json"], sigchld_ignored=True)
+    d = json.loads(r.out)
+    assert r.rc == (3 if bed.qemu else 0) and d["fork"]["child_exit_status"] == 7, r
+    r = H.run(bed, ["fork"], sigchld_ignored=True)
+    assert r.rc == 0 and "status 7, collected" in r.out, r
+
+
+def test_userns_child_killed_before_ready(bed):
+    """Issue 14.7: the userns child dies before it posts; the parent must not wait
+    forever."""
+    H.killed_before_ready(bed, ["userns", "--json"])
+
+
+def test_userns_in_pidns_without_proc(bed):
+    """Issue 14.12: `unshare --pid --fork clonelab userns`: we are pid 1 and the child
+    pid 2 there, but /proc is the host's. The maps go to the child, not to host pid 2."""
+    H.native_only(bed, "QEMU user mode cannot clone into a new user namespace")
+    if os.getuid() == 0:
+        wrap = ("unshare", "--pid", "--fork")
+    else:
+        wrap = ("unshare", "--user", "--map-root-user", "--pid", "--fork")
+    r = H.run(bed, ["userns", "--json"], wrap=wrap)
+    d = json.loads(r.out)
+    assert r.rc == 0 and d["child_pid"] == 2, r
+    assert d["inside_uid"] == 0 and d["setuid0"] is True, d
+    assert d["uid_map"].split() == ["0", "0", "1"], d
