@@ -40,8 +40,11 @@ const char ns_names[NNS][8] = { "user", "pid", "mount", "uts", "ipc", "net", "cg
 const uint32_t ns_flags[NNS] = { CL_CLONE_NEWUSER, CL_CLONE_NEWPID, CL_CLONE_NEWNS,
 	CL_CLONE_NEWUTS, CL_CLONE_NEWIPC, CL_CLONE_NEWNET, CL_CLONE_NEWCGROUP, CL_CLONE_NEWTIME };
 
-/* ---- the options: each one's setter takes its value (NULL for a switch) and returns
- * GO_ON, or the exit status to stop with (a usage error, or 0 after --help) ---- */
+/* The one container a run makes: the option table below points into it. */
+static struct container container;
+
+/* ---- the options: a setter takes the option's value and returns GO_ON, or the exit
+ * status to stop with (a usage error, or 0 after --help) ---- */
 static int parse_id(const char *opt, const char *s, long *v)
 {
 	unsigned long u;
@@ -53,16 +56,15 @@ static int parse_id(const char *opt, const char *s, long *v)
 	return GO_ON;
 }
 
-static int set_map_root(struct container *c, const char *v) { (void)v; c->map_root = 1; return GO_ON; }
-static int set_map_user(struct container *c, const char *v) { return parse_id("--map-user", v, &c->map_uid); }
-static int set_map_group(struct container *c, const char *v) { return parse_id("--map-group", v, &c->map_gid); }
-static int set_hostname(struct container *c, const char *v) { c->hostname = v; return GO_ON; }
-static int set_mount_proc(struct container *c, const char *v) { (void)v; c->mount_proc = 1; return GO_ON; }
-static int set_root(struct container *c, const char *v) { c->root = v; return GO_ON; }
-static int set_cwd(struct container *c, const char *v) { c->cwd = v; return GO_ON; }
-static int set_clear_env(struct container *c, const char *v) { (void)v; c->clear_env = 1; return GO_ON; }
-static int set_json(struct container *c, const char *v) { (void)v; c->json = 1; return GO_ON; }
-static int set_no_init(struct container *c, const char *v) { (void)v; c->no_init = 1; return GO_ON; }
+static int set_map_user(struct container *c, const char *v)
+{
+	return parse_id("--map-user", v, &c->map_uid);
+}
+
+static int set_map_group(struct container *c, const char *v)
+{
+	return parse_id("--map-group", v, &c->map_gid);
+}
 
 static int set_env(struct container *c, const char *v)
 {
@@ -95,39 +97,38 @@ static int show_help(struct container *c, const char *v)
 	return CL_EXIT_OK;
 }
 
-/* An option: the namespace it names (added to flags) or implies (added to implied),
- * and what else it sets. */
+/* An option does one or more of: name a namespace (added to flags), imply one (added
+ * to implied), turn a switch on, keep its value as it is, or call a setter. */
+#define NS(name, flag) { name, 0, flag, 0, 0, 0, 0 }
 static const struct option {
 	const char *name;
 	int has_arg;
 	uint64_t names, implies;
+	int *on;
+	const char **text;
 	int (*set)(struct container *c, const char *val);
 } options[] = {
-	{ "--user", 0, CL_CLONE_NEWUSER, 0, 0 },
-	{ "--pid", 0, CL_CLONE_NEWPID, 0, 0 },
-	{ "--mount", 0, CL_CLONE_NEWNS, 0, 0 },
-	{ "--uts", 0, CL_CLONE_NEWUTS, 0, 0 },
-	{ "--ipc", 0, CL_CLONE_NEWIPC, 0, 0 },
-	{ "--net", 0, CL_CLONE_NEWNET, 0, 0 },
-	{ "--cgroup", 0, CL_CLONE_NEWCGROUP, 0, 0 },
-	{ "--time", 0, CL_CLONE_NEWTIME, 0, 0 },
-	{ "--map-root", 0, 0, 0, set_map_root },
-	{ "--map-user", 1, 0, 0, set_map_user },
-	{ "--map-group", 1, 0, 0, set_map_group },
-	{ "--hostname", 1, 0, CL_CLONE_NEWUTS, set_hostname },
-	{ "--mount-proc", 0, 0, 0, set_mount_proc },
-	{ "--root", 1, 0, 0, set_root },
-	{ "--cwd", 1, 0, 0, set_cwd },
-	{ "--env", 1, 0, 0, set_env },
-	{ "--clear-env", 0, 0, 0, set_clear_env },
-	{ "--json", 0, 0, 0, set_json },
-	{ "--report-fd", 1, 0, 0, set_report_fd },
-	{ "--no-init", 0, 0, 0, set_no_init },
-	{ "--help", 0, 0, 0, show_help },
+	NS("--user", CL_CLONE_NEWUSER), NS("--pid", CL_CLONE_NEWPID),
+	NS("--mount", CL_CLONE_NEWNS), NS("--uts", CL_CLONE_NEWUTS),
+	NS("--ipc", CL_CLONE_NEWIPC), NS("--net", CL_CLONE_NEWNET),
+	NS("--cgroup", CL_CLONE_NEWCGROUP), NS("--time", CL_CLONE_NEWTIME),
+	{ "--map-root", 0, 0, 0, &container.map_root, 0, 0 },
+	{ "--map-user", 1, 0, 0, 0, 0, set_map_user },
+	{ "--map-group", 1, 0, 0, 0, 0, set_map_group },
+	{ "--hostname", 1, 0, CL_CLONE_NEWUTS, 0, &container.hostname, 0 },
+	{ "--mount-proc", 0, 0, 0, &container.mount_proc, 0, 0 },
+	{ "--root", 1, 0, 0, 0, &container.root, 0 },
+	{ "--cwd", 1, 0, 0, 0, &container.cwd, 0 },
+	{ "--env", 1, 0, 0, 0, 0, set_env },
+	{ "--clear-env", 0, 0, 0, &container.clear_env, 0, 0 },
+	{ "--json", 0, 0, 0, &container.json, 0, 0 },
+	{ "--report-fd", 1, 0, 0, 0, 0, set_report_fd },
+	{ "--no-init", 0, 0, 0, &container.no_init, 0, 0 },
+	{ "--help", 0, 0, 0, 0, 0, show_help },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-/* The options into c: GO_ON, or the exit status (usage error, --help). */
+/* The options into the container: GO_ON, or the exit status (usage error, --help). */
 static int parse(struct container *c, int argc, char **argv)
 {
 	struct cl_opt opts[NOPTIONS + 1] = { { 0, 0 } };	/* cl_getopt's view of the table */
@@ -142,9 +143,14 @@ static int parse(struct container *c, int argc, char **argv)
 		}
 		if (k < 0)
 			return CL_EXIT_USAGE;
-		c->flags |= options[k].names;
-		c->implied |= options[k].implies;
-		if (options[k].set && (st = options[k].set(c, a.val)) != GO_ON)
+		const struct option *o = &options[k];
+		c->flags |= o->names;
+		c->implied |= o->implies;
+		if (o->on)
+			*o->on = 1;
+		if (o->text)
+			*o->text = a.val;
+		if (o->set && (st = o->set(c, a.val)) != GO_ON)
 			return st;
 	}
 	return GO_ON;
@@ -401,7 +407,6 @@ static int release_child(struct container *c, int pid)
 
 int cmd_run(int argc, char **argv)
 {
-	static struct container container;
 	struct container *c = &container;
 	int st;
 	c->map_uid = c->map_gid = -1;
