@@ -62,10 +62,11 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit
-LIB_SRC := fork thread userns regnames spawn facts
-CMD_SRC := main env lab scenarios run probe probe_rules svg pic_data pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
+LIB_SRC := fork thread userns regnames spawn exec facts
+CMD_SRC := main env lab scenarios run run_report run_child run_init probe probe_rules svg pic_data \
+	pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe pic outsider kview
+TEST_SRC := main runtime probes run exec scenarios probe pic outsider kview
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o

@@ -2,42 +2,16 @@
  *
  * One clone call makes every namespace. The parent writes the child's id maps, then
  * releases it through a pipe (the child must not touch hostname or mounts before it is
- * root in its namespace). The child sets up hostname, mounts, root and cwd, writes the
- * --json report, and then either becomes COMMAND (--no-init, or no new pid namespace)
- * or stays as PID 1, a tiny init that forks COMMAND.
- *
- * Why an init by default: the kernel treats PID 1 specially. A signal with no handler
- * is dropped (unshare --fork sh -c 'kill -TERM $$' exits 0), orphans are reparented
- * to it (and most programs never reap them), and its exit kills the namespace. With
- * clonelab's init as PID 1, COMMAND gets ordinary signal semantics and exit statuses,
- * and zombies are reaped. The init uses no signal handlers: it blocks the signals it
- * forwards and SIGCHLD and takes them with rt_sigtimedwait. */
-#include "cmd.h"
+ * root in its namespace). The child (run_child.c) sets up hostname, mounts, root and
+ * cwd, writes the --json report (run_report.c), and then either becomes COMMAND
+ * (--no-init, or no new pid namespace) or stays as PID 1, a tiny init that forks
+ * COMMAND (run_init.c). This file is the command: its options, the checks before any
+ * clone, the clone, the release, and the wait. */
+#include "run.h"
 
-#define MS_NOSUID 2
-#define MS_NODEV 4
-#define MS_NOEXEC 8
-#define MS_BIND 4096
-#define MS_MOVE 8192
-#define MS_REC 16384
-#define MS_PRIVATE (1 << 18)
-#define MNT_DETACH 2
 #define F_GETFD 1
-#define PR_SET_PDEATHSIG 1
-#define PR_SET_DUMPABLE 4
-#define SI_KERNEL 0x80
-#define EBADF 9
-#define ENOEXEC 8
-#define SIGBIT(s) (1UL << ((s) - 1))
-/* What init (and the outer clonelab) forwards, plus SIGCHLD: the set they wait on. */
-#define FWD_SET (SIGBIT(1) | SIGBIT(2) | SIGBIT(3) | SIGBIT(10) | SIGBIT(12) | SIGBIT(15))
-#define WAIT_SET (FWD_SET | SIGBIT(SIGCHLD))
 #define RUN_STACK (64 * 1024)
-#define MAX_ENV_SET 64
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define ME "clonelab run"
-#define DROPPED_TIME_WHY "clone3 is refused here (ENOSYS: a seccomp filter, or a kernel " \
-	"before 5.3), and legacy clone has no bit for CLONE_NEWTIME"
+#define GO_ON -1	/* an option setter's "carry on parsing" */
 
 static const char usage[] =
 	"usage: clonelab run [OPTIONS] [--] [COMMAND [ARGS...]]\n\n"
@@ -62,377 +36,206 @@ static const char usage[] =
 	"Exit status: COMMAND's, 128+N if signal N killed it, 126 found but not runnable,\n"
 	"127 not found, 1 clonelab failed, 2 usage error, 3 not possible here.\n";
 
-static const char ns_names[][8] = { "user", "pid", "mount", "uts", "ipc", "net", "cgroup", "time" };
-static const uint32_t ns_flags[] = { CL_CLONE_NEWUSER, CL_CLONE_NEWPID, CL_CLONE_NEWNS,
+const char ns_names[NNS][8] = { "user", "pid", "mount", "uts", "ipc", "net", "cgroup", "time" };
+const uint32_t ns_flags[NNS] = { CL_CLONE_NEWUSER, CL_CLONE_NEWPID, CL_CLONE_NEWNS,
 	CL_CLONE_NEWUTS, CL_CLONE_NEWIPC, CL_CLONE_NEWNET, CL_CLONE_NEWCGROUP, CL_CLONE_NEWTIME };
 
-struct run {
-	uint64_t flags;			/* CL_CLONE_NEW* */
-	int mount_proc, no_init, clear_env, json, report_fd;
-	long map_uid, map_gid;		/* inside ids; -1: no map */
-	unsigned out_uid, out_gid;
-	const char *hostname, *root, *cwd;
-	char **argv, **envp;
-	uint64_t named;			/* the namespaces asked for (not the default set) */
-	uint64_t sigmask;		/* the caller's, restored for COMMAND */
-	unsigned long old_chld[4];	/* the caller's SIGCHLD action (opaque), for COMMAND */
-	char **caller_argv;		/* clonelab's own argv, wiped in the init */
-	const char *dropped;		/* a default namespace that could not be made */
-	const char *set[MAX_ENV_SET];	/* the --env KEY=VALs */
-	int nset, map_root;
-	uint64_t implied;		/* namespaces other options need */
-	int sync[2];			/* parent -> child: "maps written", and what clone did */
-	struct { int pid, api; } go;	/* api: 1 clone3, 0 clone (clone3 was ENOSYS) */
-	const char *root_method;
-	char uid_map[40], gid_map[40];
-	struct cl_out rep;		/* the --json report */
-	char repbuf[1024];
+/* The one container a run makes: the option table below points into it. */
+static struct container container;
+
+/* ---- the options: a setter takes the option's value and returns GO_ON, or the exit
+ * status to stop with (a usage error, or 0 after --help) ---- */
+static int parse_id(const char *opt, const char *s, long *v)
+{
+	unsigned long u;
+	if (cl_parse_ulong(s, &u) < 0 || u >= 0xffffffffUL) {
+		err(ME ": %s takes a number below 4294967295, not '%s'\n", opt, s);
+		return CL_EXIT_USAGE;
+	}
+	*v = (long)u;
+	return GO_ON;
+}
+
+static int set_map_user(struct container *c, const char *v)
+{
+	return parse_id("--map-user", v, &c->map_uid);
+}
+
+static int set_map_group(struct container *c, const char *v)
+{
+	return parse_id("--map-group", v, &c->map_gid);
+}
+
+static int set_env(struct container *c, const char *v)
+{
+	const char *s = v;
+	while (*s && *s != '=')
+		s++;
+	if (!*s || s == v || c->nset == MAX_ENV_SET) {
+		err(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n", MAX_ENV_SET, v);
+		return CL_EXIT_USAGE;
+	}
+	c->set[c->nset++] = v;
+	return GO_ON;
+}
+
+static int set_report_fd(struct container *c, const char *v)
+{
+	unsigned long fd;
+	if (cl_parse_ulong(v, &fd) < 0 || fd > 0x7fffffff || SYS2(fcntl, fd, F_GETFD) < 0) {
+		err(ME ": --report-fd %s: not an open descriptor\n", v);
+		return CL_EXIT_USAGE;
+	}
+	c->report_fd = c->rep.fd = (int)fd;
+	return GO_ON;
+}
+
+static int show_help(struct container *c, const char *v)
+{
+	(void)c, (void)v;
+	out("%s", usage);
+	return CL_EXIT_OK;
+}
+
+/* An option does one or more of: name a namespace (added to flags), imply one (added
+ * to implied), turn a switch on, keep its value as it is, or call a setter. */
+#define NS(name, flag) { name, 0, flag, 0, 0, 0, 0 }
+static const struct option {
+	const char *name;
+	int has_arg;
+	uint64_t names, implies;
+	int *on;
+	const char **text;
+	int (*set)(struct container *c, const char *val);
+} options[] = {
+	NS("--user", CL_CLONE_NEWUSER), NS("--pid", CL_CLONE_NEWPID),
+	NS("--mount", CL_CLONE_NEWNS), NS("--uts", CL_CLONE_NEWUTS),
+	NS("--ipc", CL_CLONE_NEWIPC), NS("--net", CL_CLONE_NEWNET),
+	NS("--cgroup", CL_CLONE_NEWCGROUP), NS("--time", CL_CLONE_NEWTIME),
+	{ "--map-root", 0, 0, 0, &container.map_root, 0, 0 },
+	{ "--map-user", 1, 0, 0, 0, 0, set_map_user },
+	{ "--map-group", 1, 0, 0, 0, 0, set_map_group },
+	{ "--hostname", 1, 0, CL_CLONE_NEWUTS, 0, &container.hostname, 0 },
+	{ "--mount-proc", 0, 0, 0, &container.mount_proc, 0, 0 },
+	{ "--root", 1, 0, 0, 0, &container.root, 0 },
+	{ "--cwd", 1, 0, 0, 0, &container.cwd, 0 },
+	{ "--env", 1, 0, 0, 0, 0, set_env },
+	{ "--clear-env", 0, 0, 0, &container.clear_env, 0, 0 },
+	{ "--json", 0, 0, 0, &container.json, 0, 0 },
+	{ "--report-fd", 1, 0, 0, 0, 0, set_report_fd },
+	{ "--no-init", 0, 0, 0, &container.no_init, 0, 0 },
+	{ "--help", 0, 0, 0, 0, 0, show_help },
 };
+#define NOPTIONS (sizeof options / sizeof options[0])
 
-/* ---- the report ---- */
-static void report_error(struct run *r, int status, const char *step, long e, const char *why)
+/* The options into the container: GO_ON, or the exit status (usage error, --help). */
+static int parse(struct container *c, int argc, char **argv)
 {
-	if (!r->json)
-		return;
-	struct cl_json j = { &r->rep, 0, 0 };
-	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" :
-		    status == CL_EXIT_USAGE ? "usage" : "error");
-	cl_json_str(&j, "step", step);
-	cl_json_str(&j, "errno", cl_errno_name(e));
-	cl_json_str(&j, "explanation", why ? why : cl_errno_text(e));
-	cl_json_close(&j, '}');
-	cl_flush(&r->rep);
-	cmd_json_reported = 1;
-}
-
-static int fail(struct run *r, const char *step, long e, const char *why)
-{
-	cl_perror(ME, step, e, why);
-	report_error(r, CL_EXIT_FAIL, step, e, why);
-	return CL_EXIT_FAIL;
-}
-
-/* "         0       1000          1\n" -> "0 1000 1" */
-static void squeeze(char *dst, const char *src, size_t size)
-{
-	size_t n = 0;
-	int sp = 0;
-	for (; *src && *src != '\n' && n + 2 < size; src++) {
-		if (*src == ' ') {
-			sp = n > 0;
-			continue;
+	struct cl_opt opts[NOPTIONS + 1] = { { 0, 0 } };	/* cl_getopt's view of the table */
+	for (unsigned i = 0; i < NOPTIONS; i++)
+		opts[i] = (struct cl_opt){ options[i].name, options[i].has_arg };
+	struct cl_args a = { argc, argv, 1, 0, 0 };
+	int k, st;
+	while ((k = cl_getopt(&a, opts, ME)) != CL_ARG_END) {
+		if (k == CL_ARG_POSITIONAL) {
+			c->argv = argv + a.i - 1;
+			break;
 		}
-		if (sp)
-			dst[n++] = ' ', sp = 0;
-		dst[n++] = *src;
+		if (k < 0)
+			return CL_EXIT_USAGE;
+		const struct option *o = &options[k];
+		c->flags |= o->names;
+		c->implied |= o->implies;
+		if (o->on)
+			*o->on = 1;
+		if (o->text)
+			*o->text = a.val;
+		if (o->set && (st = o->set(c, a.val)) != GO_ON)
+			return st;
 	}
-	dst[n] = 0;
+	return GO_ON;
 }
 
-static void read_map(const char *path, char *out, size_t size)
+/* $SHELL, or /bin/sh: COMMAND when none is given. */
+static char **default_command(void)
 {
-	char buf[256];
-	out[0] = 0;
-	if (cl_read_file(path, buf, sizeof buf) > 0)
-		squeeze(out, buf, size);
+	static char *sh[2];
+	const char *s = 0;
+	for (char **e = cl_environ; *e && !s; e++)
+		if (cl_startswith(*e, "SHELL=") && (*e)[6])
+			s = *e + 6;
+	sh[0] = (char *)(s ? s : "/bin/sh");
+	return sh;
 }
 
-static void report_ok(struct run *r)
+/* What the options imply, and the defaults: all namespaces if none was named. */
+static void settle(struct container *c)
 {
-	char cwd[4096];		/* PATH_MAX: the longest path getcwd returns */
-	struct cl_json j = { &r->rep, 0, 0 };
-	int user = !!(r->flags & CL_CLONE_NEWUSER), pidns = !!(r->flags & CL_CLONE_NEWPID);
-	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", "ok");
-	cl_json_open(&j, "namespaces", '[');
-	for (unsigned i = 0; i < 8; i++)
-		if (r->flags & ns_flags[i])
-			cl_json_str(&j, 0, ns_names[i]);
-	cl_json_close(&j, ']');
-	cl_json_open(&j, "dropped", '[');
-	if (r->dropped)
-		cl_json_str(&j, 0, r->dropped);
-	cl_json_close(&j, ']');
-	cl_json_str(&j, "dropped_why", r->dropped ? DROPPED_TIME_WHY : 0);
-	cl_json_hex(&j, "clone_flags", r->flags);
-	cl_json_str(&j, "syscall", r->go.api ? "clone3" : "clone");
-	cl_json_int(&j, "pid_outside", r->go.pid);
-	cl_json_int(&j, "pid_inside", SYS0(getpid));
-	cl_json_str(&j, "pid1", !pidns ? 0 : r->no_init ? "command" : "clonelab-init");
-	cl_json_str(&j, "uid_map", user && r->uid_map[0] ? r->uid_map : 0);
-	cl_json_str(&j, "gid_map", user && r->gid_map[0] ? r->gid_map : 0);
-	cl_json_int(&j, "uid", SYS0(getuid));
-	cl_json_int(&j, "gid", SYS0(getgid));
-	cl_json_str(&j, "hostname", r->hostname);
-	cl_json_str(&j, "propagation", r->flags & CL_CLONE_NEWNS ? "private" : 0);
-	cl_json_bool(&j, "proc", r->mount_proc);
-	cl_json_str(&j, "root", r->root);
-	cl_json_str(&j, "root_method", r->root_method);
-	/* null when there is no path: longer than PATH_MAX, or outside our root (the
-	 * kernel then returns "(unreachable)..."). */
-	long n = SYS2(getcwd, cwd, sizeof cwd);
-	cl_json_str(&j, "cwd", n > 0 && cwd[0] == '/' ? cwd : 0);
-	cl_json_str(&j, "env", r->clear_env ? "cleared" : "inherited");
-	cl_json_open(&j, "command", '[');
-	for (char **a = r->argv; *a; a++)
-		cl_json_str(&j, 0, *a);
-	cl_json_close(&j, ']');
-	cl_json_close(&j, '}');
-	cl_flush(&r->rep);
+	c->named = c->flags | c->implied;
+	if (!c->flags) {	/* no namespace named: all of them, as a container */
+		for (unsigned i = 0; i < NNS; i++)
+			c->flags |= ns_flags[i];
+		c->map_root = c->mount_proc = 1;
+		if (!c->hostname)
+			c->hostname = "clonelab";
+	}
+	if (c->map_root || c->map_uid >= 0 || c->map_gid >= 0)
+		c->implied |= CL_CLONE_NEWUSER;
+	if (c->mount_proc || c->root)
+		c->implied |= CL_CLONE_NEWNS;
+	c->flags |= c->implied;
+	c->named |= c->implied;
+	if (c->map_root) {
+		if (c->map_uid < 0)
+			c->map_uid = 0;
+		if (c->map_gid < 0)
+			c->map_gid = 0;
+	}
+	if (!c->argv)
+		c->argv = default_command();
+	if (c->root && !c->cwd)
+		c->cwd = "/";
 }
 
-/* ---- COMMAND ---- */
-static const char *env_get(char **env, const char *key)
+/* ---- the checks before any clone ---- */
+/* DIR is our root itself (--root /, or / in a chroot)? /proc/self/fd/N names it
+ * relative to our root: exactly "/" then. Without a /proc we cannot tell (0). */
+static int is_our_root(long fd)
 {
-	size_t k = cl_strlen(key);
-	for (; *env; env++)
-		if (cl_startswith(*env, key) && (*env)[k] == '=')
-			return *env + k + 1;
+	char path[40], buf[2];
+	cl_utoa((unsigned long)fd, cl_stpcpy(path, "/proc/self/fd/"));
+	return SYS4(readlinkat, AT_FDCWD, path, buf, sizeof buf) == 1 && buf[0] == '/';
+}
+
+static int root_fail(struct container *c, int status, long e, const char *why)
+{
+	cl_perror(ME ": --root", c->root, e, why);
+	run_report_error(c, status, "--root", e, why);
+	return status;
+}
+
+/* A clear error now rather than a failed mount later. 0, or the exit status. */
+static int check_root(struct container *c)
+{
+	long fd = SYS4(openat, AT_FDCWD, c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (cl_is_err(fd))
+		return root_fail(c, CL_EXIT_FAIL, fd, fd == -ENOENT ? "no such directory" :
+				 fd == -ENOTDIR ? "not a directory" : 0);
+	int same = is_our_root(fd);
+	long p = c->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
+	SYS1(close, fd);
+	if (same)
+		return root_fail(c, CL_EXIT_USAGE, -EINVAL, "this is already the root directory, "
+				 "there is nothing to pivot into: leave out --root (--cwd / for the "
+				 "directory)");
+	if (cl_is_err(p))
+		return root_fail(c, CL_EXIT_FAIL, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
+				 "proc directory in this tree: create DIR/proc" : 0);
+	SYS1(close, p);
 	return 0;
 }
 
-/* Every descriptor but 0, 1 and 2. close_range is Linux 5.9; before it, or where a
- * seccomp filter refuses it, one by one: no /proc/self/fd to list (it may not be ours,
- * or mounted), so up to 65536, above any default RLIMIT_NOFILE soft limit. */
-static void close_inherited(void)
-{
-	if (SYS3(close_range, 3, ~0U, 0) < 0)
-		for (int fd = 3; fd < 65536; fd++)
-			SYS1(close, fd);
-}
-
-/* execvp's search, without its /bin/sh retry on ENOEXEC: never returns. */
-__attribute__((noreturn)) static void exec_command(struct run *r)
-{
-	const char *file = r->argv[0], *path = 0;
-	long e = -ENOENT;
-	int slash = 0, eacces = 0;
-	for (const char *s = file; *s; s++)
-		slash |= *s == '/';
-	/* The caller's SIGCHLD disposition and mask, as if clonelab were not there. */
-	SYS4(rt_sigaction, SIGCHLD, r->old_chld, 0, 8);
-	SYS4(rt_sigprocmask, SIG_SETMASK, &r->sigmask, 0, 8);
-	/* Only 0, 1 and 2 go on: whatever the caller let us inherit stops here too. */
-	close_inherited();
-	if (slash) {
-		e = SYS3(execve, file, r->argv, r->envp);
-	} else if (*file) {
-		char buf[4096];
-		size_t fl = cl_strlen(file);
-		path = env_get(r->envp, "PATH");
-		if (!path)
-			path = DEFAULT_PATH;
-		for (const char *p = path;;) {
-			const char *q = p;
-			while (*q && *q != ':')
-				q++;
-			size_t dl = (size_t)(q - p), o = dl;
-			if (dl + fl + 2 <= sizeof buf) {
-				memcpy(buf, p, dl);
-				if (dl)		/* an empty element is the working directory */
-					buf[o++] = '/';
-				memcpy(buf + o, file, fl + 1);
-				long x = SYS3(execve, buf, r->argv, r->envp);
-				if (x == -EACCES)
-					eacces = 1;
-				else if (x != -ENOENT && x != -ENOTDIR) {
-					e = x;
-					break;
-				}
-			}
-			if (!*q)
-				break;
-			p = q + 1;
-		}
-		if (e == -ENOENT && eacces)
-			e = -EACCES;
-	}
-	if (e == -ENOENT || e == -ENOTDIR) {
-		err(ME ": %s: not found", file);
-		if (path)
-			err(" in PATH=%s", path);
-		if (r->root)
-			err(" (inside --root %s)", r->root);
-		err("\n");
-		cl_exit(127);
-	}
-	cl_perror(ME, file, e, e == -EACCES ? (slash ? "found, but not executable (no x "
-		  "permission, a directory, or a noexec mount)" : "found but not executable, or "
-		  "a PATH directory is not searchable") : e == -ENOEXEC ? "found, but not a "
-		  "program this kernel can run (no #! line, or another architecture)" : 0);
-	cl_exit(126);
-}
-
-/* ---- PID 1 ---- */
-static int status_code(int st)
-{
-	return CL_WIFSIGNALED(st) ? 128 + CL_WTERMSIG(st) : CL_WEXITSTATUS(st);
-}
-
-/* Wait for pid, forwarding the FWD_SET signals that a process sent (a terminal's
- * signals, si_code SI_KERNEL, already reached the whole process group); with reap_all,
- * also reap every other child (orphans, as PID 1). Returns pid's wait status. */
-static int supervise(int pid, int reap_all)
-{
-	uint64_t set = WAIT_SET;
-	for (;;) {
-		int info[32];	/* siginfo_t: si_signo, si_errno, si_code, ... */
-		long sig = SYS4(rt_sigtimedwait, &set, info, 0, 8);
-		if (sig == SIGCHLD) {
-			int st;
-			long w;
-			while ((w = SYS4(wait4, reap_all ? -1 : pid, &st, CL_WNOHANG | CL_WALL, 0)) > 0)
-				if (w == pid)
-					return st;
-			if (w == -ECHILD) {	/* someone else reaped it: we cannot know how */
-				err(ME ": wait4: ECHILD: the child was reaped by someone else\n");
-				return 1 << 8;
-			}
-		} else if (sig > 0 && info[2] != SI_KERNEL) {
-			SYS2(kill, pid, sig);
-		}
-	}
-}
-
-/* The init outlives its set-up in the container's sight, and its argv and environment
- * areas still hold the caller's strings (clonelab's arguments with every --env value,
- * and the caller's variables even with --clear-env): /proc/1/cmdline and
- * /proc/1/environ show that memory. COMMAND's argv and environment were copied out
- * before the clone (pack), so blank the originals; and make the init non-dumpable:
- * its /proc files are then the user namespace owner's, and root inside cannot open
- * /proc/1/environ, mem or fd. (Re-exec'ing a clean init would need clonelab's binary
- * inside --root DIR, which need not hold it.) */
-static void hide_caller(struct run *r)
-{
-	static const char name[] = "clonelab-init";
-	size_t n0 = cl_strlen(r->caller_argv[0]);
-	for (char **v = r->caller_argv; *v; v++)
-		memset(*v, 0, cl_strlen(*v));
-	for (char **v = cl_environ; *v; v++)
-		memset(*v, 0, cl_strlen(*v));
-	memcpy(r->caller_argv[0], name, n0 < sizeof name - 1 ? n0 : sizeof name - 1);
-	SYS2(prctl, PR_SET_DUMPABLE, 0);
-}
-
-static int init_main(struct run *r)
-{
-	long pid = cl_fork();
-	if (pid == 0)
-		exec_command(r);
-	if (pid < 0)
-		return fail(r, "fork of COMMAND", pid, 0);
-	/* As PID 1, init cannot die of the signal that killed COMMAND: 128+N instead. */
-	return status_code(supervise((int)pid, 1));
-}
-
-/* ---- the namespace's set-up, in the child ---- */
-static const char *mount_why(long e)
-{
-	return e == -EPERM ? "not allowed: needs CAP_SYS_ADMIN in the mount namespace's "
-		"owner, and for proc in a user namespace a fully visible /proc already mounted"
-		: e == -EINVAL ? "the mount point or its parent is not a mount this call accepts" : 0;
-}
-
-static const char *proc_why(struct run *r, long e)
-{
-	if (e == -EPERM && (r->flags & CL_CLONE_NEWUSER) && !(r->flags & CL_CLONE_NEWPID))
-		return "a user namespace may mount proc only for a pid namespace it owns: add --pid";
-	return mount_why(e);
-}
-
-static const char *cwd_why(long e)
-{
-	return e == -ENOENT ? "no such directory inside the container" : e == -ENOTDIR ?
-		"a part of the path is not a directory" : e == -EACCES ? "a directory on the "
-		"path is not searchable (no x permission) for the uid inside, or for others "
-		"where that uid is not mapped outside" : 0;
-}
-
-static int setup(struct run *r)
-{
-	long e;
-	if (r->hostname && (e = SYS2(sethostname, r->hostname, cl_strlen(r->hostname))) < 0)
-		return fail(r, "sethostname", e, e == -EINVAL ? "a hostname has at most 64 bytes" : 0);
-	if (r->flags & CL_CLONE_NEWNS) {
-		/* Nothing we mount may propagate back to the host's mounts. */
-		e = SYS5(mount, 0, "/", 0, MS_REC | MS_PRIVATE, 0);
-		if (e < 0)
-			return fail(r, "mount --make-rprivate /", e, mount_why(e));
-	}
-	if (r->root) {
-		/* pivot_root wants DIR to be a mount point: make it one. */
-		if ((e = SYS5(mount, r->root, r->root, 0, MS_BIND | MS_REC, 0)) < 0)
-			return fail(r, "bind-mounting --root DIR onto itself", e, mount_why(e));
-		if ((e = SYS1(chdir, r->root)) < 0)
-			return fail(r, "chdir to --root DIR", e, 0);
-		/* proc before the pivot: in a user namespace the kernel allows a new proc only
-		 * while a fully visible one is mounted, and the old root still has one. */
-		if (r->mount_proc && (e = SYS5(mount, "proc", "proc", "proc",
-					      MS_NOSUID | MS_NODEV | MS_NOEXEC, 0)) < 0)
-			return fail(r, "mounting proc on DIR/proc", e, proc_why(r, e));
-		/* pivot_root(".", "."): the old root ends up stacked on the new one, and the
-		 * umount takes it off: no put_old directory needed. */
-		e = SYS2(pivot_root, ".", ".");
-		if (e == 0) {
-			r->root_method = "pivot_root";
-			if ((e = SYS2(umount2, ".", MNT_DETACH)) < 0)
-				return fail(r, "detaching the old root after pivot_root", e, 0);
-		} else if (e == -EINVAL) {
-			/* The current root is an initramfs' rootfs (or we are chrooted): it cannot
-			 * be pivoted. Move DIR over / and chroot, as switch_root does. */
-			SYS5(mount, ".", "/", 0, MS_MOVE, 0);
-			if ((e = SYS1(chroot, ".")) < 0)
-				return fail(r, "chroot into --root DIR", e, 0);
-			r->root_method = "chroot";
-			err(ME ": note: pivot_root: EINVAL: the current root cannot be pivoted (an "
-			    "initramfs, or a chroot): used chroot instead, which a process with "
-			    "CAP_SYS_CHROOT inside can escape\n");
-			cl_flush_all();
-		} else {
-			return fail(r, "pivot_root into --root DIR", e, 0);
-		}
-		SYS1(chdir, "/");
-	} else if (r->mount_proc) {
-		e = SYS5(mount, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0);
-		if (e < 0)
-			return fail(r, "mounting proc on /proc", e, proc_why(r, e));
-	}
-	if (r->cwd && (e = SYS1(chdir, r->cwd)) < 0)
-		return fail(r, "chdir to --cwd DIR", e, cwd_why(e));
-	return 0;
-}
-
-static int child_main(void *p)
-{
-	struct run *r = p;
-	uint64_t mask = r->sigmask | WAIT_SET;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
-	SYS2(prctl, PR_SET_PDEATHSIG, SIGKILL);	/* the container dies with clonelab */
-	SYS1(close, r->sync[1]);
-	long n;
-	while ((n = SYS3(read, r->sync[0], &r->go, sizeof r->go)) == -EINTR)
-		;
-	if (n != sizeof r->go)
-		cl_exit(CL_EXIT_FAIL);	/* the parent failed, and said why */
-	SYS1(close, r->sync[0]);
-	if (r->json) {
-		read_map("/proc/self/uid_map", r->uid_map, sizeof r->uid_map);
-		read_map("/proc/self/gid_map", r->gid_map, sizeof r->gid_map);
-	}
-	int st = setup(r);
-	if (st)
-		cl_exit(st);
-	if (r->json)
-		report_ok(r);
-	close_inherited();	/* the init too: the container can see its /proc/1/fd */
-	if (r->no_init || !(r->flags & CL_CLONE_NEWPID))
-		exec_command(r);
-	hide_caller(r);
-	cl_exit(init_main(r));
-}
-
-/* ---- the parent ---- */
+/* ---- copies the child keeps: the init blanks the originals (run_init.c) ---- */
 /* A deep copy of a NULL-terminated vector of strings, in one mapping of its own: what
  * the init still needs once hide_caller has blanked the originals. NULL if no memory. */
 static char **pack(char *const *v)
@@ -453,26 +256,28 @@ static char **pack(char *const *v)
 	return out;
 }
 
-static char **make_env(struct run *r, const char **set, int nset)
+/* COMMAND's environment: ours (or none, --clear-env) with the --env KEY=VALs over it. */
+static char **make_env(struct container *c)
 {
 	int n = 0;
-	if (!r->clear_env)
+	if (!c->clear_env)
 		while (cl_environ[n])
 			n++;
-	size_t size = (size_t)(n + nset + 1) * sizeof(char *);
+	size_t size = (size_t)(n + c->nset + 1) * sizeof(char *);
 	long m = SYS6(mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (cl_is_err(m))
 		return 0;
 	char **env = (char **)m;
 	memcpy(env, cl_environ, (size_t)n * sizeof(char *));
-	for (int i = 0; i < nset; i++) {
+	for (int i = 0; i < c->nset; i++) {
+		const char *set = c->set[i];
 		size_t k = 0;
-		while (set[i][k] != '=')
+		while (set[k] != '=')
 			k++;
 		int at = 0;
-		while (at < n && memcmp(env[at], set[i], k + 1))
+		while (at < n && memcmp(env[at], set, k + 1))
 			at++;
-		env[at] = (char *)set[i];
+		env[at] = (char *)set;
 		n += at == n;
 	}
 	env[n] = 0;
@@ -481,31 +286,24 @@ static char **make_env(struct run *r, const char **set, int nset)
 	return packed;
 }
 
-static int parse_id(const char *opt, const char *s, long *v)
+/* argv, environment and --root DIR copied out of the caller's memory: 0 or -ENOMEM. */
+static long copy_out(struct container *c)
 {
-	unsigned long u;
-	if (cl_parse_ulong(s, &u) < 0 || u >= 0xffffffffUL) {
-		err(ME ": %s takes a number below 4294967295, not '%s'\n", opt, s);
-		return -1;
-	}
-	*v = (long)u;
+	const char *root[] = { c->root, 0 };
+	char **root_copy = c->root ? pack((char **)root) : 0;
+	if (!(c->envp = make_env(c)) || !(c->argv = pack(c->argv)) || (c->root && !root_copy))
+		return -ENOMEM;
+	if (root_copy)
+		c->root = root_copy[0];
 	return 0;
 }
 
-/* DIR is our root itself (--root /, or / in a chroot)? /proc/self/fd/N names it
- * relative to our root: exactly "/" then. Without a /proc we cannot tell (0). */
-static int is_our_root(long fd)
-{
-	char path[40], buf[2];
-	cl_utoa((unsigned long)fd, cl_stpcpy(path, "/proc/self/fd/"));
-	return SYS4(readlinkat, AT_FDCWD, path, buf, sizeof buf) == 1 && buf[0] == '/';
-}
-
-static int clone_failed(struct run *r, long e, int api)
+/* ---- the clone ---- */
+static int clone_failed(struct container *c, long e, int api)
 {
 	const char *what = api ? "clone3" : "clone", *why = 0;
 	int status = CL_EXIT_FAIL;
-	if ((r->flags & CL_CLONE_NEWUSER) && (e == -EPERM || e == -ENOSPC || e == -EUSERS))
+	if ((c->flags & CL_CLONE_NEWUSER) && (e == -EPERM || e == -ENOSPC || e == -EUSERS))
 		why = cl_userns_why(e), status = CL_EXIT_UNSUPPORTED;
 	else if (e == -ENOSYS)	/* clone3's, and --time was asked for: no quiet downgrade */
 		why = "--time needs it: " DROPPED_TIME_WHY, status = CL_EXIT_UNSUPPORTED;
@@ -515,244 +313,126 @@ static int clone_failed(struct run *r, long e, int api)
 	else if (e == -EPERM)
 		why = "namespaces other than a user namespace need CAP_SYS_ADMIN: run as root, "
 		      "or add --user --map-root";
-	else if (e == -EINVAL && (r->flags & CL_CLONE_NEWPID) && cl_pidns_unshared())
+	else if (e == -EINVAL && (c->flags & CL_CLONE_NEWPID) && cl_pidns_unshared())
 		why = "CLONE_NEWPID: this process already called unshare(CLONE_NEWPID) (as "
 		      "unshare --pid without --fork does), and a new pid namespace can be made "
 		      "only from the one its own pid is in", status = CL_EXIT_UNSUPPORTED;
-	else if (e == -EINVAL && (r->flags & CL_CLONE_NEWTIME))
+	else if (e == -EINVAL && (c->flags & CL_CLONE_NEWTIME))
 		why = "this kernel may lack time namespaces (CONFIG_TIME_NS): try without --time";
 	if (status == CL_EXIT_UNSUPPORTED)
 		err(ME ": not possible here: ");
 	else
 		err(ME ": ");
 	cl_perror(what, 0, e, why);
-	report_error(r, status, what, e, why);
+	run_report_error(c, status, what, e, why);
 	return status;
-}
-
-static int root_fail(struct run *r, int status, long e, const char *why)
-{
-	cl_perror(ME ": --root", r->root, e, why);
-	report_error(r, status, "--root", e, why);
-	return status;
-}
-
-/* A clear error now rather than a failed mount later. 0, or the exit status. */
-static int check_root(struct run *r)
-{
-	long fd = SYS4(openat, AT_FDCWD, r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (cl_is_err(fd))
-		return root_fail(r, CL_EXIT_FAIL, fd, fd == -ENOENT ? "no such directory" :
-				 fd == -ENOTDIR ? "not a directory" : 0);
-	int same = is_our_root(fd);
-	long p = r->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
-	SYS1(close, fd);
-	if (same)
-		return root_fail(r, CL_EXIT_USAGE, -EINVAL, "this is already the root directory, "
-				 "there is nothing to pivot into: leave out --root (--cwd / for the "
-				 "directory)");
-	if (cl_is_err(p))
-		return root_fail(r, CL_EXIT_FAIL, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
-				 "proc directory in this tree: create DIR/proc" : 0);
-	SYS1(close, p);
-	return 0;
 }
 
 /* The one clone: clone3, or legacy clone where clone3 is ENOSYS. The child's pid or
- * -errno; *api 1 for clone3, 0 for clone. */
-static long make_child(struct run *r, long stk, int *api)
+ * -errno; *api 1 for clone3, 0 for clone. Precondition: every signal blocked. */
+static long make_child(struct container *c, long stk, int *api)
 {
-	struct cl_clone_args ca = { .flags = r->flags, .exit_signal = SIGCHLD,
+	struct cl_clone_args ca = { .flags = c->flags, .exit_signal = SIGCHLD,
 				    .stack = (uint64_t)stk, .stack_size = RUN_STACK };
-	long pid = cl_clone3(&ca, 64, child_main, r);	/* 64: clone_args' first version */
+	long pid = cl_clone3(&ca, 64, run_child_main, c);	/* 64: clone_args' first version */
 	*api = 1;
-	if (pid == -ENOSYS && !(r->named & CL_CLONE_NEWTIME)) {
+	if (pid == -ENOSYS && !(c->named & CL_CLONE_NEWTIME)) {
 		/* Legacy clone has no room for CLONE_NEWTIME (bit 7 is the exit signal's).
 		 * Only the default set may lose it, and we say so. */
 		*api = 0;
-		if (r->flags & CL_CLONE_NEWTIME) {
-			r->flags &= ~(uint64_t)CL_CLONE_NEWTIME;
-			r->dropped = "time";
+		if (c->flags & CL_CLONE_NEWTIME) {
+			c->flags &= ~(uint64_t)CL_CLONE_NEWTIME;
+			c->dropped = "time";
 			err(ME ": note: no time namespace: " DROPPED_TIME_WHY "\n");
 			cl_flush_all();
 		}
-		pid = cl_clone(child_main, (char *)stk + RUN_STACK,
-			       (unsigned long)r->flags | SIGCHLD, r, 0, 0, 0);
+		pid = cl_clone(run_child_main, (char *)stk + RUN_STACK,
+			       (unsigned long)c->flags | SIGCHLD, c, 0, 0, 0);
 	}
 	return pid;
 }
 
-/* The options into r: -1 to go on, or the exit status (usage error, --help). */
-static int parse(struct run *r, int argc, char **argv)
+/* The release pipe, a stack, and the clone with every signal blocked across it: the
+ * child's pid, or the exit status negated (already reported). */
+static long start_child(struct container *c)
 {
-	static const struct cl_opt opts[] = {
-		{ "--user", 0 }, { "--pid", 0 }, { "--mount", 0 }, { "--uts", 0 }, { "--ipc", 0 },
-		{ "--net", 0 }, { "--cgroup", 0 }, { "--time", 0 },
-		{ "--map-root", 0 }, { "--map-user", 1 }, { "--map-group", 1 }, { "--hostname", 1 },
-		{ "--mount-proc", 0 }, { "--root", 1 }, { "--cwd", 1 }, { "--env", 1 },
-		{ "--clear-env", 0 }, { "--json", 0 }, { "--report-fd", 1 }, { "--no-init", 0 },
-		{ "--help", 0 }, { 0, 0 } };
-	int k;
-	struct cl_args a = { argc, argv, 1, 0, 0 };
-	while ((k = cl_getopt(&a, opts, ME)) != CL_ARG_END) {
-		unsigned long v;
-		if (k >= 0 && k < 8) {
-			r->flags |= ns_flags[k];
-		} else if (k == 8) {
-			r->map_root = 1;
-		} else if (k == 9 || k == 10) {
-			if (parse_id(opts[k].name, a.val, k == 9 ? &r->map_uid : &r->map_gid) < 0)
-				return CL_EXIT_USAGE;
-		} else if (k == 11) {
-			r->hostname = a.val, r->implied |= CL_CLONE_NEWUTS;
-		} else if (k == 12) {
-			r->mount_proc = 1;
-		} else if (k == 13) {
-			r->root = a.val;
-		} else if (k == 14) {
-			r->cwd = a.val;
-		} else if (k == 15) {
-			const char *s = a.val;
-			while (*s && *s != '=')
-				s++;
-			if (!*s || s == a.val || r->nset == MAX_ENV_SET) {
-				err(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n",
-				    MAX_ENV_SET, a.val);
-				return CL_EXIT_USAGE;
-			}
-			r->set[r->nset++] = a.val;
-		} else if (k == 16) {
-			r->clear_env = 1;
-		} else if (k == 17) {
-			r->json = 1;
-		} else if (k == 18) {
-			if (cl_parse_ulong(a.val, &v) < 0 || v > 0x7fffffff ||
-			    SYS2(fcntl, v, F_GETFD) < 0) {
-				err(ME ": --report-fd %s: not an open descriptor\n", a.val);
-				return CL_EXIT_USAGE;
-			}
-			r->report_fd = r->rep.fd = (int)v;
-		} else if (k == 19) {
-			r->no_init = 1;
-		} else if (k == 20) {
-			out("%s", usage);
-			return CL_EXIT_OK;
-		} else if (k == CL_ARG_POSITIONAL) {
-			r->argv = argv + a.i - 1;
-			break;
-		} else {
-			return CL_EXIT_USAGE;
-		}
-	}
-	return -1;
-}
-
-/* What the options imply, and the defaults: all namespaces if none was named. */
-static void settle(struct run *r)
-{
-	r->named = r->flags | r->implied;
-	if (!r->flags) {	/* no namespace named: all of them, as a container */
-		for (unsigned i = 0; i < 8; i++)
-			r->flags |= ns_flags[i];
-		r->map_root = r->mount_proc = 1;
-		if (!r->hostname)
-			r->hostname = "clonelab";
-	}
-	if (r->map_root || r->map_uid >= 0 || r->map_gid >= 0)
-		r->implied |= CL_CLONE_NEWUSER;
-	if (r->mount_proc || r->root)
-		r->implied |= CL_CLONE_NEWNS;
-	r->flags |= r->implied;
-	r->named |= r->implied;
-	if (r->map_root) {
-		if (r->map_uid < 0)
-			r->map_uid = 0;
-		if (r->map_gid < 0)
-			r->map_gid = 0;
-	}
-	if (!r->argv) {
-		static char *sh[2];
-		const char *s = 0;
-		for (char **e = cl_environ; *e && !s; e++)
-			if (cl_startswith(*e, "SHELL=") && (*e)[6])
-				s = *e + 6;
-		sh[0] = (char *)(s ? s : "/bin/sh");
-		r->argv = sh;
-	}
-}
-
-int cmd_run(int argc, char **argv)
-{
-	static struct run run;
-	struct run *r = &run;
-	int k;
-	r->map_uid = r->map_gid = -1;
-	r->report_fd = 1;
-	r->rep = (struct cl_out){ 1, 0, sizeof r->repbuf, r->repbuf };
-	if ((k = parse(r, argc, argv)) >= 0)
-		return k;
-	settle(r);
-	if (r->root && !r->cwd)
-		r->cwd = "/";
-
-	if (cl_under_qemu()) {
-		err(ME ": not possible here: new namespaces need the kernel's clone, and "
-		    CL_QEMU_CLONE_WHY ": every CLONE_NEW* is EINVAL there\n");
-		report_error(r, CL_EXIT_UNSUPPORTED, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
-		return CL_EXIT_UNSUPPORTED;
-	}
-	if (r->root && (k = check_root(r)) != 0)
-		return k;
-	/* main passes our argv from "run" on: clonelab's own starts one before. */
-	r->caller_argv = argv - 1;
-	const char *root[] = { r->root, 0 };
-	char **root_copy = r->root ? pack((char **)root) : 0;
-	if (!(r->envp = make_env(r, r->set, r->nset)) || !(r->argv = pack(r->argv)) ||
-	    (r->root && !root_copy))
-		return fail(r, "mmap", -ENOMEM, 0);
-	if (root_copy)
-		r->root = root_copy[0];
-	r->out_uid = (unsigned)SYS0(geteuid);
-	r->out_gid = (unsigned)SYS0(getegid);
-	long e = SYS2(pipe2, r->sync, O_CLOEXEC);
+	long e = SYS2(pipe2, c->release_pipe, O_CLOEXEC);
 	long stk = SYS6(mmap, 0, RUN_STACK, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (e < 0 || cl_is_err(stk))
-		return fail(r, e < 0 ? "pipe2" : "mmap of the child's stack", e < 0 ? e : stk, 0);
-
+		return -run_fail(c, e < 0 ? "pipe2" : "mmap of the child's stack", e < 0 ? e : stk, 0);
 	/* A caller that ignores SIGCHLD (SIG_IGN survives execve) makes the kernel reap our
 	 * children itself and send no SIGCHLD: our waits would never end. SIG_DFL for us
 	 * and the init (an all-zero action is SIG_DFL, no flags, in every architecture's
 	 * layout); COMMAND gets the caller's back. */
 	unsigned long dfl[4] = { 0 };
-	SYS4(rt_sigaction, SIGCHLD, dfl, r->old_chld, 8);
+	SYS4(rt_sigaction, SIGCHLD, dfl, c->old_chld, 8);
 	/* Every signal blocked across the clone; each side then sets its own mask. */
 	uint64_t all = ~0UL, mask;
 	cl_flush_all();
-	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &r->sigmask, 8);
+	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &c->sigmask, 8);
 	int api;
-	long pid = make_child(r, stk, &api);
-	mask = r->sigmask | WAIT_SET;
+	long pid = make_child(c, stk, &api);
+	mask = c->sigmask | WAIT_SET;
 	SYS4(rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
-	SYS1(close, r->sync[0]);
+	SYS1(close, c->release_pipe[0]);
 	SYS2(munmap, stk, RUN_STACK);
 	if (pid < 0) {
-		SYS4(rt_sigprocmask, SIG_SETMASK, &r->sigmask, 0, 8);
-		return clone_failed(r, pid, api);
+		SYS4(rt_sigprocmask, SIG_SETMASK, &c->sigmask, 0, 8);
+		return -clone_failed(c, pid, api);
 	}
-	if (r->map_uid >= 0 || r->map_gid >= 0) {
+	c->release = (struct release){ (int)pid, api };
+	return pid;
+}
+
+/* Write the child's id maps, then let it go: 0, or the exit status (the child has
+ * then seen EOF on the release pipe, exited, and been reaped). */
+static int release_child(struct container *c, int pid)
+{
+	if (c->map_uid >= 0 || c->map_gid >= 0) {
 		int step = 0;
-		e = cl_userns_map_ids((int)pid, r->map_uid, r->out_uid, r->map_gid, r->out_gid, &step);
+		long e = cl_userns_map_ids(pid, c->map_uid, c->out_uid, c->map_gid, c->out_gid, &step);
 		if (e < 0) {
-			fail(r, "the user namespace's id maps", e, cl_userns_map_why(step, e));
-			SYS1(close, r->sync[1]);	/* the child sees EOF and exits */
+			run_fail(c, "the user namespace's id maps", e, cl_userns_map_why(step, e));
+			SYS1(close, c->release_pipe[1]);	/* the child sees EOF and exits */
 			int st;
-			cl_wait((int)pid, &st, 0);
+			cl_wait(pid, &st, 0);
 			return CL_EXIT_FAIL;
 		}
 	}
-	r->go.pid = (int)pid, r->go.api = api;
-	SYS3(write, r->sync[1], &r->go, sizeof r->go);
-	SYS1(close, r->sync[1]);
-	return status_code(supervise((int)pid, 0));
+	SYS3(write, c->release_pipe[1], &c->release, sizeof c->release);
+	SYS1(close, c->release_pipe[1]);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct container *c = &container;
+	int st;
+	c->map_uid = c->map_gid = -1;
+	c->report_fd = 1;
+	c->rep = (struct cl_out){ 1, 0, sizeof c->repbuf, c->repbuf };
+	if ((st = parse(c, argc, argv)) != GO_ON)
+		return st;
+	settle(c);
+	if (cl_under_qemu()) {
+		err(ME ": not possible here: new namespaces need the kernel's clone, and "
+		    CL_QEMU_CLONE_WHY ": every CLONE_NEW* is EINVAL there\n");
+		run_report_error(c, CL_EXIT_UNSUPPORTED, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
+		return CL_EXIT_UNSUPPORTED;
+	}
+	if (c->root && (st = check_root(c)) != 0)
+		return st;
+	/* main passes our argv from "run" on: clonelab's own starts one before. */
+	c->caller_argv = argv - 1;
+	if (copy_out(c) < 0)
+		return run_fail(c, "mmap", -ENOMEM, 0);
+	c->out_uid = (unsigned)SYS0(geteuid);
+	c->out_gid = (unsigned)SYS0(getegid);
+	long pid = start_child(c);
+	if (pid < 0)
+		return (int)-pid;
+	if ((st = release_child(c, (int)pid)) != 0)
+		return st;
+	return run_status_code(run_supervise((int)pid, 0));
 }

@@ -167,6 +167,14 @@ int cl_pidns_unshared(void);
  * -errno: the clone's, or execve's (the child then exited 127 and is already reaped).
  * Under QEMU user mode, which refuses that clone, it falls back to cl_fork + execve. */
 long cl_spawn(const char *path, char *const argv[], char *const envp[]);
+/* execvp's search, with the PATH to search given: a file with a '/' is execve'd as it
+ * is; otherwise each directory of path (':'-separated, an empty one meaning the
+ * working directory; NULL: CL_EXEC_DEFAULT_PATH) is tried in turn. Returns only on
+ * failure, with -errno: -ENOENT if no directory had it (or file is ""), -EACCES if
+ * one had it but it could not be run and none could, or the first other error, which
+ * ends the search (-ENOEXEC: found, not a program). No /bin/sh retry on ENOEXEC. */
+#define CL_EXEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+long cl_execvp(const char *file, char *const argv[], char *const envp[], const char *path);
 
 /* ---- Threads ----
  * cl_thread_spawn: a thread with CL_THREAD_FLAGS on a stack from mmap with a

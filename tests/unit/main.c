@@ -69,6 +69,7 @@ int t_clone3_lean(void);
 int t_no_zombies(void);
 int t_matrix(void);
 int t_spawn(void);
+int t_execvp(void);
 int t_userns_map_self(void);
 int t_run_pid1(void);
 int t_run_id_hostname(void);
@@ -165,6 +166,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },
 	{ "spawn", t_spawn },
+	{ "execvp", t_execvp },
 	{ "userns_map_self", t_userns_map_self },
 	{ "matrix", t_matrix },
 	{ "run_pid1", t_run_pid1 },
