@@ -70,7 +70,7 @@ RT_SRC := out json args errno str file qemu say
 LIB_SRC := auxv fork thread userns regnames spawn
 CMD_SRC := main facts env lab scenarios run probe probe_rules
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run scenarios probe
+TEST_SRC := main runtime probes run scenarios probe trampoline
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_OBJ := $(O)/obj/arch/start.o $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
