@@ -159,7 +159,8 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(O)/obj/cmd/facts.o $(SSP_LIB)
 
-.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme
+.PHONY: all both run check check-native check-user check-system size install clean deps bench shell-system readme \
+	mutate fuzz
 
 both:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 all
@@ -197,6 +198,22 @@ install: all
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clonelab
 	install -m 644 $(PUB_LIB) $(CRT0) linker/$(ARCH).ld $(DESTDIR)$(PREFIX)/lib/clonelab/
 	install -m 644 src/include/clonelab.h arch/$(ARCH)/sysnr.h $(DESTDIR)$(PREFIX)/include/clonelab/
+
+# make mutate [MUTATE_ARGS=...]: mutants of arch/*/{clone,snap,syscall}.*, each built in a
+# scratch copy and run on the beds that see it (tests/mutate/mutate.py; not in check).
+mutate: both
+	$(Q)python3 tests/mutate/mutate.py $(MUTATE_ARGS)
+
+# make fuzz [FUZZ_SECONDS=300]: the grammar fuzzer on the real binaries, native and under
+# QEMU user mode (tests/fuzz/fuzz.py; `make check` runs a short one as the bed "fuzz").
+FUZZ_SECONDS ?= 300
+fuzz: both
+	$(Q)rc=0; python3 tests/fuzz/fuzz.py --seconds $$(( $(FUZZ_SECONDS) * 2 / 3 )) \
+		--bin build/$(HOSTARCH)/clonelab || rc=1; \
+	for a in $(filter-out $(HOSTARCH),$(notdir $(wildcard arch/*))); do \
+		if [ -x build/$$a/clonelab ]; then python3 tests/fuzz/fuzz.py --qemu qemu-$$a \
+			--seconds $$(( $(FUZZ_SECONDS) / 3 )) --bin build/$$a/clonelab || rc=1; \
+		else echo "fuzz: build/$$a/clonelab not built: not fuzzed"; fi; done; exit $$rc
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk

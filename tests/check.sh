@@ -4,7 +4,8 @@
 # Beds: native-x86_64 (or just "native": this host's arch), user-aarch64, user-x86_64
 # (QEMU user mode), system-aarch64, system-x86_64 (Debian's kernels under
 # qemu-system, the test binary as /init), and two checks of the tree itself: uapi
-# (tests/check_uapi.py) and ship (tests/ship.sh). Default: all of them.
+# (tests/check_uapi.py) and ship (tests/ship.sh), and fuzz (tests/fuzz/fuzz.py for
+# FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14). Default: all of them.
 # Each native/user bed runs build/<arch>/tests/clonelab-test, then the host tests
 # (tests/host/run.py --bed NAME). Every TAP line is shown with a [bed/stream] prefix;
 # the last line is `check: N passed, N failed, N skipped`; exit 1 on any failure.
@@ -167,6 +168,15 @@ bed_uapi() {
     show_tap uapi "$logdir/uapi" $?
 }
 
+bed_fuzz() {  # a short run of tests/fuzz/fuzz.py on this host's clonelab (make fuzz: longer)
+    need fuzz python3 timeout || return
+    need_build fuzz "$hostarch" || return
+    timeout -k 5 $((${FUZZ_CHECK_SECONDS:-25} + 60)) python3 tests/fuzz/fuzz.py --tap \
+        --seconds "${FUZZ_CHECK_SECONDS:-25}" --seed "${FUZZ_SEED:-14}" \
+        --bin "build/$hostarch/clonelab" </dev/null >"$logdir/fuzz" 2>&1
+    show_tap fuzz "$logdir/fuzz" $?
+}
+
 bed_ship() {
     need ship readelf file || return
     tests/ship.sh >"$logdir/ship" 2>&1
@@ -185,7 +195,7 @@ if [ "${1:-}" = --shell ]; then
 fi
 
 beds=("$@")
-[ ${#beds[@]} -eq 0 ] && beds=(uapi ship "native-$hostarch" user-aarch64 user-x86_64 system-aarch64 system-x86_64)
+[ ${#beds[@]} -eq 0 ] && beds=(uapi ship "native-$hostarch" user-aarch64 user-x86_64 system-aarch64 system-x86_64 fuzz)
 start=$(now_ms)
 for bed in "${beds[@]}"; do
     [ "$bed" = native ] && bed="native-$hostarch"
@@ -195,8 +205,9 @@ for bed in "${beds[@]}"; do
         system-aarch64 | system-x86_64) bed_system "$bed" ;;
         uapi) bed_uapi ;;
         ship) bed_ship ;;
+        fuzz) bed_fuzz ;;
         *) echo "check.sh: unknown bed '$bed' (want native, native-x86_64, user-aarch64, user-x86_64," \
-                "system-aarch64, system-x86_64, uapi, ship)" >&2
+                "system-aarch64, system-x86_64, uapi, ship, fuzz)" >&2
            exit 2 ;;
     esac
     timings+=("$bed $(( ($(now_ms) - t0) / 1000 )).$(printf %03d $(( ($(now_ms) - t0) % 1000 )))s")

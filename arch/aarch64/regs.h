@@ -12,4 +12,7 @@
 #define CL_REG_SP 31
 #define CL_REG_PC 32
 #define CL_REG_TP 34
+/* The slots of the kernel's six syscall argument registers, which it leaves as they
+ * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
+#define CL_REG_SYSARGS 0, 1, 2, 3, 4, 5	/* x0..x5; x0 then holds the result */
 #endif

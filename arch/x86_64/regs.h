@@ -10,4 +10,7 @@
 #define CL_REG_SP 7
 #define CL_REG_PC 16
 #define CL_REG_TP 18	/* the thread pointer that CLONE_SETTLS sets */
+/* The slots of the kernel's six syscall argument registers, which it leaves as they
+ * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
+#define CL_REG_SYSARGS 5, 4, 3, 10, 8, 9	/* rdi rsi rdx r10 r8 r9 */
 #endif

@@ -41,6 +41,7 @@ HOST = platform.machine()
 FILES = ("clone", "snap", "syscall")
 COPY = ("Makefile", "arch", "src", "linker", "tests")
 UNIT_TIMEOUT = {True: 40, False: 120}	# native, under QEMU: seconds for the whole binary
+FIRST_TIMEOUT = {True: 10, False: 30}	# for its trampoline tests alone (well under 1 s)
 CHECK_TIMEOUT = 900
 
 
@@ -54,7 +55,7 @@ class Insn:
         self.ops = split_ops(parts[1]) if len(parts) > 1 else []
 
     def norm(self):
-        return self.mnem + " " + ",".join(o.replace(" ", "") for o in self.ops)
+        return (self.mnem + " " + ",".join(o.replace(" ", "") for o in self.ops)).strip()
 
 
 def split_ops(s):
@@ -237,8 +238,11 @@ def run(cmd, cwd, timeout, env=None):
     own; whatever of it is left when it ends (a hung test, a leaked child) is killed."""
     e = dict(os.environ, **(env or {}))
     with tempfile.TemporaryFile() as out:
-        p = subprocess.Popen(cmd, cwd=cwd, env=e, stdin=subprocess.DEVNULL, stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            p = subprocess.Popen(cmd, cwd=cwd, env=e, stdin=subprocess.DEVNULL, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as ex:
+            return False, f"cannot run {cmd[0]}: {ex.strerror}", ""
         try:
             rc, why = p.wait(timeout=timeout), None
         except subprocess.TimeoutExpired:
@@ -275,8 +279,9 @@ def kill_session(sid):
 
 
 class Worker:
-    def __init__(self, arch, n, base):
-        self.arch, self.dir = arch, os.path.join(base, f"{arch}-w{n}")
+    def __init__(self, arch, n, base, explained=()):
+        self.explained = explained
+        self.arch, self.dir = arch, os.path.join(base, f"{arch}-{os.getpid()}-w{n}")
         self.native = arch == HOST
 
     def setup(self):
@@ -297,12 +302,12 @@ class Worker:
                             "all"], self.dir, 600)
         return ok, out
 
-    def unit(self):
-        """Stage 1: the unit binary. (ok, why)."""
-        cmd = [f"build/{self.arch}/tests/clonelab-test"]
+    def unit(self, only=None, timeout=None):
+        """Stage 1: the unit binary, with only the tests named `only` if given. (ok, why)."""
+        cmd = [f"build/{self.arch}/tests/clonelab-test"] + ([only] if only else [])
         if not self.native:
             cmd.insert(0, f"qemu-{self.arch}")
-        ok, why, out = run(cmd, self.dir, UNIT_TIMEOUT[self.native],
+        ok, why, out = run(cmd, self.dir, timeout or UNIT_TIMEOUT[self.native],
                            {"CLONELAB_EXPECT_QEMU": "0" if self.native else "1"})
         fails = [ln for ln in out.splitlines() if ln.startswith("not ok")]
         done = re.search(r"^# \S+: \d+ tests, \d+ passed, 0 failed", out, re.M)
@@ -329,11 +334,16 @@ class Worker:
             ok, out = self.build()
             if not ok:
                 return "stillborn", out.strip().splitlines()[-1:] and out.strip().splitlines()[-1]
-            ok, why = self.unit()
+            # The trampoline tests first: they take a fraction of a second and kill most.
+            ok, why = self.unit("trampoline", FIRST_TIMEOUT[self.native])
+            if ok:
+                ok, why = self.unit()
             if not ok:
                 return "killed", why
             if fast:
                 return "survived", "stage 1 only (--fast)"
+            if m[0] in self.explained:
+                return "survived", "explained: stage 2 not run (--full runs it)"
             ok, why = self.stage2()
             return ("survived", "") if ok else ("killed", why)
         finally:
@@ -358,7 +368,7 @@ def arches():
 
 def run_arch(arch, ms, a, eq, base, log):
     orig = {p: open(p).read().split("\n") for p in {m[1] for m in ms}}
-    workers = [Worker(arch, n, base) for n in range(max(1, min(a.jobs, len(ms))))]
+    workers = [Worker(arch, n, base, () if a.full else eq) for n in range(max(1, min(a.jobs, len(ms))))]
     for w in workers:
         ok, out = w.setup()
         if not ok:
@@ -400,6 +410,7 @@ def main():
     ap.add_argument("-k", help="only mutants whose id contains this")
     ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", os.cpu_count() or 1)))
     ap.add_argument("--fast", action="store_true", help="stage 1 only")
+    ap.add_argument("--full", action="store_true", help="stage 2 for explained survivors too")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--keep", action="store_true", help="keep the scratch trees")
     a = ap.parse_args()

@@ -60,6 +60,7 @@ int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
 int t_trampoline_aligned_and_marked(void);
 int t_trampoline_thread_exit_and_tids(void);
+int t_trampoline_snapshot_complete(void);
 int t_no_zombies(void);
 int t_matrix(void);
 int t_spawn(void);
@@ -138,6 +139,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "clone3_lean", t_clone3_lean },
 	{ "trampoline_aligned_and_marked", t_trampoline_aligned_and_marked },
 	{ "trampoline_thread_exit_and_tids", t_trampoline_thread_exit_and_tids },
+	{ "trampoline_snapshot_complete", t_trampoline_snapshot_complete },
 	{ "spawn", t_spawn },
 	{ "userns_map_self", t_userns_map_self },
 	{ "matrix", t_matrix },

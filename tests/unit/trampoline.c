@@ -61,6 +61,17 @@ static int no_clone3(void)
 enum api { LEAN, LEAN3, SNAP, SNAP3 };
 static const char *const api_name[] = { "cl_clone", "cl_clone3", "cl_clone_snap", "cl_clone3_snap" };
 
+static void fill_args(struct cl_clone_args *a, char *top, unsigned long flags, int *ptid,
+		      void *tls, int *ctid)
+{
+	*a = (struct cl_clone_args){
+		.flags = flags & ~CL_CSIGNAL, .exit_signal = flags & CL_CSIGNAL,
+		.child_tid = (uintptr_t)ctid, .parent_tid = (uintptr_t)ptid,
+		.stack = (uintptr_t)stack, .stack_size = (uintptr_t)(top - stack),
+		.tls = (uintptr_t)tls,
+	};
+}
+
 static long clone_with(enum api api, int (*fn)(void *), char *top, unsigned long flags,
 		       void *arg, int *ptid, void *tls, int *ctid, struct cl_clone_args *a)
 {
@@ -68,12 +79,7 @@ static long clone_with(enum api api, int (*fn)(void *), char *top, unsigned long
 		return cl_clone(fn, top, flags, arg, ptid, tls, ctid);
 	if (api == SNAP)
 		return cl_clone_snap(fn, top, flags, arg, ptid, tls, ctid, 0);
-	*a = (struct cl_clone_args){
-		.flags = flags & ~CL_CSIGNAL, .exit_signal = flags & CL_CSIGNAL,
-		.child_tid = (uintptr_t)ctid, .parent_tid = (uintptr_t)ptid,
-		.stack = (uintptr_t)stack, .stack_size = (uintptr_t)(top - stack),
-		.tls = (uintptr_t)tls,
-	};
+	fill_args(a, top, flags, ptid, tls, ctid);
 	return api == LEAN3 ? cl_clone3(a, sizeof *a, fn, arg) : cl_clone3_snap(a, sizeof *a, fn, arg, 0);
 }
 
@@ -191,4 +197,83 @@ static int in_subprocess(enum api api)
 int t_trampoline_thread_exit_and_tids(void)
 {
 	return each_api(in_subprocess);
+}
+
+/* ---- the recording trampolines record every register ---- */
+/* Below the caller's sp, where cl_clone_snap will build its frame: poison, so that a
+ * register the trampoline fails to store shows up as POISON in the snapshot. */
+__attribute__((noinline)) static void poison_below(void)
+{
+	volatile uint64_t fill[1024];
+	for (int i = 0; i < 1024; i++)
+		fill[i] = POISON;
+	__asm__ volatile("" : : "r"(fill) : "memory");	/* the stores are kept */
+}
+
+static int snap_child(void *arg) { (void)arg; return 0; }
+
+/* One side's snapshot: every slot written, and the kernel's argument registers, which
+ * it keeps on both sides, hold what the trampoline passed (CL_REG_SYSARGS). */
+static int check_side(const char *side, const uint64_t *r, int n, const uint64_t *want)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i] == POISON || r[i] == ~POISON) {
+			diag("%s: %s not stored (still poison)", side, cl_reg_names(0)[i]);
+			return T_FAIL;
+		}
+#ifdef CL_REG_SYSARGS
+	static const int arg[6] = { CL_REG_SYSARGS };
+	for (int k = 0; k < 6; k++)
+		if (want[k] != POISON && arg[k] != CL_REG_RET && r[arg[k]] != want[k]) {
+			diag("%s: %s (syscall argument %d) is %#lx, not %#lx", side,
+			     cl_reg_names(0)[arg[k]], k + 1, (long)r[arg[k]], (long)want[k]);
+			return T_FAIL;
+		}
+#endif
+	return T_PASS;
+}
+
+static int snapshot_complete(enum api api)
+{
+	if (api == LEAN || api == LEAN3 || ((api == SNAP3) && no_clone3()))
+		return api == SNAP3 ? T_SKIP : T_PASS;
+	struct cl_snap *snap = (void *)SYS6(mmap, 0, sizeof *snap, PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT((uintptr_t)snap < MAP_FAILED_MAX);
+	for (size_t i = 0; i < sizeof *snap / 8; i++)
+		((uint64_t *)snap)[i] = ~POISON;
+	for (size_t i = 0; i < STACK / 8; i++)
+		((uint64_t *)stack)[i] = POISON;
+	static int ptid, ctid;
+	struct cl_clone_args a;
+	char *top = stack + STACK;
+	poison_below();
+	long pid = api == SNAP ?
+		cl_clone_snap(snap_child, top, SIGCHLD, 0, &ptid, (void *)0x7157, &ctid, snap) :
+		(fill_args(&a, top, SIGCHLD, &ptid, (void *)0x7157, &ctid),
+		 cl_clone3_snap(&a, sizeof a, snap_child, 0, snap));
+	ASSERT_OK(pid);
+	int st = 0, n;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT_EQ(st, 0);
+	cl_reg_names(&n);
+	ASSERT_EQ(snap->parent[CL_REG_RET], pid);
+	ASSERT_EQ(snap->child[CL_REG_RET], 0);
+	ASSERT(snap->child[CL_REG_SP] >= (uintptr_t)stack && snap->child[CL_REG_SP] < (uintptr_t)top);
+	ASSERT(snap->parent[CL_REG_SP] < (uintptr_t)stack || snap->parent[CL_REG_SP] >= (uintptr_t)top);
+	ASSERT_EQ(snap->child[CL_REG_PC], snap->parent[CL_REG_PC]);
+	/* legacy clone: flags, the child's sp, parent_tid, then child_tid and tls in the
+	 * architecture's order (compared as a set); clone3: args and its size */
+	uint64_t sp = snap->child[CL_REG_SP], w1[6] = { SIGCHLD, sp, (uintptr_t)&ptid, POISON, POISON, POISON },
+		 w3[6] = { (uintptr_t)&a, sizeof a, POISON, POISON, POISON, POISON };
+	int r = check_side("parent", snap->parent, n, api == SNAP ? w1 : w3);
+	if (r == T_PASS)
+		r = check_side("child", snap->child, n, api == SNAP ? w1 : w3);
+	SYS2(munmap, snap, sizeof *snap);
+	return r;
+}
+
+int t_trampoline_snapshot_complete(void)
+{
+	return each_api(snapshot_complete);
 }
