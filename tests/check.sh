@@ -171,7 +171,7 @@ bed_uapi() {
 bed_fuzz() {  # a short run of tests/fuzz/fuzz.py on this host's clonelab (make fuzz: longer)
     need fuzz python3 timeout || return
     need_build fuzz "$hostarch" || return
-    timeout -k 5 $((${FUZZ_CHECK_SECONDS:-25} + 60)) python3 tests/fuzz/fuzz.py --tap \
+    timeout -k 5 $((${FUZZ_CHECK_SECONDS:-25} + 60)) python3 tests/fuzz/fuzz.py --tap --timeout 3 \
         --seconds "${FUZZ_CHECK_SECONDS:-25}" --seed "${FUZZ_SEED:-14}" \
         --bin "build/$hostarch/clonelab" </dev/null >"$logdir/fuzz" 2>&1
     show_tap fuzz "$logdir/fuzz" $?

@@ -13,8 +13,9 @@ Each runs in a session of its own with a timeout, sometimes in a hostile setting
   silent      a failure (exit 1, 2, 3) with nothing on stderr
   output      a write error ignored: exit 0 with stdout on /dev/full
   zombie      a process left unreaped under the caller
-Findings listed in tests/fuzz/known.txt (KIND REGEX reason; REGEX on the argv, setting
-first) are reported as known, not as failures: they belong to other issues' fixes.
+Findings listed in tests/fuzz/known.txt (KIND REGEX reason; REGEX searched in
+"SETTING ARGV... :: DETAIL") are reported as known, not as failures: they belong to
+other fixes.
 
   fuzz.py [--bin PATH] [--qemu QEMU] [--seconds N] [--seed N] [--tap] [--timeout S]
 Prints TAP with --tap (one test per kind); exits 1 on an unknown finding.
@@ -45,7 +46,7 @@ NUMS = ["0", "1", "3", "7", "1023", "1024", "-1", "-0", "+1", "4294967295", "429
         "18446744073709551615", "18446744073709551616", "99999999999999999999999", "0x10", "1e3",
         " 1", "1 ", "", "abc", "65534"]
 WORDS = ["", "x", "-", "--", "---", "=", "-x", "--json=1", "--help", "help", "-h", "\udcff\udcfe",
-         "é", "a" * 300, "a" * 5000, "%s%n", "\\", '"', "\n", "\t"]
+         "é", "a" * 300, "a" * 2000, "%s%n", "\\", '"', "\n", "\t"]
 PATHS = ["/", "/nonexistent", "", "relative", "/" + "d" * 300, "/proc/self/fd/99",
          "/\udcff", "/dev/null"]
 API = ["clone", "clone3", "auto", "CLONE3", "", "clone4"]
@@ -258,9 +259,11 @@ def judge(argv, setting, rc, out, err, timeout):
             found.append(("output", "exit 0 with stdout on /dev/full"))
         return found
     helpish = any(a in ("--help", "-h", "help", "--version") for a in head)
-    if "--json" in head and not helpish and rc in (0, 1, 3) and "--report-fd" not in " ".join(head):
+    if "--json" in head and not helpish and "--report-fd" not in " ".join(head):
         bad = bad_json(out, is_run)
-        if bad:
+        if bad and rc == 2:
+            found.append(("json", "usage error under --json: " + bad))
+        elif bad:
             found.append(("json", bad))
     if rc in (1, 2, 3) and not err.strip() and not (is_run and rc == 1 and argv[-1:] == ["false"]) \
             and not ("--json" in head and out.strip()):
@@ -339,6 +342,7 @@ def main():
     ap.add_argument("--no-hostile", action="store_true", help="plain settings only")
     ap.add_argument("--tap", action="store_true")
     a = ap.parse_args()
+    a.bin = os.path.abspath(a.bin)	# the commands run in /
     if not os.access(a.bin, os.X_OK):
         print(f"fuzz.py: {a.bin} is not built (make both)", file=sys.stderr)
         return 2
@@ -365,7 +369,7 @@ def main():
 def report(findings, known, execs, secs, a):
     by_kind = {k: [] for k in KINDS}
     for (kind, setting, _cmd, _), (argv, detail) in sorted(findings.items()):
-        line = f"{setting} {' '.join(argv)}"
+        line = f"{setting} {' '.join(argv)} :: {detail}"
         why = next((w for k, rx, w in known if k == kind and rx.search(line)), None)
         repro = ("" if setting == "plain" else f"[{setting}] ") + "clonelab " + shell_quote(argv)
         by_kind[kind].append((repro, detail, why))
@@ -383,8 +387,13 @@ def report(findings, known, execs, secs, a):
         skip = f" # SKIP only known findings: {', '.join(sorted({f[2] for f in fs}))}" if fs and not new else ""
         if a.tap:
             print(f"{status} {n} - fuzz: no {kind} findings{skip}")
-        for repro, detail, why in fs:
-            print(f"#   {kind}: {detail}: {repro}" + (f"  (known: {why})" if why else ""))
+        shown = {}
+        for repro, detail, why in sorted(fs, key=lambda f: (f[2] or "", len(f[0]))):
+            shown[why] = shown.get(why, 0) + 1	# the 3 shortest of each known, 10 of the rest
+            if shown[why] <= (10 if why is None else 3):
+                print(f"#   {kind}: {detail}: {repro}" + (f"  (known: {why})" if why else ""))
+            elif shown[why] == (10 if why is None else 3) + 1:
+                print(f"#   {kind}: ... and more like the above")
     return 1 if unknown else 0
 
 
