@@ -200,13 +200,20 @@ int t_trampoline_thread_exit_and_tids(void)
 }
 
 /* ---- the recording trampolines record every register ---- */
-/* Below the caller's sp, where cl_clone_snap will build its frame: poison, so that a
- * register the trampoline fails to store shows up as POISON in the snapshot. */
+/* Each side stores its registers into a frame on its own stack, then copies them to snap.
+ * A store left out leaves the frame's old contents in that slot: so the parent's frame
+ * area (below the caller's sp) is filled with POISON_P and the child's stack with
+ * POISON_C first. A register that really holds one of these values holds it on both
+ * sides (the kernel copies them); a missing store shows POISON_P in the parent's slot and
+ * POISON_C in the child's. */
+#define POISON_P 0x5a5a5a5a5a5a5a5aULL
+#define POISON_C 0xa5a5a5a5a5a5a5a5ULL
+
 __attribute__((noinline)) static void poison_below(void)
 {
 	volatile uint64_t fill[1024];
 	for (int i = 0; i < 1024; i++)
-		fill[i] = POISON;
+		fill[i] = POISON_P;
 	__asm__ volatile("" : : "r"(fill) : "memory");	/* the stores are kept */
 }
 
@@ -214,21 +221,42 @@ static int snap_child(void *arg) { (void)arg; return 0; }
 
 /* One side's snapshot: every slot written, and the kernel's argument registers, which
  * it keeps on both sides, hold what the trampoline passed (CL_REG_SYSARGS). */
-static int check_side(const char *side, const uint64_t *r, int n, const uint64_t *want)
+/* Every slot stored on both sides, and the kernel's argument registers, which it keeps on
+ * both sides, hold what the trampoline passed: want[0..2] (unless POISON: not checked),
+ * and with want[3] = POISON, a4 and a5 are want[4] and want[5] in either order (legacy
+ * clone's child_tid and tls, whose order is the architecture's). */
+static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 {
 	for (int i = 0; i < n; i++)
-		if (r[i] == POISON || r[i] == ~POISON) {
-			diag("%s: %s not stored (still poison)", side, cl_reg_names(0)[i]);
+		if ((snap->parent[i] == POISON_P) != (snap->child[i] == POISON_P) ||
+		    (snap->parent[i] == POISON_C) != (snap->child[i] == POISON_C)) {
+			diag("%s not stored: parent %#lx, child %#lx", cl_reg_names(0)[i],
+			     (long)snap->parent[i], (long)snap->child[i]);
 			return T_FAIL;
 		}
 #ifdef CL_REG_SYSARGS
 	static const int arg[6] = { CL_REG_SYSARGS };
-	for (int k = 0; k < 6; k++)
-		if (want[k] != POISON && arg[k] != CL_REG_RET && r[arg[k]] != want[k]) {
-			diag("%s: %s (syscall argument %d) is %#lx, not %#lx", side,
-			     cl_reg_names(0)[arg[k]], k + 1, (long)r[arg[k]], (long)want[k]);
-			return T_FAIL;
+	for (int side = 0; side < 2; side++) {
+		const uint64_t *r = side ? snap->child : snap->parent;
+		for (int k = 0; k < 3; k++)
+			if (want[k] != POISON && arg[k] != CL_REG_RET && r[arg[k]] != want[k]) {
+				diag("%s: %s (syscall argument %d) is %#lx, not %#lx",
+				     side ? "child" : "parent", cl_reg_names(0)[arg[k]], k + 1,
+				     (long)r[arg[k]], (long)want[k]);
+				return T_FAIL;
+			}
+	}
+	if (want[3] == POISON && want[4] != POISON) {	/* legacy clone: a4, a5 as a set */
+		for (int side = 0; side < 2; side++) {
+			const uint64_t *r = side ? snap->child : snap->parent;
+			uint64_t x = r[arg[3]], y = r[arg[4]];
+			if (!((x == want[4] && y == want[5]) || (x == want[5] && y == want[4]))) {
+				diag("%s: syscall arguments 4, 5 are %#lx, %#lx: not child_tid "
+				     "and tls", side ? "child" : "parent", (long)x, (long)y);
+				return T_FAIL;
+			}
 		}
+	}
 #endif
 	return T_PASS;
 }
@@ -240,10 +268,8 @@ static int snapshot_complete(enum api api)
 	struct cl_snap *snap = (void *)SYS6(mmap, 0, sizeof *snap, PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT((uintptr_t)snap < MAP_FAILED_MAX);
-	for (size_t i = 0; i < sizeof *snap / 8; i++)
-		((uint64_t *)snap)[i] = ~POISON;
-	for (size_t i = 0; i < STACK / 8; i++)
-		((uint64_t *)stack)[i] = POISON;
+	for (size_t i = 0; i < STACK / 8; i++)	/* snap itself stays zero, as mmap made it */
+		((uint64_t *)stack)[i] = POISON_C;
 	static int ptid, ctid;
 	struct cl_clone_args a;
 	char *top = stack + STACK;
@@ -264,11 +290,10 @@ static int snapshot_complete(enum api api)
 	ASSERT_EQ(snap->child[CL_REG_PC], snap->parent[CL_REG_PC]);
 	/* legacy clone: flags, the child's sp, parent_tid, then child_tid and tls in the
 	 * architecture's order (compared as a set); clone3: args and its size */
-	uint64_t sp = snap->child[CL_REG_SP], w1[6] = { SIGCHLD, sp, (uintptr_t)&ptid, POISON, POISON, POISON },
+	uint64_t sp = snap->child[CL_REG_SP],
+		 w1[6] = { SIGCHLD, sp, (uintptr_t)&ptid, POISON, (uintptr_t)&ctid, 0x7157 },
 		 w3[6] = { (uintptr_t)&a, sizeof a, POISON, POISON, POISON, POISON };
-	int r = check_side("parent", snap->parent, n, api == SNAP ? w1 : w3);
-	if (r == T_PASS)
-		r = check_side("child", snap->child, n, api == SNAP ? w1 : w3);
+	int r = check_sides(snap, n, api == SNAP ? w1 : w3);
 	SYS2(munmap, snap, sizeof *snap);
 	return r;
 }
