@@ -201,7 +201,7 @@ install: all
 
 # make mutate [MUTATE_ARGS=...]: mutants of arch/*/{clone,snap,syscall}.*, each built in a
 # scratch copy and run on the beds that see it (tests/mutate/mutate.py; not in check).
-mutate: both
+mutate:
 	$(Q)python3 tests/mutate/mutate.py $(MUTATE_ARGS)
 
 # make fuzz [FUZZ_SECONDS=300]: the grammar fuzzer on the real binaries, native and under

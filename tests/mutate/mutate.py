@@ -9,9 +9,10 @@ instruction of arch/ARCH/{clone,snap,syscall}.* in turn and make one mutant of i
          registers swapped), or the two registers of a stp/ldp pair (fn <-> arg)
   sysnr  another syscall number: exit -> exit_group, clone <-> clone3
   align  a weaker alignment: -16 / ~15 becomes -8 / ~7
-Each mutant is built in a scratch copy of the tree (build/mutate/ARCH-wN, its own
+Each mutant is built in a scratch copy of the tree (build/mutate/ARCH-PID-wN, its own
 O=build/ARCH) and run on the beds that can see it, cheapest first:
-  stage 1: the unit binary, natively or under qemu-ARCH (seconds);
+  stage 1: the unit binary alone, its trampoline tests (tests/unit/trampoline.c), then
+           everything and the whole unit binary, natively or under qemu-ARCH (seconds);
   stage 2, for stage-1 survivors only: `tests/check.sh native` (unit + host tests) on
            the host's own architecture, else `tests/check.sh user-ARCH system-ARCH`
            (QEMU user mode with the host tests, then a real kernel under qemu-system).
@@ -19,7 +20,8 @@ A mutant is killed when a bed fails (or times out), survived when all pass. A su
 listed in tests/mutate/equivalent.txt ("ID  reason") is explained. A mutant that does not
 assemble is stillborn and not counted. Exit 1 if any survivor is unexplained.
 
-  mutate.py [--arch A]... [-k SUBSTR] [-j N] [--fast] [--list] [--keep]
+  mutate.py [--arch A]... [-k SUBSTR] [-j N] [--fast] [--full] [--list] [--keep]
+  mutate.py --rescore LOG...    the table again from logs, with today's equivalent.txt
 """
 import argparse
 import concurrent.futures as cf
@@ -297,9 +299,9 @@ class Worker:
                 shutil.copy2(src, dst)
         return self.build()
 
-    def build(self):
+    def build(self, target="all"):
         ok, why, out = run(["make", "--no-print-directory", f"ARCH={self.arch}", f"O=build/{self.arch}",
-                            "all"], self.dir, 600)
+                            target], self.dir, 600)
         return ok, out
 
     def unit(self, only=None, timeout=None):
@@ -331,13 +333,17 @@ class Worker:
         try:
             with open(path, "w") as f:
                 f.write("\n".join(apply(orig[m[1]], m)))
-            ok, out = self.build()
+            # First only the unit binary, and its trampoline tests: a fraction of the
+            # build (one link of six) and of a second, and they kill most mutants.
+            ok, out = self.build(f"build/{self.arch}/tests/clonelab-test")
+            if ok:
+                ok, why = self.unit("trampoline", FIRST_TIMEOUT[self.native])
+                if not ok:
+                    return "killed", why
+                ok, out = self.build()
             if not ok:
                 return "stillborn", out.strip().splitlines()[-1:] and out.strip().splitlines()[-1]
-            # The trampoline tests first: they take a fraction of a second and kill most.
-            ok, why = self.unit("trampoline", FIRST_TIMEOUT[self.native])
-            if ok:
-                ok, why = self.unit()
+            ok, why = self.unit()
             if not ok:
                 return "killed", why
             if fast:
@@ -404,6 +410,31 @@ def run_arch(arch, ms, a, eq, base, log):
     return results
 
 
+def rescore(logs, eq):
+    """The table again from earlier logs (a later log's verdict wins), with today's
+    equivalent.txt: after explaining survivors, or re-running some with -k."""
+    verdicts = {}
+    for path in logs:
+        for line in open(path):
+            m = re.match(r"^(killed|survived|explained|stillborn) +(.+?)  \(", line)
+            if m:
+                verdicts[m.group(2)] = m.group(1)
+    rows, bad = {}, 0
+    for mid, v in sorted(verdicts.items()):
+        if v in ("survived", "explained"):
+            v = "explained" if mid in eq else "survived"
+            if v == "survived":
+                print(f"survived  {mid}")
+                bad += 1
+        row = rows.setdefault(mid.split("/", 1)[0], dict.fromkeys(("killed", "survived", "explained",
+                                                                     "stillborn"), 0))
+        row[v] += 1
+    print("| arch | killed | survived | explained | stillborn |\n|---|---|---|---|---|")
+    for arch, r in sorted(rows.items()):
+        print(f"| {arch} | {r['killed']} | {r['survived']} | {r['explained']} | {r['stillborn']} |")
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", action="append", help="only this architecture (repeatable)")
@@ -413,7 +444,10 @@ def main():
     ap.add_argument("--full", action="store_true", help="stage 2 for explained survivors too")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--keep", action="store_true", help="keep the scratch trees")
+    ap.add_argument("--rescore", nargs="+", metavar="LOG", help="recount earlier logs, run nothing")
     a = ap.parse_args()
+    if a.rescore:
+        return rescore(a.rescore, load_equivalent())
     base = os.path.join(ROOT, "build", "mutate")
     os.makedirs(base, exist_ok=True)
     eq = load_equivalent()
