@@ -15,4 +15,7 @@
 /* The slots of the kernel's six syscall argument registers, which it leaves as they
  * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
 #define CL_REG_SYSARGS 0, 1, 2, 3, 4, 5	/* x0..x5; x0 then holds the result */
+/* The flags slot, and the bits that can be set in it (N, Z, C, V). */
+#define CL_REG_FLAGS 33
+#define CL_REG_FLAGS_MASK 0xf0000000UL
 #endif

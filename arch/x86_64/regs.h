@@ -13,4 +13,7 @@
 /* The slots of the kernel's six syscall argument registers, which it leaves as they
  * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
 #define CL_REG_SYSARGS 5, 4, 3, 10, 8, 9	/* rdi rsi rdx r10 r8 r9 */
+/* The flags slot, and the bits that can be set in it (the rflags bits user mode can see). */
+#define CL_REG_FLAGS 17
+#define CL_REG_FLAGS_MASK 0x3f7fd7UL
 #endif

@@ -218,6 +218,27 @@ __attribute__((noinline)) static void poison_below(void)
 }
 
 static int snap_child(void *arg) { (void)arg; return 0; }
+static int snap_fork_fn(void *arg) { return arg == want_arg ? OK : BAD_ARG; }
+
+/* The fork shape (no new stack): the child wakes on a copy of the parent's frame, so fn
+ * and arg must be in that frame too. fn = 0: the child returns 0 from the call. */
+static int snap_fork_shape(void)
+{
+	poison_below();
+	long pid = cl_clone_snap(0, 0, SIGCHLD, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		SYS1(exit_group, OK);
+	ASSERT_OK(pid);
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT_EQ(st, OK << 8);	/* exited, status OK: it returned 0 and went on here */
+	poison_below();
+	pid = cl_clone_snap(snap_fork_fn, 0, SIGCHLD, want_arg, 0, 0, 0, 0);
+	ASSERT_OK(pid);
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT_EQ(st, OK << 8);	/* fn(arg) ran, and its result is the exit status */
+	return T_PASS;
+}
 
 /* One side's snapshot: every slot written, and the kernel's argument registers, which
  * it keeps on both sides, hold what the trampoline passed (CL_REG_SYSARGS). */
@@ -246,6 +267,15 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 				return T_FAIL;
 			}
 	}
+#ifdef CL_REG_FLAGS
+	for (int side = 0; side < 2; side++)
+		if ((side ? snap->child : snap->parent)[CL_REG_FLAGS] & ~CL_REG_FLAGS_MASK) {
+			diag("%s: %s is %#lx: not a flags value", side ? "child" : "parent",
+			     cl_reg_names(0)[CL_REG_FLAGS],
+			     (long)(side ? snap->child : snap->parent)[CL_REG_FLAGS]);
+			return T_FAIL;
+		}
+#endif
 	if (want[3] == POISON && want[4] != POISON) {	/* legacy clone: a4, a5 as a set */
 		for (int side = 0; side < 2; side++) {
 			const uint64_t *r = side ? snap->child : snap->parent;
@@ -265,6 +295,8 @@ static int snapshot_complete(enum api api)
 {
 	if (api == LEAN || api == LEAN3 || ((api == SNAP3) && no_clone3()))
 		return api == SNAP3 ? T_SKIP : T_PASS;
+	if (api == SNAP && snap_fork_shape() != T_PASS)
+		return T_FAIL;
 	struct cl_snap *snap = (void *)SYS6(mmap, 0, sizeof *snap, PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT((uintptr_t)snap < MAP_FAILED_MAX);
