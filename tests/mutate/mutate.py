@@ -9,7 +9,7 @@ instruction of arch/ARCH/{clone,snap,syscall}.* in turn and make one mutant of i
          registers swapped), or the two registers of a stp/ldp pair (fn <-> arg)
   sysnr  another syscall number: exit -> exit_group, clone <-> clone3
   align  a weaker alignment: -16 / ~15 becomes -8 / ~7
-Each mutant is built in a scratch copy of the tree (build/mutate/ARCH-PID-wN, its own
+The log is build/mutate/mutate-PID.log. Each mutant is built in a scratch copy of the tree (build/mutate/ARCH-PID-wN, its own
 O=build/ARCH) and run on the beds that can see it, cheapest first:
   stage 1: the unit binary alone, its trampoline tests (tests/unit/trampoline.c), then
            everything and the whole unit binary, natively or under qemu-ARCH (seconds);
@@ -454,7 +454,7 @@ def main():
     base = os.path.join(ROOT, "build", "mutate")
     os.makedirs(base, exist_ok=True)
     eq = load_equivalent()
-    logf = open(os.path.join(base, "mutate.log"), "w")
+    logf = open(os.path.join(base, f"mutate-{os.getpid()}.log"), "w")
     lock = threading.Lock()
 
     def log(s):
