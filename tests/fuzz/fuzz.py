@@ -41,7 +41,7 @@ FLAGS = ("vm fs files sighand pidfd ptrace vfork parent thread newns sysvsem set
          "child_cleartid detached untraced child_settid newcgroup newuts newipc newuser newpid newnet "
          "io clear_sighand into_cgroup newtime none").split()
 SIGNALS = ["CHLD", "SIGCHLD", "USR1", "TERM", "HUP", "none", "0", "17", "10", "31", "65", "-1", "1000",
-           "sigchld", "CHLDX", "", "9x"]
+           "sigchld", "CHLDX", "", "9x", "KILL", "9", "STOP", "40", "64"]
 NUMS = ["0", "1", "3", "7", "1023", "1024", "-1", "-0", "+1", "4294967295", "4294967296",
         "18446744073709551615", "18446744073709551616", "99999999999999999999999", "0x10", "1e3",
         " 1", "1 ", "", "abc", "65534"]
