@@ -320,6 +320,8 @@ static int snapshot_complete(enum api api)
 	ASSERT(snap->child[CL_REG_SP] >= (uintptr_t)stack && snap->child[CL_REG_SP] < (uintptr_t)top);
 	ASSERT(snap->parent[CL_REG_SP] < (uintptr_t)stack || snap->parent[CL_REG_SP] >= (uintptr_t)top);
 	ASSERT_EQ(snap->child[CL_REG_PC], snap->parent[CL_REG_PC]);
+	/* both counters were stored (their values are times: not judged) */
+	ASSERT(snap->t_clone != 0 && snap->t_child != 0 && snap->t_child != POISON_C);
 	/* legacy clone: flags, the child's sp, parent_tid, then child_tid and tls in the
 	 * architecture's order (compared as a set); clone3: args and its size */
 	uint64_t sp = snap->child[CL_REG_SP],
