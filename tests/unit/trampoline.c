@@ -222,26 +222,30 @@ static int snap_fork_fn(void *arg) { return arg == want_arg ? OK : BAD_ARG; }
 
 /* The fork shape (no new stack): the child wakes on a copy of the parent's frame, so fn
  * and arg must be in that frame too. fn = 0: the child returns 0 from the call. */
-static int snap_fork_shape(void)
+static long snap_fork(enum api api, int (*fn)(void *), void *arg)
 {
+	struct cl_clone_args a = { .exit_signal = SIGCHLD };
 	poison_below();
-	long pid = cl_clone_snap(0, 0, SIGCHLD, 0, 0, 0, 0, 0);
+	return api == SNAP ? cl_clone_snap(fn, 0, SIGCHLD, arg, 0, 0, 0, 0)
+			   : cl_clone3_snap(&a, sizeof a, fn, arg, 0);
+}
+
+static int snap_fork_shape(enum api api)
+{
+	long pid = snap_fork(api, 0, 0);
 	if (pid == 0)
 		SYS1(exit_group, OK);
 	ASSERT_OK(pid);
 	int st = 0;
 	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
 	ASSERT_EQ(st, OK << 8);	/* exited, status OK: it returned 0 and went on here */
-	poison_below();
-	pid = cl_clone_snap(snap_fork_fn, 0, SIGCHLD, want_arg, 0, 0, 0, 0);
+	pid = snap_fork(api, snap_fork_fn, want_arg);
 	ASSERT_OK(pid);
 	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
 	ASSERT_EQ(st, OK << 8);	/* fn(arg) ran, and its result is the exit status */
 	return T_PASS;
 }
 
-/* One side's snapshot: every slot written, and the kernel's argument registers, which
- * it keeps on both sides, hold what the trampoline passed (CL_REG_SYSARGS). */
 /* Every slot stored on both sides, and the kernel's argument registers, which it keeps on
  * both sides, hold what the trampoline passed: want[0..2] (unless POISON: not checked),
  * and with want[3] = POISON, a4 and a5 are want[4] and want[5] in either order (legacy
@@ -295,7 +299,7 @@ static int snapshot_complete(enum api api)
 {
 	if (api == LEAN || api == LEAN3 || ((api == SNAP3) && no_clone3()))
 		return api == SNAP3 ? T_SKIP : T_PASS;
-	if (api == SNAP && snap_fork_shape() != T_PASS)
+	if (snap_fork_shape(api) != T_PASS)
 		return T_FAIL;
 	struct cl_snap *snap = (void *)SYS6(mmap, 0, sizeof *snap, PROT_READ | PROT_WRITE,
 					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
