@@ -246,7 +246,7 @@ def judge(argv, setting, rc, out, err, timeout):
     if rc is None:
         return [("hang", f"still running after {timeout}s")]
     if rc < 0:
-        return [("crash", f"killed by signal {-rc} ({signal.Signals(-rc).name})")]
+        return [("crash", f"killed by signal {-rc} ({signal_name(-rc)})")]
     allowed = {0, 1, 2, 3} | ({126, 127} if is_run else set())
     if is_run and argv[-3:] == ["sh", "-c", "exit 5"]:
         allowed.add(5)
@@ -269,6 +269,13 @@ def judge(argv, setting, rc, out, err, timeout):
             and not ("--json" in head and out.strip()):
         found.append(("silent", f"exit {rc} with nothing on stderr"))
     return found
+
+
+def signal_name(n):
+    try:
+        return signal.Signals(n).name
+    except ValueError:	# a real-time signal
+        return f"SIGRTMIN+{n - signal.SIGRTMIN}"
 
 
 def bad_json(out, is_run):
