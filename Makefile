@@ -66,7 +66,7 @@ LIB_SRC := fork thread userns regnames spawn exec facts
 CMD_SRC := main env lab scenarios run run_report run_child run_init probe probe_rules svg pic_data \
 	pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run exec scenarios probe pic outsider kview
+TEST_SRC := main runtime probes run exec scenarios probe pic outsider kview trampoline
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -219,7 +219,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
 .PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
-	readme-kernel
+	readme-kernel mutate fuzz
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
 for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
@@ -325,6 +325,22 @@ outsider: all
 
 outsider-both: all-arches
 	+$(Q)$(call for_arches,outsider)
+
+# make mutate [MUTATE_ARGS=...]: mutants of arch/*/{clone,snap,syscall}.*, each built in a
+# scratch copy and run on the beds that see it (tests/mutate/mutate.py; not in check).
+mutate:
+	$(Q)python3 tests/mutate/mutate.py $(MUTATE_ARGS)
+
+# make fuzz [FUZZ_SECONDS=300]: the grammar fuzzer on the real binaries, native and under
+# QEMU user mode (tests/fuzz/fuzz.py; `make check` runs a short one as the bed "fuzz").
+FUZZ_SECONDS ?= 300
+fuzz: both
+	$(Q)rc=0; python3 tests/fuzz/fuzz.py --seconds $$(( $(FUZZ_SECONDS) * 2 / 3 )) \
+		--bin build/$(HOSTARCH)/clonelab || rc=1; \
+	for a in $(filter-out $(HOSTARCH),$(notdir $(wildcard arch/*))); do \
+		if [ -x build/$$a/clonelab ]; then python3 tests/fuzz/fuzz.py --qemu qemu-$$a \
+			--seconds $$(( $(FUZZ_SECONDS) / 3 )) --bin build/$$a/clonelab || rc=1; \
+		else echo "fuzz: build/$$a/clonelab not built: not fuzzed"; fi; done; exit $$rc
 
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk

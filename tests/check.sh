@@ -5,7 +5,8 @@
 # Beds, for each ARCH: native-ARCH (or just "native": this host's arch), user-ARCH
 # (QEMU user mode), system-ARCH and system-ARCH-LABEL (a Debian kernel under
 # qemu-system, the test binary as /init: arches.tab's kernels column); and uapi
-# (tests/check_uapi.py), ship (tests/ship.sh) and shell (make shell-system, tested).
+# (tests/check_uapi.py), ship (tests/ship.sh), shell (make shell-system, tested) and
+# fuzz (tests/fuzz/fuzz.py for FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14).
 # A BED may be a glob: 'system-*', 'system-aarch64*'. Default: all of them.
 # Each native/user bed runs build/<arch>/tests/clonelab-test, then the host tests
 # (tests/host/run.py --bed NAME). Every TAP line is shown with a [bed/stream] prefix;
@@ -190,6 +191,15 @@ bed_uapi() {
     show_tap uapi "$logdir/uapi" $?
 }
 
+bed_fuzz() {  # a short run of tests/fuzz/fuzz.py on this host's clonelab (make fuzz: longer)
+    need fuzz python3 timeout || return
+    need_build fuzz "$hostarch" || return
+    timeout -k 5 $((${FUZZ_CHECK_SECONDS:-25} + 60)) python3 tests/fuzz/fuzz.py --tap --timeout 3 \
+        --seconds "${FUZZ_CHECK_SECONDS:-25}" --seed "${FUZZ_SEED:-14}" \
+        --bin "build/$hostarch/clonelab" </dev/null >"$logdir/fuzz" 2>&1
+    show_tap fuzz "$logdir/fuzz" $?
+}
+
 bed_ship() {
     need ship readelf file || return
     tests/ship.sh >"$logdir/ship" 2>&1
@@ -271,7 +281,7 @@ all_beds() {  # every bed name, for every architecture in arch/ARCHES
     for a in $(cl_arches); do echo "native-$a"; done
     for a in $(cl_arches); do echo "user-$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
-    echo shell
+    echo shell; echo fuzz
 }
 
 default_beds() {  # what `make check` runs: every bed this host can run
@@ -279,7 +289,7 @@ default_beds() {  # what `make check` runs: every bed this host can run
     echo uapi; echo ship; echo "native-$hostarch"
     for a in $(cl_arches); do echo "user-$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
-    echo shell
+    echo shell; echo fuzz
 }
 
 if [ "${1:-}" = --shell ]; then
@@ -314,6 +324,7 @@ for bed in "${beds[@]}"; do
         uapi) bed_uapi ;;
         ship) bed_ship ;;
         shell) bed_shell ;;
+        fuzz) bed_fuzz ;;
     esac
     timings+=("$bed $(( ($(now_ms) - t0) / 1000 )).$(printf %03d $(( ($(now_ms) - t0) % 1000 )))s")
 done

@@ -23,7 +23,7 @@
  * are compared (of pstate, the snapshot's nzcv holds only N, Z, C and V). The thread
  * pointer is not in pt_regs but in thread_struct. */
 #define CL_KV_REGS { "pt_regs", "regs[0]", CL_REG_RET, ~0UL }, { "pt_regs", "sp", CL_REG_SP, ~0UL }, \
-	{ "pt_regs", "pc", CL_REG_PC, ~0UL }, { "pt_regs", "pstate", CL_REG_FLAGS, 0xf0000000UL }, \
+	{ "pt_regs", "pc", CL_REG_PC, ~0UL }, { "pt_regs", "pstate", CL_REG_FLAGS, CL_REG_FLAGS_MASK }, \
 	{ "task_struct", "thread.uw.tp_value", CL_REG_TP, ~0UL }
 /* copy_thread() points the child's saved kernel sp (cpu_context.sp) at its pt_regs. */
 #define CL_KV_KSP "thread.cpu_context.sp"
@@ -42,4 +42,10 @@
 	  "child (the parent's sys_exit is its own)", "" }, \
 	{ 0, 9999, "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and pstate from " \
 	  "pt_regs and ERETs to EL0, the same way the parent returns", "" }
+
+/* The slots of the kernel's six syscall argument registers, which it leaves as they
+ * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
+#define CL_REG_SYSARGS 0, 1, 2, 3, 4, 5	/* x0..x5; x0 then holds the result */
+/* The bits that can be set in the flags slot (N, Z, C, V). */
+#define CL_REG_FLAGS_MASK 0xf0000000UL
 #endif

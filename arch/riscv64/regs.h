@@ -26,6 +26,9 @@
 #define CL_REG_SP 1	/* sp (x2) */
 #define CL_REG_PC 31
 #define CL_REG_TP 3	/* tp (x4): the thread pointer that CLONE_SETTLS sets */
+/* The slots of the kernel's six syscall argument registers, which it leaves as they
+ * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
+#define CL_REG_SYSARGS 9, 10, 11, 12, 13, 14	/* a0..a5; a0 then holds the result */
 
 /* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
  * arguments by the registers of the C calling convention. */

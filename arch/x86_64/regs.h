@@ -40,4 +40,10 @@
 	  "(sys_exit_clone3/clone -> 0)", "child_syscall_exit" }, \
 	{ 0, 9999, "swapgs_restore_regs_and_return_to_usermode: pops pt_regs, IRETQ to user " \
 	  "mode; the parent usually returns with SYSRETQ instead", "" }
+
+/* The slots of the kernel's six syscall argument registers, which it leaves as they
+ * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
+#define CL_REG_SYSARGS 5, 4, 3, 10, 8, 9	/* rdi rsi rdx r10 r8 r9 */
+/* The bits that can be set in the flags slot (the rflags bits user mode can see). */
+#define CL_REG_FLAGS_MASK 0x3f7fd7UL
 #endif

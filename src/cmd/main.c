@@ -84,5 +84,5 @@ int main(int argc, char **argv, char **envp)
 		if (cl_streq(c, cmds[i].name))
 			return cl_out_status(json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1)));
 	err("clonelab: unknown command '%s' (try clonelab --help)\n", c);
-	return CL_EXIT_USAGE;
+	return cl_out_status(json_usage(argc, argv, CL_EXIT_USAGE));
 }

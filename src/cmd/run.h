@@ -56,7 +56,8 @@ void run_report_error(struct container *c, int status, const char *step, long e,
 int run_fail(struct container *c, const char *step, long e, const char *why);
 /* In the child: read its id maps once released, report once set up. */
 void run_read_maps(struct container *c);
-void run_report_ok(struct container *c);
+/* 0, or -errno if the report could not be written (then COMMAND must not run). */
+long run_report_ok(struct container *c);
 
 /* run_child.c */
 int run_child_main(void *container);

@@ -189,8 +189,11 @@ int run_child_main(void *container)
 	int st = setup(c);
 	if (st)
 		cl_exit(st);
-	if (c->json)
-		run_report_ok(c);
+	long e = c->json ? run_report_ok(c) : 0;
+	if (e) {	/* the report was asked for and lost: a silent success would lie */
+		cl_perror(ME ": writing the --json report", 0, e, 0);
+		cl_exit(CL_EXIT_FAIL);
+	}
 	run_close_inherited();	/* the init too: the container can see its /proc/1/fd */
 	if (c->no_init || !(c->flags & CL_CLONE_NEWPID))
 		run_exec(c);

@@ -74,7 +74,7 @@ static void report_clone(struct container *c, struct cl_json *j)
 	cl_json_str(j, "syscall", c->release.api ? "clone3" : "clone");
 }
 
-void run_report_ok(struct container *c)
+long run_report_ok(struct container *c)
 {
 	char cwd[4096];		/* PATH_MAX: the longest path getcwd returns */
 	struct cl_json j = { &c->rep, 0, 0 };
@@ -104,5 +104,5 @@ void run_report_ok(struct container *c)
 		cl_json_str(&j, 0, *a);
 	cl_json_close(&j, ']');
 	cl_json_close(&j, '}');
-	cl_flush(&c->rep);
+	return cl_flush(&c->rep);
 }

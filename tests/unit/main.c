@@ -66,6 +66,9 @@ int t_thread_tls_words(void);
 int t_thread_guard_page(void);
 int t_snap_aligns_stack(void);
 int t_clone3_lean(void);
+int t_trampoline_aligned_and_marked(void);
+int t_trampoline_thread_exit_and_tids(void);
+int t_trampoline_snapshot_complete(void);
 int t_no_zombies(void);
 int t_matrix(void);
 int t_spawn(void);
@@ -165,6 +168,9 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "thread_guard_page", t_thread_guard_page },
 	{ "snap_aligns_stack", t_snap_aligns_stack },
 	{ "clone3_lean", t_clone3_lean },
+	{ "trampoline_aligned_and_marked", t_trampoline_aligned_and_marked },
+	{ "trampoline_thread_exit_and_tids", t_trampoline_thread_exit_and_tids },
+	{ "trampoline_snapshot_complete", t_trampoline_snapshot_complete },
 	{ "spawn", t_spawn },
 	{ "execvp", t_execvp },
 	{ "userns_map_self", t_userns_map_self },
