@@ -24,4 +24,8 @@ struct cl_ksigaction {
 /* For tests: an assembly routine returning the stack pointer its caller had at the
  * call (bl leaves sp as it was: the return address goes to x30). */
 #define CL_CALLER_SP_ASM "mov x0, sp\n\tret"
+
+/* Where a frame's record is, counted in words from the frame pointer GCC keeps (x29):
+ * x29 points at the record itself, {saved x29, saved x30}. */
+#define CL_FRAME_RECORD 0
 #endif

@@ -25,4 +25,9 @@ struct cl_ksigaction {
 /* For tests: an assembly routine returning the stack pointer its caller had at the
  * call (riscv64's call leaves sp as it was: the return address goes to ra). */
 #define CL_CALLER_SP_ASM "mv a0, sp\n\tret"
+
+/* Where a frame's record is, counted in words from the frame pointer GCC keeps (s0):
+ * s0 points just above the frame (the caller's sp), with the saved s0 at s0-16 and
+ * the saved ra at s0-8. */
+#define CL_FRAME_RECORD (-2)
 #endif

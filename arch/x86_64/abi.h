@@ -24,4 +24,8 @@ struct cl_ksigaction {
 /* For tests: an assembly routine returning the stack pointer its caller had just
  * before the call (the call pushed the return address: 8 bytes more). */
 #define CL_CALLER_SP_ASM "lea 8(%rsp), %rax\n\tret"
+
+/* Where a frame's record is, counted in words from the frame pointer GCC keeps (rbp):
+ * rbp points at the saved rbp, with the return address just above it. */
+#define CL_FRAME_RECORD 0
 #endif

@@ -26,17 +26,25 @@ enum { OK = 42, BAD_ARG, BAD_ALIGN, BAD_FRAME_CHAIN, BAD_SLOTS };
  *  - the saved frame pointer in it is the trampoline's, which must be 0: the outermost
  *    frame, where a backtrace from here ends;
  *  - the frame lies at or below the two words (fn, arg) under the aligned top. */
+#ifndef CL_FRAME_RECORD
+#error "arch/<arch>/abi.h must say where a frame record is (CL_FRAME_RECORD)"
+#endif
+/* probe_fn calls it, so that probe_fn is no leaf: a leaf may keep a shorter frame
+ * record (riscv64 saves no return address there), a non-leaf the full one. */
+__attribute__((noinline)) static void not_a_leaf(void) { __asm__ volatile(""); }
+
 __attribute__((noinline, optimize("no-omit-frame-pointer")))
 static int probe_fn(void *arg)
 {
-	void **fp = __builtin_frame_address(0);
+	void **rec = (void **)__builtin_frame_address(0) + CL_FRAME_RECORD;
+	not_a_leaf();
 	if (arg != want_arg)
 		return BAD_ARG;
-	if ((uintptr_t)fp % 16)
+	if ((uintptr_t)rec % 16)
 		return BAD_ALIGN;
-	if (fp[0] != 0)
+	if (rec[0] != 0)
 		return BAD_FRAME_CHAIN;
-	if ((uintptr_t)fp > want_top - 16)
+	if ((uintptr_t)rec > want_top - 16)
 		return BAD_SLOTS;
 	return OK;
 }
