@@ -66,7 +66,7 @@ LIB_SRC := fork thread userns regnames spawn exec facts
 CMD_SRC := main env lab scenarios run run_report run_child run_init probe probe_rules svg pic_data \
 	pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
-TEST_SRC := main runtime probes run exec scenarios probe pic outsider kview trampoline
+TEST_SRC := main runtime startup_facts run exec scenarios library probe_cmd pic outsider kview trampoline
 
 ARCH_OBJ := $(ASM_SRC:%=$(O)/obj/arch/%.o)
 CRT0_C_OBJ := $(O)/crt0obj/start.o $(O)/crt0obj/mem.o
@@ -147,7 +147,7 @@ $(O)/obj/examples/%.o: src/examples/%.c Makefile $(wildcard src/include/*.h arch
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_BASE) -fno-stack-protector -c -o $@ $<
 
-$(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+$(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h tests/unit/*.def src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<

@@ -1,8 +1,8 @@
 /* test.h: the freestanding TAP test binary's helpers (build/<arch>/tests/clonelab-test).
  *
  * Adding a test: write `int t_NAME(void)` in any tests/unit/ file (listed in the
- * Makefile's TEST_SRC), then add its declaration and one line { "NAME", t_NAME } to
- * the table in tests/unit/main.c. A test returns T_PASS (0) or T_FAIL (1), or
+ * Makefile's TEST_SRC), then add one line T(NAME) to tests/unit/tests.def, where it
+ * runs in that order. A test returns T_PASS (0) or T_FAIL (1), or
  * `return skip("why")`. The ASSERT* macros print a "# file:line: ..." diagnostic
  * and return T_FAIL; diag() prints any other "# ..." line. Output goes to stdout
  * (cl_stdout), which is the TAP stream: print only "# " lines from a test.

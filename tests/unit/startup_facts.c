@@ -1,4 +1,4 @@
-/* probes.c: tests of start-up (canary, stack alignment, auxv), fork/wait, the
+/* startup_facts.c: tests of start-up (canary, stack alignment, auxv), fork/wait, the
  * environment probes in src/lib/facts.c, and running the clonelab binary. */
 #include "test.h"
 

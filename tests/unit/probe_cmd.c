@@ -1,4 +1,4 @@
-/* probe.c: `clonelab probe --flags ... --json`, natively, under QEMU user mode and on
+/* probe_cmd.c: `clonelab probe --flags ... --json`, natively, under QEMU user mode and on
  * the real kernels (the guest's /clonelab). Substring checks on the compact JSON. */
 #include "test.h"
 
