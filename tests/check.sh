@@ -23,6 +23,7 @@
 # Needs `make both` first (make check does it). Kernels and busybox are cached under
 # ${CLONELAB_CACHE:-~/.cache/clonelab} by tests/system/fetch-*.sh.
 set -uo pipefail
+ulimit -c 0   # tests crash children on purpose (guard page, canary): never a core file in the tree
 cd "$(dirname "$0")/.."
 root=$PWD
 hostarch=$(uname -m)
