@@ -127,8 +127,8 @@ int t_pic_kernel_view(void)
 	ASSERT_EQ(count(a, "data-verdict=\"unknown\""), 0);
 	ASSERT_EQ(count(a, "data-verdict=\"separate\""), 4);
 	ASSERT_HAS(a, "kernel pointers, copy_files<");
-	ASSERT_HAS(a, ">parent's at ffff888000aa0000, child's at ffff888000bb0000<");
-	ASSERT_HAS(a, ">both at ffff888000cc0000<");
+	ASSERT_HAS(a, ">kernel pointers: parent ffff888000aa0000, child ffff888000bb0000<");
+	ASSERT_HAS(a, ">kernel pointer: both at ffff888000cc0000<");
 	return T_PASS;
 }
 
