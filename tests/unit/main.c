@@ -54,6 +54,7 @@ int t_pic_stacked_labels(void);
 int t_pic_kernel_view(void);
 int t_pic_thread_svg(void);
 int t_pic_fork_svg(void);
+int t_pic_kernel_svg(void);
 int t_example_fork(void);
 int t_example_thread(void);
 int t_example_chimera(void);
@@ -152,6 +153,7 @@ static const struct test { const char *name; int (*fn)(void); } tests[] = {
 	{ "pic_kernel_view", t_pic_kernel_view },
 	{ "pic_thread_svg", t_pic_thread_svg },
 	{ "pic_fork_svg", t_pic_fork_svg },
+	{ "pic_kernel_svg", t_pic_kernel_svg },
 	{ "example_fork", t_example_fork },
 	{ "example_thread", t_example_thread },
 	{ "example_chimera", t_example_chimera },
