@@ -255,9 +255,7 @@ void kview_before(struct lab *l)
 		add_probes();
 	enable_events();
 	tfs_iwrite(&kv.t, "tracing_on", "1");
-	char mark[48];
-	cl_utoa(cl_counter(), cl_stpcpy(mark, "clonelab counter="));
-	tfs_iwrite(&kv.t, "trace_marker", mark);	/* aligns the user counter with the trace */
+	tfs_imark(&kv.t, "clonelab counter=");	/* aligns the user counter with the trace */
 	kv.traced = 1;
 }
 

@@ -143,7 +143,7 @@ static const char *pic_name(int m, char *buf, size_t size)
  * stays in its label, and a disagreement is written there, not hidden. */
 static void pic_objects(struct pic *p)
 {
-	char name[16], t[64];
+	char name[16];
 	for (int m = 0; m < KV_NOBJ; m++) {
 		struct pic_object *b = have_obj(m) ? pic_find(p, pic_name(m, name, sizeof name)) : 0;
 		if (!b || b->ptr[0])
