@@ -31,7 +31,7 @@ extern struct kv_state {
 	/* what the trace showed */
 	uint64_t task[2], obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp;
 	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, parent_returned, target_cpu;
-	uint64_t marker_cnt;
+	uint64_t marker_cnt, marker_want, marker_lag;	/* the marker's counter; the one kept, its write's duration */
 	int64_t marker_ts, t0;
 	int have_marker, have_t0, nev;
 	struct ev ev[NEV];

@@ -1,6 +1,7 @@
 /* kview_report.c: the kernel's side of one clone, judged (against the flags, kcmp and
  * /proc, and the snapshot) and printed, as text or as "kernel" in JSON (README). */
 #include "kview_int.h"
+#include "pic.h"
 
 static const char *const mode_names[] = { "none", "partial", "full" };
 
@@ -126,12 +127,74 @@ static void path_text(void)
 			out("    %-9s %s\n", observed(&path[i]) ? "observed" : "source", path[i].what);
 }
 
+/* ---- the picture (--svg, tour --html; pic.h) ---- */
+/* The picture's name of object m: "user_ns" is its "user" ns box; nsproxy and cred
+ * have no box (pic_find finds none). */
+static const char *pic_name(int m, char *buf, size_t size)
+{
+	size_t n = cl_strlen(kv_object_name(m));
+	pic_fmt(buf, size, "%s", kv_object_name(m));
+	if (n > 3 && n < size && cl_streq(buf + n - 3, "_ns"))
+		buf[n - 3] = 0;
+	return buf;
+}
+
+/* The kernel's pointers decide a box; what the box showed before (kcmp, Tgid, /proc)
+ * stays in its label, and a disagreement is written there, not hidden. */
+static void pic_objects(struct pic *p)
+{
+	char name[16];
+	for (int m = 0; m < KV_NOBJ; m++) {
+		struct pic_object *b = have_obj(m) ? pic_find(p, pic_name(m, name, sizeof name)) : 0;
+		if (!b || b->ptr[0])
+			continue;
+		int before = b->same;
+		const char *how = cl_startswith(b->key, "ns.") ? "/proc" :
+			cl_streq(b->key, "thread_group") ? "Tgid" : "kcmp";
+		if (pic_kernel_object(p, name, kv.obj[0][m], kv.obj[1][m], 0) < 0)
+			continue;
+		pic_fmt(b->evidence, sizeof b->evidence, "kernel: %s / %s: %s%s", yn(b->same), how,
+			yn(before), before >= 0 && before != b->same ? ": DISAGREE" : "");
+	}
+}
+
+/* Once per clone, after kv_collect: the task_structs, every object's two pointers and
+ * the trace's events, into the picture being made. Its time 0 is the parent's syscall
+ * by the user counter (pic_done); the trace's 0 is the parent's sys_enter, so the trace
+ * is shifted to put the child's first instruction (the one event both have, aligned by
+ * kv_collect: one clock, or the trace_marker) where the picture has it. */
+static void kview_to_pic(struct pic *p, const struct lab *l)
+{
+	long shift = 0;
+	if (!p)
+		return;
+	for (int i = 0; i < p->nev; i++)
+		if (p->ev[i].kernel)
+			return;	/* done for this clone: text and JSON both report */
+	if (kv.have_dup && kv.have_wake) {
+		p->task[PIC_PARENT].task_struct = kv.task[0];
+		p->task[PIC_CHILD].task_struct = kv.task[1];
+		pic_objects(p);
+	}
+	for (int i = 0; i < kv.nev; i++)
+		if (cl_streq(kv.ev[i].kind, "first_user_instruction") && p->latency_ns >= 0)
+			shift = p->latency_ns - kv_rel_ns(kv.ev[i].t);
+	for (int i = 0; i < kv.nev; i++) {
+		const struct ev *e = &kv.ev[i];
+		if (cl_streq(e->kind, "first_user_instruction"))
+			continue;	/* the picture has it, from the same counter */
+		pic_event(p, kv_rel_ns(e->t) + shift, e->cpu, e->pid == (int)l->ret ? PIC_CHILD :
+			  e->pid == kv.ch->parent_tid ? PIC_PARENT : PIC_OTHER, 1, e->what);
+	}
+}
+
 void kview_text(const struct lab *l)
 {
 	if (!kv.on)
 		return;
 	kv_collect(l);
 	judge(l);
+	kview_to_pic(pic_current(), l);
 	out("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[mode()], kv.release);
 	if (kv.have_dup && kv.have_wake)
 		objects_text(l);
@@ -185,6 +248,7 @@ void kview_json(struct cl_json *j, const struct lab *l)
 		return;
 	kv_collect(l);
 	judge(l);
+	kview_to_pic(pic_current(), l);
 	cl_json_open(j, "kernel", '{');
 	cl_json_str(j, "mode", mode_names[mode()]);
 	cl_json_open(j, "missing", '[');

@@ -161,8 +161,12 @@ static void parse(char *buf, int child)
 		uint64_t v;
 		if (split(line, &pid, &cpu, &ts, &b)) {
 			if (cl_startswith(b, "tracing_mark_write: clonelab counter=") &&
-			    field(b, "counter", &v) && !kv.have_marker)
-				kv.have_marker = 1, kv.marker_ts = ts, kv.marker_cnt = v;
+			    field(b, "counter", &v) && v == kv.marker_want && !kv.have_marker)
+				/* stamped somewhere in the write that followed the count: its
+				 * middle is wrong by half the write at most (< 1 us on hardware,
+				 * hundreds under TCG, where its start drew the kernel's syscall
+				 * entry before the parent's and its end far after) */
+				kv.have_marker = 1, kv.marker_ts = ts, kv.marker_cnt = v + kv.marker_lag / 2;
 			else if (cl_startswith(b, "sched_"))
 				sched_line(b, ts, cpu, pid, child);
 			else if (cl_startswith(b, "sys_clone"))

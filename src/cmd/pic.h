@@ -36,7 +36,7 @@ struct pic_event {
 	int cpu;
 	int task;		/* PIC_PARENT, PIC_CHILD or PIC_OTHER */
 	int kernel;		/* 1: seen by the kernel (a trace event), 0: by clonelab */
-	char what[56];
+	char what[96];		/* the legend has room for about 92 characters */
 };
 
 #define PIC_MAX_OBJ 16

@@ -198,8 +198,10 @@ void pic_json(struct cl_json *j)
 
 int pic_write_svg(int status, const char *cmd)
 {
-	if (!on || !out_path || status != CL_EXIT_OK)
-		return status;	/* no picture of a clone that did not happen */
+	/* no picture of a clone that did not happen; one that happened and failed (--kernel
+	 * disagreeing with kcmp, say) is drawn, with what disagreed */
+	if (!on || !out_path || !(status == CL_EXIT_OK || (status == CL_EXIT_FAIL && cur.call[0])))
+		return status;
 	long e;
 	struct cl_out *o = pic_file_open(out_path, &e);
 	if (o) {

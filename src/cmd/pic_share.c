@@ -55,9 +55,9 @@ static void evidence(struct cl_out *o, const struct pic_object *b, int y)
 	if (!b->ptr[0] || !b->ptr[1])
 		return;
 	if (b->ptr[0] == b->ptr[1])
-		pic_fmt(t, 74, "both at %lx", b->ptr[0]);
+		pic_fmt(t, 74, "kernel pointer: both at %lx", b->ptr[0]);
 	else
-		pic_fmt(t, 74, "parent's at %lx, child's at %lx", b->ptr[0], b->ptr[1]);
+		pic_fmt(t, 74, "kernel pointers: parent %lx, child %lx", b->ptr[0], b->ptr[1]);
 	svg_text(o, MID, y + 14, "small", "middle", t);
 }
 

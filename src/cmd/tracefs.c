@@ -50,6 +50,23 @@ long tfs_iwrite(const struct tfs *t, const char *rel, const char *s)
 	return put(t, join(path, t->inst, rel), s, O_TRUNC);
 }
 
+long tfs_imark(const struct tfs *t, const char *prefix, uint64_t *count, uint64_t *lag)
+{
+	char path[160], mark[64];
+	uint64_t mask, c = 0;
+	hold_signals(1, &mask);
+	long fd = SYS4(openat, t->root, join(path, t->inst, "trace_marker"), O_WRONLY | O_CLOEXEC, 0);
+	long r = fd;
+	if (!cl_is_err(fd)) {
+		cl_utoa(c = cl_counter(), cl_stpcpy(mark, prefix));	/* after the open: see tracefs.h */
+		r = SYS3(write, fd, mark, cl_strlen(mark));
+		*lag = cl_counter() - c, *count = c;
+		SYS1(close, fd);
+	}
+	hold_signals(0, &mask);
+	return r < 0 ? r : 0;
+}
+
 static long get(const struct tfs *t, const char *rel, char *buf, size_t size)
 {
 	uint64_t mask;

@@ -28,6 +28,12 @@ long tfs_write(const struct tfs *t, const char *rel, const char *s);
 long tfs_append(const struct tfs *t, const char *rel, const char *s);
 /* The same under our instance: "trace_clock" means instances/clonelab_<pid>/trace_clock. */
 long tfs_iwrite(const struct tfs *t, const char *rel, const char *s);
+/* Write prefix and the user counter (cl_counter) to our instance's trace_marker, the
+ * counter read between the open and the write, so that the marker's trace time is one
+ * write(2) after it, not a path lookup too (hundreds of µs under QEMU's TCG); *count:
+ * the counter written, *lag: the counts that write took (the kernel stamps the marker
+ * somewhere in it). */
+long tfs_imark(const struct tfs *t, const char *prefix, uint64_t *count, uint64_t *lag);
 /* Read rel under our instance into buf (NUL-terminated); length or -errno. */
 long tfs_iread(const struct tfs *t, const char *rel, char *buf, size_t size);
 /* Make our instance (a private ring buffer). */

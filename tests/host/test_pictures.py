@@ -47,6 +47,33 @@ def test_svg_thread(bed):
     assert marks == ["marker mk-parent", "marker mk-child"], marks
 
 
+def test_svg_thread_kernel(bed):
+    """--kernel --svg: every kernel event of the JSON's "kernel" part is a bar on the lane
+    of its CPU, in the same run (the child's first instruction is clonelab's own square)."""
+    if bed.qemu or os.geteuid() != 0:
+        raise Skip("no tracing here (QEMU user mode, or not root)")
+    rc, d, path = svg_run(bed, ["thread", "--kernel", "--cpu", "0"], "thread-kernel.svg")
+    assert rc == 0, d
+    drawn, time = picture.check_svg_file(path)
+    assert drawn == picture.expected_boxes(d["shared"]), (drawn, d["shared"])
+    svg = picture.SVG
+    lane = {float(t.get("y")) - 4: int(t.text[4:]) for t in time.iter(svg + "text")
+            if t.get("x") == "10" and (t.text or "").startswith("CPU ")}
+    drawn_cpus = sorted(lane[float(r.get("y")) + 8] for r in time.iter(svg + "rect")
+                        if r.get("id") and "mk-kernel" in r.get("class", "").split())
+    want = sorted(e["cpu"] for e in d["kernel"]["events"] if e["kind"] != "first_user_instruction")
+    assert want and drawn_cpus == want, (drawn_cpus, d["kernel"]["events"])
+    legend = [t.text for t in time.iter(svg + "text") if t.get("x") == "236"]
+    for e in d["kernel"]["events"]:
+        if e["kind"] != "first_user_instruction":
+            assert e["what"][:90] in [w[:90] for w in legend], (e["what"], legend)
+    tasks = [t.text for t in picture.ET.parse(path).getroot().iter(svg + "text")]
+    if d["kernel"]["task"]:
+        assert format(int(d["kernel"]["task"]["child"], 16), "x") in tasks, tasks
+    else:
+        assert tasks.count("(address not known)") == 2, tasks
+
+
 def test_svg_chimera(bed):
     d, drawn, _ = scenario(bed, "chimera")
     assert drawn["mm"] == "shared" and drawn["signal"] == "separate", drawn
