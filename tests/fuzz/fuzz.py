@@ -255,8 +255,10 @@ def judge(argv, setting, rc, out, err, timeout):
     if rc not in allowed:
         found.append(("exit", f"exit status {rc}"))
     if setting == "stdout-full":
-        # run prints nothing of its own without --json: COMMAND's output is COMMAND's.
-        if rc == 0 and not (is_run and "--json" not in head):
+        # run prints nothing of its own on stdout without --json, or with its report
+        # sent elsewhere (--report-fd): COMMAND's output is COMMAND's.
+        own = not is_run or ("--json" in head and "--report-fd" not in " ".join(head))
+        if rc == 0 and own:
             found.append(("output", "exit 0 with stdout on /dev/full"))
         return found
     helpish = any(a in ("--help", "-h", "help", "--version") for a in head)
