@@ -31,10 +31,9 @@ bench-build:
 	$(Q)$(MAKE) --no-print-directory bench-arches
 	$(Q)$(MAKE) --no-print-directory bench-progs
 
-# Both architectures' shipped files, for the size table (and x86_64's for timing).
+# Every architecture's shipped files, for the size table (and x86_64's for timing).
 bench-arches:
-	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 O=build/x86_64 EXAMPLES="$(BENCH_EXAMPLES)" all
-	$(Q)$(MAKE) --no-print-directory ARCH=aarch64 O=build/aarch64 EXAMPLES="$(BENCH_EXAMPLES)" all
+	+$(Q)$(call for_arches,all EXAMPLES="$(BENCH_EXAMPLES)")
 
 bench-progs: $(BENCH_BINS)
 

@@ -25,7 +25,16 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ARCHES = ("x86_64", "aarch64")
+ARCHES = tuple(open(os.path.join(ROOT, "arch", "ARCHES")).read().split())
+HOST = os.uname().machine
+# What the trampoline counts look for in each architecture's disassembly: the syscall
+# instruction, the counter read that is the child's first timestamp, and the call of fn.
+INSNS = {
+    "x86_64": ("syscall", lambda mn, ops: mn == "rdtsc", lambda mn, ops: mn == "call"),
+    "aarch64": ("svc", lambda mn, ops: mn == "mrs" and "cntvct_el0" in ops,
+                lambda mn, ops: mn == "blr"),
+    "riscv64": ("ecall", lambda mn, ops: mn == "rdtime", lambda mn, ops: mn == "jalr"),
+}
 
 
 def median(xs):
@@ -196,9 +205,9 @@ def count_path(lines, start, stops):
         n += 1
         m = re.search(r"\b([0-9a-f]+) <", ops)
         tgt = int(m.group(1), 16) if m else None
-        if mn in ("jz", "je", "cbz") and tgt in addr_idx:
+        if mn in ("jz", "je", "cbz", "beqz") and tgt in addr_idx:
             i = addr_idx[tgt]
-        elif mn in ("jmp", "b") and tgt in addr_idx:
+        elif mn in ("jmp", "b", "j") and tgt in addr_idx:
             i = addr_idx[tgt]
         else:
             i += 1
@@ -209,7 +218,7 @@ def disasm(objs, arch, out_dir):
     """Link the trampoline objects into one throwaway executable (each routine has
     its own section, so branches between them are only resolved by a link), then
     disassemble it: {function: [(address, mnemonic, operands)]}."""
-    pre = "" if arch == "x86_64" else "aarch64-linux-gnu-"
+    pre = "" if arch == HOST else arch + "-linux-gnu-"
     tool, ld = pre + "objdump", pre + "ld"
     if not shutil.which(tool) or not shutil.which(ld) or not all(map(os.path.exists, objs)):
         return {}
@@ -237,11 +246,10 @@ def trampoline_counts(out_dir):
     first timestamp in cl_clone_snap, (b) the call of fn in the lean cl_clone/cl_clone3."""
     rows = []
     for arch in ARCHES:
-        sc = "syscall" if arch == "x86_64" else "svc"
-        is_ts = (lambda mn, ops: mn == "rdtsc") if arch == "x86_64" else \
-            (lambda mn, ops: mn == "mrs" and "cntvct_el0" in ops)
-        is_call = (lambda mn, ops: mn == "call") if arch == "x86_64" else \
-            (lambda mn, ops: mn == "blr")
+        if arch not in INSNS:
+            rows.append((arch, "-", "-", "n/a", "no INSNS entry in bench.py"))
+            continue
+        sc, is_ts, is_call = INSNS[arch]
         objdir = os.path.join(ROOT, "build", arch, "obj", "arch")
         for obj, fns, stop, what in (
                 ("snap.o", ("cl_clone_snap", "cl_clone3_snap"), is_ts, "first timestamp"),
