@@ -401,13 +401,13 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
           "counted on the disassembly of the built objects:", ""]
     L += table(tramp, ["arch", "trampoline", "until", "instructions", "stops at"])
     L += ["", "In cl_clone_snap the instructions before the timestamp are the stores of "
-          "the two registers the counter read overwrites (rax, rdx on x86_64; x0, x1 on "
-          "aarch64), so the snapshot still shows the child's registers as the kernel left "
+          "the registers the counter read overwrites (rax, rdx on x86_64; x1 on aarch64; "
+          "t0 on riscv64), so the snapshot still shows the child's registers as the kernel left "
           "them: they add no work between the syscall and the timestamp.", ""]
 
-    L += ["## 5. Size", "", "Bytes on disk, as built (`make bench` builds both "
-          "architectures). Peers are host (%s) only: no aarch64 libc is installed to build "
-          "musl or glibc hello for aarch64. glibc's dynamic hello also needs libc.so "
+    L += ["## 5. Size", "", "Bytes on disk, as built (`make bench` builds every "
+          "architecture in arch/ARCHES). Peers are host (%s) only: timing under QEMU would "
+          "mean little, so no other architecture's libc peers are built. glibc's dynamic hello also needs libc.so "
           "(~2 MB) at run time." % platform.machine(), ""]
     L += table([(arch, name, "{:,}".format(s) if s is not None else "missing")
                 for arch, name, s in sz], ["arch", "file", "bytes"])
