@@ -5,7 +5,7 @@
 #define LAB_STACK (256 * 1024)
 #define SIG_SETMASK_ALL (~0UL)
 
-struct lab_shared *lab_shared(void)
+struct lab_shared *lab_shared_reset(void)
 {
 	static struct lab_shared *sh;
 	if (!sh) {

@@ -56,7 +56,7 @@ static int wait_failed(long st, struct lab *l, const char *cmd, struct cl_json *
 
 static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared() };
+	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared_reset() };
 	struct report *c = (struct report *)l.sh->scratch;
 	int parent_pid = (int)SYS0(getpid);
 	value = 1;
@@ -112,7 +112,7 @@ static int thread_main(void *p)
 static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = thread_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = thread_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid), tid = (int)SYS0(gettid);
@@ -168,7 +168,7 @@ static int chimera_main(void *p)
 static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid);
@@ -222,7 +222,7 @@ static int userns_main(void *p)
 static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = userns_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = userns_main, .sh = lab_shared_reset() };
 	l.arg = &l;
 	struct report *c = (struct report *)l.sh->scratch;
 	unsigned uid = (unsigned)SYS0(geteuid), gid = (unsigned)SYS0(getegid);
