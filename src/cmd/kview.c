@@ -112,7 +112,7 @@ static void on_signal(int sig)
 		/* A thread we cloned took it (our main thread had every signal blocked around
 		 * the clone): the main thread, which goes on tracing, must clean up. Hand it
 		 * over and wait for the end of the process. */
-		struct { long s, ns; } forever = { 1L << 30, 0 };
+		struct cl_timespec forever = { 1L << 30, 0 };
 		SYS3(tgkill, kv.t.pid, kv.t.pid, sig);
 		for (;;)
 			SYS2(nanosleep, &forever, 0);

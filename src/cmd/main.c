@@ -50,10 +50,7 @@ static int json_usage(int argc, char **argv, int status)
 		why[n++] = cl_stderr.buf[i];
 	why[n] = 0;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", "usage");
-	cl_json_null(&j, "errno");
-	cl_json_str(&j, "explanation", n ? why : "usage error");
+	cl_json_error(&j, CL_EXIT_USAGE, 0, 0, n ? why : "usage error");
 	cl_json_close(&j, '}');
 	return status;
 }

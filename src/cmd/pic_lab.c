@@ -42,7 +42,7 @@ void pic_quiet_stdout(void)
 /* Wait for a word posted with lab_post, 10 s at most (the other side may be dead). */
 static int await10(int *w)
 {
-	struct { long s, ns; } t = { 0, 100000000 };
+	struct cl_timespec t = { 0, 100000000 };
 	for (int i = 0; i < 100 && !__atomic_load_n(w, __ATOMIC_ACQUIRE); i++)
 		SYS4(futex, w, FUTEX_WAIT, 0, &t);
 	return __atomic_load_n(w, __ATOMIC_ACQUIRE);

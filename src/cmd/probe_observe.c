@@ -151,7 +151,7 @@ int probe_child(void *arg)
 				c->seen.kcmp[i] = -ESRCH;
 		/* Did clone return in the parent before our exit? A real vfork parent
 		 * cannot post this; wait 20 ms for it to show that it can. */
-		struct { long s, ns; } t = { 0, 20000000 };
+		struct cl_timespec t = { 0, 20000000 };
 		if (!__atomic_load_n(&c->returned, __ATOMIC_ACQUIRE))
 			SYS4(futex, &c->returned, FUTEX_WAIT, 0, &t);
 		c->returned_early = __atomic_load_n(&c->returned, __ATOMIC_ACQUIRE);

@@ -316,10 +316,7 @@ static void report_text(const struct obs *o, const struct report *c)
 int probe_fail(struct cl_json *j, long e, const char *why, int status, const char *rule)
 {
 	if (j) {
-		cl_json_open(j, 0, '{');
-		cl_json_str(j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" : "error");
-		cl_json_str(j, "errno", cl_errno_name(e));
-		cl_json_str(j, "explanation", why);
+		cl_json_error(j, status, 0, e, why);
 		cl_json_str(j, "rule", rule);
 		if (probe_lab.failed && probe_lab.ret < 0) {	/* no clone made: no api used */
 			cl_json_null(j, "api");

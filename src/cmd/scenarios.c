@@ -242,10 +242,7 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 		r = st < 0 ? st : -ESRCH, why = "the child did not exit 0";
 	if (r < 0) {
 		if (j) {
-			cl_json_open(j, 0, '{');
-			cl_json_str(j, "result", status == CL_EXIT_FAIL ? "error" : "unsupported");
-			cl_json_str(j, "errno", cl_errno_name(r));
-			cl_json_str(j, "explanation", why);
+			cl_json_error(j, status, 0, r, why);
 			cl_json_close(j, '}');
 		} else {
 			cl_perror("clonelab userns", status == CL_EXIT_FAIL ? 0 : "not possible here",

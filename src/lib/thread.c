@@ -24,7 +24,7 @@ static void unlock(void) { __atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE); }
 static int entry(void *p)
 {
 	struct cl_thread *t = p;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	cl_set_sigmask(&t->sigmask);
 	return t->result = t->fn(t->arg);
 }
 
@@ -70,10 +70,9 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 	cl_flush_if_linked();
 	/* Block every signal across the clone: a handler must not run in the new thread
 	 * before entry() has it set up. entry() restores the mask saved here. */
-	uint64_t all = ~0UL;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &t->sigmask, 8);
+	cl_block_all(&t->sigmask);
 	long r = cl_clone(entry, t, CL_THREAD_FLAGS, t, (int *)&t->tid, t, (int *)&t->tid);
-	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	cl_set_sigmask(&t->sigmask);
 	if (r < 0) {
 		SYS2(munmap, t->map, t->map_size);
 		return (int)r;

@@ -459,20 +459,20 @@ static int run_isolated(const struct test *t, char *reason, size_t size)
 		SYS1(close, p[0]);
 		return t->fn();
 	}
-	struct { long s, ns; } now, start, nap = { 0, 1000000 };
+	struct cl_timespec now, start, nap = { 0, 1000000 };
 	int st = 0;
 	SYS2(clock_gettime, 1, &start);
 	while (cl_wait((int)pid, &st, CL_WNOHANG) == 0) {
 		SYS2(clock_gettime, 1, &now);
-		if (now.s - start.s >= test_seconds()) {
+		if (now.tv_sec - start.tv_sec >= test_seconds()) {
 			SYS2(kill, -pid, SIGKILL);
 			cl_wait((int)pid, &st, 0);
 			diag("%s: still running after %ld s: killed", t->name, test_seconds());
 			break;
 		}
 		SYS2(nanosleep, &nap, 0);
-		if (nap.ns < 50000000)
-			nap.ns *= 2;
+		if (nap.tv_nsec < 50000000)
+			nap.tv_nsec *= 2;
 	}
 	long n = SYS3(read, p[0], reason, size - 1);
 	reason[n > 0 ? n : 0] = 0;
