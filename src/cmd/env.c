@@ -34,8 +34,7 @@ int cmd_env(int argc, char **argv)
 		}
 	}
 
-	char uts[6 * 65];
-	const char *release = SYS1(uname, uts) == 0 ? uts + 2 * 65 : "unknown";
+	const char *release = cl_kernel_release() ? cl_kernel_release() : "unknown";
 	int qemu = cl_under_qemu();	/* before the probes below start any task */
 	long c3 = cl_clone3_probe();
 	int has_clone3 = c3 != -ENOSYS;

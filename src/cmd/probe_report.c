@@ -114,40 +114,9 @@ static void json_flags(struct cl_json *j)
 	cl_json_hex(j, "flags_hex", probe_lab.flags);
 }
 
-static void report_json(struct cl_json *j, const struct obs *o, const struct report *c)
+/* "how": who asked the kernel, what kcmp and the effects said, and the ns links. */
+static void json_how(struct cl_json *j, const struct obs *o, const struct report *c)
 {
-	int tid = (int)probe_lab.ret;
-	cl_json_open(j, 0, '{');
-	cl_json_str(j, "result", "ok");
-	cl_json_str(j, "api", probe_lab.used_clone3 ? "clone3" : "clone");
-	cl_json_bool(j, "fallback", probe_lab.fallback);
-	json_flags(j);
-	cl_json_int(j, "exit_signal", probe_lab.exit_signal);
-	cl_json_int(j, "exit_signal_used", signal_used());
-	json_ids(j, "parent", &o->id);
-	cl_json_close(j, '}');
-	json_ids(j, "child", &c->id);
-	if (probe_lab.flags & CLONE(NEWPID)) {
-		cl_json_int(j, "pid_inside", c->nspid_in);
-		cl_json_int(j, "pid_outside", c->nspid_out);
-	}
-	if (probe_lab.flags & CLONE(NEWUSER)) {
-		cl_json_int(j, "uid_before_map", c->uid_before);
-		cl_json_int(j, "uid_outside", o->uid_out);
-		cl_json_int(j, "gid_outside", o->gid_out);
-		cl_json_str(j, "uid_map", c->uid_map);
-		cl_json_str(j, "gid_map", c->gid_map);
-	}
-	cl_json_close(j, '}');
-	cl_json_open(j, "shared", '{');
-	for (int i = 0; i < 6; i++)
-		json_tri(j, probe_rows[i], verdict(o, i));
-	cl_json_bool(j, "thread_group", c->id.tgid == o->id.tgid);
-	cl_json_open(j, "ns", '{');
-	for (int i = 0; i < 8; i++)
-		json_tri(j, probe_ns_names[i], ns_same(o, i));
-	cl_json_close(j, '}');
-	cl_json_close(j, '}');
 	cl_json_open(j, "how", '{');
 	cl_json_str(j, "asked_by", c->asked ? "child" : "parent");
 	cl_json_open(j, "kcmp", '{');
@@ -179,30 +148,79 @@ static void report_json(struct cl_json *j, const struct obs *o, const struct rep
 	}
 	cl_json_close(j, '}');
 	cl_json_close(j, '}');
+}
+
+/* "tids": each tid word's story. Its value at up to three moments (a NULL key: not
+ * shown), whether its flag was asked for, and when the kernel wrote it. */
+struct tid_word {
+	const char *name;
+	uint64_t flag;
+	const char *key[3];
+	int val[3];
+	const char *when;
+};
+
+static void json_tids(struct cl_json *j, const struct obs *o, const struct report *c)
+{
+	int tid = (int)probe_lab.ret;
+	const struct tid_word words[3] = {
+		{ "parent_settid", CLONE(PARENT_SETTID),
+		  { "at_parent_return", "at_child_start", "after_exit" },
+		  { o->ret_ptid, c->ptid_seen, o->end_ptid }, when_ptid(o, tid, c) },
+		{ "child_settid", CLONE(CHILD_SETTID), { "at_parent_return", "at_child_start", 0 },
+		  { o->ret_ctid, c->ctid_seen, 0 }, when_ctid(o, tid, c) },
+		{ "child_cleartid", CLONE(CHILD_CLEARTID), { "before_exit", "after_exit", 0 },
+		  { o->ready_ctid, o->end_ctid, 0 }, when_clear(o) } };
 	cl_json_open(j, "tids", '{');
 	cl_json_int(j, "tid", tid);
-	cl_json_open(j, "parent_settid", '{');
-	cl_json_bool(j, "requested", (probe_lab.flags & CLONE(PARENT_SETTID)) != 0);
-	cl_json_int(j, "at_parent_return", o->ret_ptid);
-	cl_json_int(j, "at_child_start", c->ptid_seen);
-	cl_json_int(j, "after_exit", o->end_ptid);
-	cl_json_str(j, "when", when_ptid(o, tid, c));
-	cl_json_close(j, '}');
-	cl_json_open(j, "child_settid", '{');
-	cl_json_bool(j, "requested", (probe_lab.flags & CLONE(CHILD_SETTID)) != 0);
-	cl_json_int(j, "at_parent_return", o->ret_ctid);
-	cl_json_int(j, "at_child_start", c->ctid_seen);
-	cl_json_str(j, "when", when_ctid(o, tid, c));
-	cl_json_close(j, '}');
-	cl_json_open(j, "child_cleartid", '{');
-	cl_json_bool(j, "requested", (probe_lab.flags & CLONE(CHILD_CLEARTID)) != 0);
-	cl_json_int(j, "before_exit", o->ready_ctid);
-	cl_json_int(j, "after_exit", o->end_ctid);
-	cl_json_str(j, "when", when_clear(o));
-	cl_json_close(j, '}');
+	for (int w = 0; w < 3; w++) {
+		cl_json_open(j, words[w].name, '{');
+		cl_json_bool(j, "requested", (probe_lab.flags & words[w].flag) != 0);
+		for (int k = 0; k < 3 && words[w].key[k]; k++)
+			cl_json_int(j, words[w].key[k], words[w].val[k]);
+		cl_json_str(j, "when", words[w].when);
+		cl_json_close(j, '}');
+	}
 	if (probe_lab.flags & CLONE(PIDFD))
 		cl_json_int(j, "pidfd", o->pidfd);
 	cl_json_close(j, '}');
+}
+
+static void report_json(struct cl_json *j, const struct obs *o, const struct report *c)
+{
+	cl_json_open(j, 0, '{');
+	cl_json_str(j, "result", "ok");
+	cl_json_str(j, "api", probe_lab.used_clone3 ? "clone3" : "clone");
+	cl_json_bool(j, "fallback", probe_lab.fallback);
+	json_flags(j);
+	cl_json_int(j, "exit_signal", probe_lab.exit_signal);
+	cl_json_int(j, "exit_signal_used", signal_used());
+	json_ids(j, "parent", &o->id);
+	cl_json_close(j, '}');
+	json_ids(j, "child", &c->id);
+	if (probe_lab.flags & CLONE(NEWPID)) {
+		cl_json_int(j, "pid_inside", c->nspid_in);
+		cl_json_int(j, "pid_outside", c->nspid_out);
+	}
+	if (probe_lab.flags & CLONE(NEWUSER)) {
+		cl_json_int(j, "uid_before_map", c->uid_before);
+		cl_json_int(j, "uid_outside", o->uid_out);
+		cl_json_int(j, "gid_outside", o->gid_out);
+		cl_json_str(j, "uid_map", c->uid_map);
+		cl_json_str(j, "gid_map", c->gid_map);
+	}
+	cl_json_close(j, '}');
+	cl_json_open(j, "shared", '{');
+	for (int i = 0; i < 6; i++)
+		json_tri(j, probe_rows[i], verdict(o, i));
+	cl_json_bool(j, "thread_group", c->id.tgid == o->id.tgid);
+	cl_json_open(j, "ns", '{');
+	for (int i = 0; i < 8; i++)
+		json_tri(j, probe_ns_names[i], ns_same(o, i));
+	cl_json_close(j, '}');
+	cl_json_close(j, '}');
+	json_how(j, o, c);
+	json_tids(j, o, c);
 	cl_json_int(j, "cpu", probe_lab.sh->child_cpu);
 	cl_json_int(j, "parent_cpu", probe_lab.sh->parent_cpu);
 	cl_json_int(j, "latency_ns", lab_latency_ns(&probe_lab));

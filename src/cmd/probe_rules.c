@@ -83,19 +83,6 @@ static const struct rule {
 	  "has exited (no new processes there); clonelab cannot tell which" },
 };
 
-static long kernel_version(void)	/* major * 1000 + minor */
-{
-	char u[390];
-	unsigned long v[2] = { 0, 0 };
-	if (SYS1(uname, u) < 0)
-		return 0;
-	const char *s = u + 130;	/* struct utsname's release */
-	for (int k = 0; k < 2; k++, s++)
-		for (; *s >= '0' && *s <= '9'; s++)
-			v[k] = v[k] * 10 + (unsigned long)(*s - '0');
-	return (long)(v[0] * 1000 + v[1]);
-}
-
 static int pidns_unshared(void)
 {
 	char a[40], b[40];
@@ -127,7 +114,7 @@ static int cond_holds(int c, uint64_t f, int sig)
 	case C_SIGSET: return sig != 0;
 	case C_INIT: return SYS0(getpid) == 1;
 	case C_PIDNS_UNSHARED: return pidns_unshared();
-	case C_OLD_PIDFD: return kernel_version() < 6009;
+	case C_OLD_PIDFD: return cl_kernel_version() < 6009;
 	case C_NOCAP: return !has_sys_admin();
 	}
 	(void)f;

@@ -165,6 +165,12 @@ static inline void cl_set_sigmask(const uint64_t *mask)
 /* The kernel's struct __kernel_timespec (nanosleep, futex, clock_gettime). */
 struct cl_timespec { long tv_sec, tv_nsec; };
 
+/* ---- the kernel (src/rt/kernel.c) ---- */
+/* Its release ("6.1.0-18-amd64") as uname(2) gives it, or NULL. */
+const char *cl_kernel_release(void);
+/* Its version as major * 1000 + minor (6.9: 6009), or 0 if unknown. */
+long cl_kernel_version(void);
+
 /* ---- environment facts (src/rt/qemu.c) ---- */
 /* cl_under_qemu (clonelab.h): /proc/self/status shows 2+ threads while we have 1. */
 
