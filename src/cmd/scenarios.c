@@ -2,7 +2,7 @@
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
 #include "pic.h"
-#include "lab.h"
+#include "probe.h"	/* probe_print_flags: the flags by name */
 #include "kview.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
@@ -54,6 +54,27 @@ static int wait_failed(long st, struct lab *l, const char *cmd, struct cl_json *
 	return lab_fail(l, cmd, j);
 }
 
+/* After a clone that returned r in the parent: hold the child for the pictures, then
+ * wait for it, its wait status into *st. -1 to go on, or the exit status of a failure
+ * (of the clone or of the wait), reported. */
+static int after_clone(struct lab *l, long r, const char *cmd, struct cl_json *j, long *st)
+{
+	if (r < 0)
+		return lab_fail(l, cmd, j);
+	pic_gather(l);
+	*st = lab_wait(l);
+	return *st < 0 ? wait_failed(*st, l, cmd, j) : -1;
+}
+
+/* The scenario's JSON object, opened with the two processes' pids. */
+static void json_pids(struct cl_json *j, int parent_pid, const struct report *c)
+{
+	cl_json_open(j, 0, '{');
+	cl_json_int(j, "parent_pid", parent_pid);
+	cl_json_int(j, "child_pid", c->pid);
+	cl_json_int(j, "child_ppid", c->ppid);
+}
+
 static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared_reset() };
@@ -68,18 +89,12 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 		pic_hold();
 		SYS1(exit, 7);
 	}
-	if (r < 0)
-		return lab_fail(&l, "clonelab fork", j);
-	pic_gather(&l);
-	long st = lab_wait(&l);
-	if (st < 0)
-		return wait_failed(st, &l, "clonelab fork", j);
-	int seen = value == 2;
+	long st;
+	int status = after_clone(&l, r, "clonelab fork", j, &st), seen = value == 2;
+	if (status >= 0)
+		return status;
 	if (j) {
-		cl_json_open(j, 0, '{');
-		cl_json_int(j, "parent_pid", parent_pid);
-		cl_json_int(j, "child_pid", c->pid);
-		cl_json_int(j, "child_ppid", c->ppid);
+		json_pids(j, parent_pid, c);
 		cl_json_int(j, "returned_in_parent", (long)l.sh->snap.parent[CL_REG_RET]);
 		cl_json_int(j, "returned_in_child", (long)l.sh->snap.child[CL_REG_RET]);
 		cl_json_bool(j, "child_write_seen_by_parent", seen);
@@ -99,12 +114,15 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 	return CL_EXIT_OK;
 }
 
-static int thread_main(void *p)
+/* The thread's and the chimera's child: who it is, and one write to `value`, which
+ * the parent sees only if they share one address space (CLONE_VM). */
+static int vm_child_main(void *p)
 {
 	struct report *c = p;
 	c->pid = (int)SYS0(getpid);
 	c->tid = (int)SYS0(gettid);
-	value = 2;	/* one address space: the main thread will see it */
+	c->ppid = (int)SYS0(getppid);
+	value = 2;
 	pic_hold();
 	return 0;
 }
@@ -112,7 +130,7 @@ static int thread_main(void *p)
 static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = thread_main, .sh = lab_shared_reset() };
+			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid), tid = (int)SYS0(gettid);
@@ -143,7 +161,9 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("thread: clone(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID)\n\n");
+	out("thread: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");	/* from the flags themselves */
+	out(")\n\n");
 	out("  main thread     pid %d, tid %d\n", pid, tid);
 	out("  new thread      pid %d, tid %d: %s\n", c->pid, c->tid,
 	    c->pid == pid ? "the same process, another task" : "a different process?");
@@ -155,43 +175,29 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 	return CL_EXIT_OK;
 }
 
-static int chimera_main(void *p)
-{
-	struct report *c = p;
-	c->pid = (int)SYS0(getpid);
-	c->ppid = (int)SYS0(getppid);
-	value = 2;	/* lands in the parent's memory: there is only one */
-	pic_hold();
-	return 0;
-}
-
 static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared_reset() };
+			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid);
 	value = 1;
-	if (lab_clone(&l) < 0)
-		return lab_fail(&l, "clonelab chimera", j);
-	pic_gather(&l);
-	long st = lab_wait(&l);
-	if (st < 0)
-		return wait_failed(st, &l, "clonelab chimera", j);
+	long st, status = after_clone(&l, lab_clone(&l), "clonelab chimera", j, &st);
+	if (status >= 0)
+		return (int)status;
 	int seen = value == 2;
 	if (j) {
-		cl_json_open(j, 0, '{');
-		cl_json_int(j, "parent_pid", pid);
-		cl_json_int(j, "child_pid", c->pid);
-		cl_json_int(j, "child_ppid", c->ppid);
+		json_pids(j, pid, c);
 		cl_json_bool(j, "same_thread_group", c->pid == pid);
 		cl_json_bool(j, "child_write_seen_by_parent", seen);
 		cl_json_int(j, "child_exit_status", CL_WEXITSTATUS(st));
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("chimera: clone(VM|SIGCHLD): one address space, two processes\n\n");
+	out("chimera: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");
+	out("|SIGCHLD): one address space, two processes\n\n");
 	out("  parent          pid %d\n", pid);
 	out("  child           pid %d (its parent: %d): a process of its own\n", c->pid, c->ppid);
 	out("  child's write   %s\n", seen ? "seen by the parent: they share one address space"
@@ -267,7 +273,9 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("userns: clone(NEWUSER|SIGCHLD): root in a user namespace of your own\n\n");
+	out("userns: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");
+	out("|SIGCHLD): root in a user namespace of your own\n\n");
 	out("  outside         uid %u, gid %u\n", uid, gid);
 	out("  before the map  the child's uid is %d: unmapped ids show as the overflow uid\n",
 	    c->uid_before);
