@@ -155,6 +155,7 @@ long lab_clone(struct lab *l)
 	return l->ret = r;
 }
 
+/* Precondition: l->ret > 0 (a child was made); else -ECHILD. */
 long lab_wait(struct lab *l)
 {
 	long r = 0;

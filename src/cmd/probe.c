@@ -173,7 +173,7 @@ int cmd_probe(int argc, char **argv)
 	return probe_run(j);
 }
 
-/* The clone failed with r: say why, and return the exit status. */
+/* The clone failed with r: say why, and return the exit status. Precondition: r < 0. */
 static int refused(struct cl_json *j, long r)
 {
 	char buf[320];
@@ -198,7 +198,8 @@ static int refused(struct cl_json *j, long r)
 }
 
 /* After the clone returned tid in the parent: let the child report, look, let it go,
- * and wait for it (vfork: in the other order). Fills o; ps holds what we asked. */
+ * and wait for it (vfork: in the other order). Fills o; ps holds what we asked.
+ * Precondition: lab_clone returned tid > 0, and the child runs probe_child. */
 static void watch(struct obs *o, struct seen *ps, int tid)
 {
 	struct report *c = probe_report_page();

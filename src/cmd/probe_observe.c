@@ -55,7 +55,7 @@ static long first_line(const char *path, char *out, size_t size)
 }
 
 /* kcmp and the ns links of two tasks: pdir/cdir are /proc/<x> directories; pa/ch
- * their pids as the caller sees them. */
+ * their pids as the caller sees them. Precondition: both tasks alive. */
 void probe_ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir)
 {
 	for (int i = 0; i < 6; i++)
@@ -90,6 +90,8 @@ static void child_proc_name(struct report *c)
 		c->proc_pid = c->proc_pid * 10 + (*p - '0');
 }
 
+/* Precondition: running in the clone's child, probe_lab and the page as the parent
+ * set them before the clone. */
 int probe_child(void *arg)
 {
 	(void)arg;
@@ -172,7 +174,7 @@ static void own_ids(struct ids *d)
 }
 
 /* Write the new user namespace's maps for the child, under the pid /proc knows it by:
- * root inside is our euid and egid outside. */
+ * root inside is our euid and egid outside. Precondition: the child posted step1. */
 void probe_map_child(struct report *c)
 {
 	int step = 0;
@@ -308,6 +310,7 @@ void probe_baseline(struct obs *o, struct baseline *b)
 	probe_report_page()->fd = -1;
 }
 
+/* Precondition: probe_baseline(o, b) ran. */
 void probe_restore(const struct baseline *b)
 {
 	if (b->cwd >= 0)
