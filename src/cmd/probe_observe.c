@@ -90,6 +90,28 @@ static void child_proc_name(struct report *c)
 		c->proc_pid = c->proc_pid * 10 + (*p - '0');
 }
 
+/* From the child's status text st, NSpid: its pid in each pid namespace, outermost
+ * (as we see it) to innermost (as it sees itself). */
+static void read_nspid(struct report *c, const char *st)
+{
+	char v[64];
+	int cur = 0, first = -1;
+	if (cl_field(st, "NSpid", v, sizeof v) < 0)
+		return;
+	for (const char *p = v;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			cur = cur * 10 + (*p - '0');
+			continue;
+		}
+		if (first < 0)
+			first = cur;
+		c->nspid_in = cur, cur = 0;
+		if (!*p)
+			break;
+	}
+	c->nspid_out = first;
+}
+
 /* Precondition: running in the clone's child, probe_lab and the page as the parent
  * set them before the clone. */
 int probe_child(void *arg)
@@ -113,22 +135,7 @@ int probe_child(void *arg)
 	probe_obs_failed(c, r, "the child reading /proc/thread-self/status");
 	if (r > 0) {
 		c->id.tgid = num_after(st, "Tgid");
-		char v[64];
-		if (cl_field(st, "NSpid", v, sizeof v) == 0) {	/* outermost ... innermost */
-			int cur = 0, first = -1;
-			for (const char *p = v;; p++) {
-				if (*p >= '0' && *p <= '9') {
-					cur = cur * 10 + (*p - '0');
-					continue;
-				}
-				if (first < 0)
-					first = cur;
-				c->nspid_in = cur, cur = 0;
-				if (!*p)
-					break;
-			}
-			c->nspid_out = first;
-		}
+		read_nspid(c, st);
 	}
 	if (probe_lab.flags & CLONE(NEWUSER)) {
 		probe_obs_failed(c, first_line("/proc/thread-self/uid_map", c->uid_map,

@@ -250,14 +250,9 @@ static void ids_row(const char *name, int p, int c, const char *note)
 	out("  %-6s %10d %10d  %s\n", name, p, c, note);
 }
 
-static void report_text(const struct obs *o, const struct report *c)
+/* The call made, then both sides' ids. */
+static void text_call_and_ids(const struct obs *o, const struct report *c)
 {
-	int tid = (int)probe_lab.ret;
-	static const char *const effect_text[4][2] = {
-		{ "the child's write did not reach us", "the child's write reached us" },
-		{ "our cwd and umask stayed", "the child's chdir/umask changed ours" },
-		{ "its new descriptor is not in our table", "its new descriptor is in our table" },
-		{ "our SIGUSR disposition stayed", "the child's SIG_IGN changed ours" } };
 	out("probe: %s(", probe_lab.used_clone3 ? "clone3" : "clone");
 	probe_print_flags(&cl_stdout, probe_lab.flags, "");
 	out(", exit signal ");
@@ -289,6 +284,17 @@ static void report_text(const struct obs *o, const struct report *c)
 		out("  user namespace: uid %d before its map, then %d inside = %d outside; "
 		    "uid_map \"%s\", gid_map \"%s\"\n", c->uid_before, c->id.uid, o->uid_out,
 		    c->uid_map, c->gid_map);
+}
+
+static void report_text(const struct obs *o, const struct report *c)
+{
+	int tid = (int)probe_lab.ret;
+	static const char *const effect_text[4][2] = {
+		{ "the child's write did not reach us", "the child's write reached us" },
+		{ "our cwd and umask stayed", "the child's chdir/umask changed ours" },
+		{ "its new descriptor is not in our table", "its new descriptor is in our table" },
+		{ "our SIGUSR disposition stayed", "the child's SIG_IGN changed ours" } };
+	text_call_and_ids(o, c);
 	out("\n  %-13s %-9s how we know\n", "resource", "");
 	for (int i = 0; i < 6; i++) {
 		long k = o->seen->kcmp[i];
