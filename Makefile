@@ -61,10 +61,11 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noexecstack -T linker/clonelab.ld
 
 # ---- sources ----
-RT_SRC := out json args errno str file qemu say auxv exit
+RT_SRC := out json args errno str file qemu say auxv exit kernel
 LIB_SRC := fork thread userns regnames spawn exec facts
-CMD_SRC := main env lab scenarios run run_report run_child run_init probe probe_rules svg pic_data \
-	pic_share pic_time pic_lab tour_html btf tracefs kview_btf kview kview_trace kview_report
+CMD_SRC := main env lab lab_opts lab_report scenarios run run_report run_child run_init probe \
+	probe_observe probe_report probe_flags probe_rules svg pic_data pic_share pic_time pic_lab \
+	tour_html btf tracefs kview_btf kview kview_trace kview_report
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime startup_facts run exec scenarios library probe_cmd pic outsider kview trampoline
 

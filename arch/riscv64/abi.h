@@ -15,6 +15,10 @@ struct cl_ksigaction {
 	unsigned long handler;	/* SIG_DFL 0, SIG_IGN 1, or a function */
 	unsigned long flags;
 	uint64_t mask;		/* 64 signals: the size given to rt_sigaction is 8 */
+	/* Not the kernel's: room for QEMU user mode (7.2), whose riscv64 struct has an
+	 * sa_restorer and so writes 32 bytes for the old action, 8 past the kernel's 24.
+	 * The kernel reads and writes only the fields above. */
+	unsigned long qemu_slack;
 };
 
 /* TLS: variant I. The thread pointer (tp) points at the first byte of TLS data; a

@@ -6,6 +6,9 @@
 
 #define CLONELAB_VERSION "0.1.0"
 
+/* A clone flag by its name without CLONE_: CLONE(VM) is CL_CLONE_VM. */
+#define CLONE(x) CL_CLONE_##x
+
 int cmd_env(int argc, char **argv);
 int cmd_fork(int argc, char **argv);
 int cmd_thread(int argc, char **argv);

@@ -29,13 +29,12 @@ int cmd_env(int argc, char **argv)
 			return cl_printf(&cl_stdout, "%s", usage), CL_EXIT_OK;
 		else {
 			if (k == CL_ARG_POSITIONAL)
-				err("clonelab env: unexpected argument '%s'\n", a.val);
+				errf("clonelab env: unexpected argument '%s'\n", a.val);
 			return CL_EXIT_USAGE;
 		}
 	}
 
-	char uts[6 * 65];
-	const char *release = SYS1(uname, uts) == 0 ? uts + 2 * 65 : "unknown";
+	const char *release = cl_kernel_release() ? cl_kernel_release() : "unknown";
 	int qemu = cl_under_qemu();	/* before the probes below start any task */
 	long c3 = cl_clone3_probe();
 	int has_clone3 = c3 != -ENOSYS;
@@ -69,19 +68,19 @@ int cmd_env(int argc, char **argv)
 		cl_json_close(&j, '}');
 		return CL_EXIT_OK;
 	}
-	out("arch        %s\n", CL_ARCH_NAME);
-	out("kernel      %s\n", release);
-	out("page size   %lu\n", page);
-	out("cpus        %d\n", cpu_count());
-	out("clone3      %s (clone3(NULL, 0) gave %s)\n", has_clone3 ? "yes" : "no",
+	outf("arch        %s\n", CL_ARCH_NAME);
+	outf("kernel      %s\n", release);
+	outf("page size   %lu\n", page);
+	outf("cpus        %d\n", cpu_count());
+	outf("clone3      %s (clone3(NULL, 0) gave %s)\n", has_clone3 ? "yes" : "no",
 	    cl_errno_name(c3));
 	if (uns == 0)
-		out("user ns     yes (%s)\n", by_unshare ? "clone met a task limit, EAGAIN, so "
+		outf("user ns     yes (%s)\n", by_unshare ? "clone met a task limit, EAGAIN, so "
 		    "unshare(CLONE_NEWUSER) was asked, and worked" : "a clone(CLONE_NEWUSER) "
 		    "child ran");
 	else
-		out("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
-	out("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "
+		outf("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
+	outf("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "
 				       "shapes work" : "no");
 	return CL_EXIT_OK;
 }

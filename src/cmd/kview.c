@@ -20,18 +20,6 @@ void kv_missing(const char *what)
 		kv.missing[kv.nmissing++] = what;
 }
 
-/* "6.1.0-57-cloud-amd64" -> 601 */
-static int version_of(const char *r)
-{
-	unsigned long major = 0, minor = 0;
-	while (*r >= '0' && *r <= '9')
-		major = major * 10 + (unsigned long)(*r++ - '0');
-	if (*r == '.')
-		while (*++r >= '0' && *r <= '9')
-			minor = minor * 10 + (unsigned long)(*r - '0');
-	return (int)(major * 100 + minor);
-}
-
 /* What this kernel offers: none (with why), partial or full. */
 static int probe_mode(const char **why)
 {
@@ -74,15 +62,14 @@ static int probe_mode(const char **why)
 int kview_enable(const char *cmd, struct cl_json *j)
 {
 	const char *why = 0;
-	char uts[390];
-	if (SYS1(uname, uts) == 0)
-		cl_stpcpy(kv.release, uts + 130), kv.version = version_of(kv.release);
+	const char *release = cl_kernel_release();
+	long v = cl_kernel_version();	/* major * 1000 + minor; kview counts major * 100 */
+	if (release)
+		cl_stpcpy(kv.release, release), kv.version = (int)(v / 1000 * 100 + v % 1000);
 	kv.mode = probe_mode(&why);
 	if (kv.mode == MODE_NONE) {
 		if (j) {
-			cl_json_open(j, 0, '{');
-			cl_json_str(j, "result", "unsupported");
-			cl_json_str(j, "explanation", why);
+			cl_json_error(j, CL_EXIT_UNSUPPORTED, "--kernel", 0, why);
 			cl_json_open(j, "kernel", '{');
 			cl_json_str(j, "mode", "none");
 			cl_json_open(j, "missing", '[');
@@ -91,7 +78,7 @@ int kview_enable(const char *cmd, struct cl_json *j)
 			cl_json_close(j, '}');
 			cl_json_close(j, '}');
 		} else {
-			err("%s: not possible here: --kernel: %s\n", cmd, why);
+			errf("%s: not possible here: --kernel: %s\n", cmd, why);
 		}
 		return CL_EXIT_UNSUPPORTED;
 	}
@@ -112,7 +99,7 @@ static void on_signal(int sig)
 		/* A thread we cloned took it (our main thread had every signal blocked around
 		 * the clone): the main thread, which goes on tracing, must clean up. Hand it
 		 * over and wait for the end of the process. */
-		struct { long s, ns; } forever = { 1L << 30, 0 };
+		struct cl_timespec forever = { 1L << 30, 0 };
 		SYS3(tgkill, kv.t.pid, kv.t.pid, sig);
 		for (;;)
 			SYS2(nanosleep, &forever, 0);

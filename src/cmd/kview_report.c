@@ -83,12 +83,12 @@ static const char *yn(int v) { return v < 0 ? "-" : v ? "same" : "differs"; }
 
 static void objects_text(const struct lab *l)
 {
-	out("  task_struct     parent %lx, child %lx\n\n", kv.task[0], kv.task[1]);
-	out("  %-10s %18s %18s  %-8s %-30s %s\n", "object", "parent", "child", "kernel",
+	outf("  task_struct     parent %lx, child %lx\n\n", kv.task[0], kv.task[1]);
+	outf("  %-10s %18s %18s  %-8s %-30s %s\n", "object", "parent", "child", "kernel",
 	    "decided by", "kcmp or /proc");
 	for (int m = 0; m < KV_NOBJ; m++)
 		if (have_obj(m))
-			out("  %-10s %18lx %18lx  %-8s %-30s %s%s\n", kv_object_name(m), kv.obj[0][m],
+			outf("  %-10s %18lx %18lx  %-8s %-30s %s%s\n", kv_object_name(m), kv.obj[0][m],
 			    kv.obj[1][m], yn(same(m)), decided_by[m], yn(cross(m)),
 			    agrees(l, m) ? "" : "  <- DISAGREES");
 }
@@ -96,35 +96,35 @@ static void objects_text(const struct lab *l)
 static void regs_text(const struct lab *l)
 {
 	uint64_t at = kv.ksp + (uint64_t)kv.off.ksp_skip;
-	out("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task;\n"
+	outf("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task;\n"
 	    "  task_pt_regs(child) = %lx, its kernel stack + %lu:\n", at, at - kv.stack);
-	out("    %-10s %18s  %-30s %18s\n", "register", "kernel", "read from", "snapshot");
+	outf("    %-10s %18s  %-30s %18s\n", "register", "kernel", "read from", "snapshot");
 	for (int r = 0; r < kv_nregs(); r++) {
 		char from[40];
 		struct cl_out o = { -1, 0, sizeof from - 1, from };
 		cl_printf(&o, "%s.%s", kv_member_struct(KV_REG0 + r), kv_member_path(KV_REG0 + r));
 		from[o.len] = 0;
-		out("    %-10s %18lx  %-30s %18lx  %s\n", reg_name(r), kv.regs[r], from, snap_of(l, r),
+		outf("    %-10s %18lx  %-30s %18lx  %s\n", reg_name(r), kv.regs[r], from, snap_of(l, r),
 		    reg_ok(l, r) ? "equal" : "DIFFERENT");
 	}
 }
 
 static void timeline_text(void)
 {
-	out("\n  timeline (ns from the parent's syscall entry; trace clock %s%s)\n", CL_KV_TRACE_CLOCK,
+	outf("\n  timeline (ns from the parent's syscall entry; trace clock %s%s)\n", CL_KV_TRACE_CLOCK,
 	    CL_KV_CLOCK_IS_COUNTER ? ", the trampolines' own counter" :
 	    ", user counter aligned by a trace_marker");
 	for (int i = 0; i < kv.nev; i++)
-		out("  %10ld  cpu %d  %6d  %s\n", kv_rel_ns(kv.ev[i].t), kv.ev[i].cpu, kv.ev[i].pid, kv.ev[i].what);
+		outf("  %10ld  cpu %d  %6d  %s\n", kv_rel_ns(kv.ev[i].t), kv.ev[i].cpu, kv.ev[i].pid, kv.ev[i].what);
 }
 
 static void path_text(void)
 {
-	out("\n  the way out (%s; observed: seen in this trace; otherwise from the kernel source\n"
+	outf("\n  the way out (%s; observed: seen in this trace; otherwise from the kernel source\n"
 	    "  of version %d.%d):\n", CL_ARCH_NAME, kv.version / 100, kv.version % 100);
 	for (unsigned i = 0; i < sizeof path / sizeof path[0]; i++)
 		if (kv.version >= path[i].from && kv.version <= path[i].to)
-			out("    %-9s %s\n", observed(&path[i]) ? "observed" : "source", path[i].what);
+			outf("    %-9s %s\n", observed(&path[i]) ? "observed" : "source", path[i].what);
 }
 
 /* ---- the picture (--svg, tour --html; pic.h) ---- */
@@ -195,17 +195,17 @@ void kview_text(const struct lab *l)
 	kv_collect(l);
 	judge(l);
 	kview_to_pic(pic_current(), l);
-	out("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[mode()], kv.release);
+	outf("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[mode()], kv.release);
 	if (kv.have_dup && kv.have_wake)
 		objects_text(l);
 	if (kv.have_wake)
 		regs_text(l);
-	out("\n  target CPU      %d (sched_wakeup_new); the child's first instruction ran on %d\n",
+	outf("\n  target CPU      %d (sched_wakeup_new); the child's first instruction ran on %d\n",
 	    kv.target_cpu, l->sh->child_cpu);
 	timeline_text();
 	path_text();
 	for (int i = 0; i < kv.nmissing; i++)
-		out("%s%s\n", i ? "                  " : "\n  not shown here  ", kv.missing[i]);
+		outf("%s%s\n", i ? "                  " : "\n  not shown here  ", kv.missing[i]);
 }
 
 static void objects_json(struct cl_json *j, const struct lab *l)

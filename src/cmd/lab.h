@@ -43,8 +43,8 @@ struct lab {
 	int pinned;		/* 1: pinned for --cpu; -1: that CPU was refused */
 };
 
-/* The shared page, mapped once and cleared for each clone. */
-struct lab_shared *lab_shared(void);
+/* The shared page, mapped once, cleared on every call: one call per clone. */
+struct lab_shared *lab_shared_reset(void);
 /* Perform the clone. The parent gets the child's tid or -errno; a fork-shaped child
  * gets 0 and carries on. A child with fn runs it and exits with its result. */
 long lab_clone(struct lab *l);

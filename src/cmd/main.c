@@ -50,10 +50,7 @@ static int json_usage(int argc, char **argv, int status)
 		why[n++] = cl_stderr.buf[i];
 	why[n] = 0;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", "usage");
-	cl_json_null(&j, "errno");
-	cl_json_str(&j, "explanation", n ? why : "usage error");
+	cl_json_error(&j, CL_EXIT_USAGE, 0, 0, n ? why : "usage error");
 	cl_json_close(&j, '}');
 	return status;
 }
@@ -77,12 +74,12 @@ int main(int argc, char **argv, char **envp)
 		return cl_out_status(CL_EXIT_OK);
 	}
 	if (cl_streq(c, "--version")) {
-		out("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
+		outf("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
 		return cl_out_status(CL_EXIT_OK);
 	}
 	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (cl_streq(c, cmds[i].name))
 			return cl_out_status(json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1)));
-	err("clonelab: unknown command '%s' (try clonelab --help)\n", c);
+	errf("clonelab: unknown command '%s' (try clonelab --help)\n", c);
 	return cl_out_status(json_usage(argc, argv, CL_EXIT_USAGE));
 }

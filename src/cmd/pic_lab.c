@@ -5,8 +5,6 @@
  * the call, CPUs, latency and registers. probe fills its own verdicts (pic_verdicts). */
 #include "pic.h"
 
-#define F(x) CL_CLONE_##x
-
 static struct pic cur;
 static int on;
 static const char *out_path;
@@ -44,7 +42,7 @@ void pic_quiet_stdout(void)
 /* Wait for a word posted with lab_post, 10 s at most (the other side may be dead). */
 static int await10(int *w)
 {
-	struct { long s, ns; } t = { 0, 100000000 };
+	struct cl_timespec t = { 0, 100000000 };
 	for (int i = 0; i < 100 && !__atomic_load_n(w, __ATOMIC_ACQUIRE); i++)
 		SYS4(futex, w, FUTEX_WAIT, 0, &t);
 	return __atomic_load_n(w, __ATOMIC_ACQUIRE);
@@ -110,9 +108,9 @@ void pic_verdicts(struct pic *p, uint64_t flags, const struct seen *s, const int
 	static const char names[4][8] = { "mm", "fs", "files", "sighand" };
 	static const char keys[4][8] = { "vm", "fs", "files", "sighand" };
 	static const char flag[4][14] = { "CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND" };
-	static const uint64_t bits[4] = { F(VM), F(FS), F(FILES), F(SIGHAND) };
-	static const uint64_t nsbits[8] = { F(NEWUSER), F(NEWPID), F(NEWUTS), F(NEWIPC), F(NEWNS),
-		F(NEWNET), F(NEWCGROUP), F(NEWTIME) };
+	static const uint64_t bits[4] = { CLONE(VM), CLONE(FS), CLONE(FILES), CLONE(SIGHAND) };
+	static const uint64_t nsbits[8] = { CLONE(NEWUSER), CLONE(NEWPID), CLONE(NEWUTS),
+		CLONE(NEWIPC), CLONE(NEWNS), CLONE(NEWNET), CLONE(NEWCGROUP), CLONE(NEWTIME) };
 	static const char nsflag[8][10] = { "NEWUSER", "NEWPID", "NEWUTS", "NEWIPC", "NEWNS",
 		"NEWNET", "NEWCGROUP", "NEWTIME" };
 	char t[64], n[16], fl[24], key[16];
@@ -128,7 +126,7 @@ void pic_verdicts(struct pic *p, uint64_t flags, const struct seen *s, const int
 				"decided by effect" : "no answer");
 		add(p, names[i], keys[i], flag[i], flags & bits[i], same, t);
 	}
-	add(p, "signal", "thread_group", "CLONE_THREAD", flags & F(THREAD),
+	add(p, "signal", "thread_group", "CLONE_THREAD", flags & CLONE(THREAD),
 	    tgid_parent > 0 && tgid_child > 0 ? tgid_parent == tgid_child : -1,
 	    pic_fmt(t, sizeof t, "Tgid in /proc/<tid>/status: %d, %d", tgid_parent, tgid_child));
 	for (int i = 0; i < 8; i++) {

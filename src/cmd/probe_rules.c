@@ -10,40 +10,14 @@
  * mode the kernel never sees clone: QEMU's own do_fork() refuses most shapes. */
 #include "probe.h"
 
-const char probe_flag_names[PROBE_NFLAGS][15] = {
-	"newtime", "vm", "fs", "files", "sighand", "pidfd", "ptrace", "vfork", "parent",
-	"thread", "newns", "sysvsem", "settls", "parent_settid", "child_cleartid",
-	"detached", "untraced", "child_settid", "newcgroup", "newuts", "newipc", "newuser",
-	"newpid", "newnet", "io", "clear_sighand", "into_cgroup" };
-
-void probe_print_flags(struct cl_out *o, uint64_t f, const char *prefix)
-{
-	int first = 1;
-	for (int i = 0; i < PROBE_NFLAGS; i++) {
-		if (!(f & (1ULL << (i + PROBE_FLAG_LO))))
-			continue;
-		char up[16];
-		const char *n = probe_flag_names[i];
-		int k = 0;
-		for (; n[k]; k++)
-			up[k] = (char)(n[k] >= 'a' ? n[k] - 32 : n[k]);
-		up[k] = 0;
-		cl_printf(o, "%s%s%s", first ? "" : "|", prefix, up);
-		first = 0;
-	}
-	if (f & ~PROBE_KNOWN_FLAGS)
-		cl_printf(o, "%s0x%lx", first ? "" : "|", (unsigned long)(f & ~PROBE_KNOWN_FLAGS));
-	else if (first)
-		cl_printf(o, "0");
-}
-
 #define EBADF 9
 #define EOPNOTSUPP 95
-#define F(x) CL_CLONE_##x
-#define NEWNS_ALL (F(NEWNS) | F(NEWUTS) | F(NEWIPC) | F(NEWPID) | F(NEWNET) | \
-		   F(NEWCGROUP) | F(NEWTIME))
-#define THREADSET (F(VM) | F(FS) | F(FILES) | F(SIGHAND) | F(THREAD) | F(SYSVSEM))
-#define TIDFLAGS (F(SETTLS) | F(PARENT_SETTID) | F(CHILD_SETTID) | F(CHILD_CLEARTID))
+#define NEWNS_ALL (CLONE(NEWNS) | CLONE(NEWUTS) | CLONE(NEWIPC) | CLONE(NEWPID) | \
+		   CLONE(NEWNET) | CLONE(NEWCGROUP) | CLONE(NEWTIME))
+#define THREADSET (CLONE(VM) | CLONE(FS) | CLONE(FILES) | CLONE(SIGHAND) | CLONE(THREAD) | \
+		   CLONE(SYSVSEM))
+#define TIDFLAGS (CLONE(SETTLS) | CLONE(PARENT_SETTID) | CLONE(CHILD_SETTID) | \
+		  CLONE(CHILD_CLEARTID))
 
 /* Conditions the flags alone cannot show. */
 enum { C_NONE, C_BADSIG, C_SIGSET, C_INIT, C_PIDNS_UNSHARED, C_OLD_PIDFD, C_NOCAP };
@@ -59,68 +33,55 @@ static const struct rule {
 	  "(copy_clone_args_from_user)" },
 	{ 1, EINVAL, C_NONE, 0, ~PROBE_KNOWN_FLAGS & ~0xffULL, 0,
 	  "clone3 refuses flags it does not know (clone3_args_valid)" },
-	{ 1, EINVAL, C_NONE, 0, F(DETACHED) | 0x7f, 0, "clone3 refuses CLONE_DETACHED and the "
+	{ 1, EINVAL, C_NONE, 0, CLONE(DETACHED) | 0x7f, 0, "clone3 refuses CLONE_DETACHED and the "
 	  "exit-signal bits in flags: they are reserved for reuse (clone3_args_valid)" },
-	{ 1, EINVAL, C_NONE, F(SIGHAND) | F(CLEAR_SIGHAND), 0, 0, "CLONE_CLEAR_SIGHAND cannot "
+	{ 1, EINVAL, C_NONE, CLONE(SIGHAND) | CLONE(CLEAR_SIGHAND), 0, 0, "CLONE_CLEAR_SIGHAND cannot "
 	  "be combined with CLONE_SIGHAND: shared handlers cannot be reset (clone3_args_valid)" },
-	{ 1, EINVAL, C_SIGSET, 0, F(THREAD) | F(PARENT), 0, "clone3 wants exit_signal 0 with "
+	{ 1, EINVAL, C_SIGSET, 0, CLONE(THREAD) | CLONE(PARENT), 0, "clone3 wants exit_signal 0 with "
 	  "CLONE_THREAD or CLONE_PARENT: use --signal none (clone3_args_valid)" },
-	{ 2, EINVAL, C_NONE, F(PIDFD) | F(PARENT_SETTID), 0, 0, "legacy clone returns the pidfd "
+	{ 2, EINVAL, C_NONE, CLONE(PIDFD) | CLONE(PARENT_SETTID), 0, 0, "legacy clone returns the pidfd "
 	  "through parent_tid, so CLONE_PIDFD excludes CLONE_PARENT_SETTID (kernel_clone)" },
-	{ 0, EINVAL, C_NONE, F(NEWNS) | F(FS), 0, 0, "CLONE_NEWNS cannot be combined with "
+	{ 0, EINVAL, C_NONE, CLONE(NEWNS) | CLONE(FS), 0, 0, "CLONE_NEWNS cannot be combined with "
 	  "CLONE_FS: a new mount namespace cannot share root and cwd with the old one" },
-	{ 0, EINVAL, C_NONE, F(NEWUSER) | F(FS), 0, 0, "CLONE_NEWUSER cannot be combined with "
+	{ 0, EINVAL, C_NONE, CLONE(NEWUSER) | CLONE(FS), 0, 0, "CLONE_NEWUSER cannot be combined with "
 	  "CLONE_FS" },
-	{ 0, EINVAL, C_NONE, F(THREAD), 0, F(SIGHAND), "CLONE_THREAD requires CLONE_SIGHAND" },
-	{ 0, EINVAL, C_NONE, F(SIGHAND), 0, F(VM), "CLONE_SIGHAND requires CLONE_VM" },
-	{ 0, EINVAL, C_INIT, F(PARENT), 0, 0, "CLONE_PARENT from an init process (pid 1 of its "
+	{ 0, EINVAL, C_NONE, CLONE(THREAD), 0, CLONE(SIGHAND), "CLONE_THREAD requires CLONE_SIGHAND" },
+	{ 0, EINVAL, C_NONE, CLONE(SIGHAND), 0, CLONE(VM), "CLONE_SIGHAND requires CLONE_VM" },
+	{ 0, EINVAL, C_INIT, CLONE(PARENT), 0, 0, "CLONE_PARENT from an init process (pid 1 of its "
 	  "namespace): init may not make siblings" },
-	{ 0, EINVAL, C_NONE, F(THREAD), F(NEWUSER) | F(NEWPID), 0, "CLONE_THREAD cannot be "
+	{ 0, EINVAL, C_NONE, CLONE(THREAD), CLONE(NEWUSER) | CLONE(NEWPID), 0, "CLONE_THREAD cannot be "
 	  "combined with CLONE_NEWUSER or CLONE_NEWPID: a thread stays in its group's namespaces" },
-	{ 0, EINVAL, C_PIDNS_UNSHARED, F(THREAD), 0, 0, "CLONE_THREAD after unshare(CLONE_NEWPID): "
+	{ 0, EINVAL, C_PIDNS_UNSHARED, CLONE(THREAD), 0, 0, "CLONE_THREAD after unshare(CLONE_NEWPID): "
 	  "a thread cannot start in another pid namespace" },
-	{ 0, EINVAL, C_NONE, F(PIDFD) | F(DETACHED), 0, 0, "CLONE_PIDFD cannot be combined with "
+	{ 0, EINVAL, C_NONE, CLONE(PIDFD) | CLONE(DETACHED), 0, 0, "CLONE_PIDFD cannot be combined with "
 	  "CLONE_DETACHED" },
-	{ 0, EINVAL, C_OLD_PIDFD, F(PIDFD) | F(THREAD), 0, 0, "CLONE_PIDFD cannot be combined "
+	{ 0, EINVAL, C_OLD_PIDFD, CLONE(PIDFD) | CLONE(THREAD), 0, 0, "CLONE_PIDFD cannot be combined "
 	  "with CLONE_THREAD before Linux 6.9" },
 	/* copy_creds(): the user namespace; the reasons come from cl_userns_why(). */
-	{ 0, 0, C_NONE, F(NEWUSER), 0, 0, 0 },
+	{ 0, 0, C_NONE, CLONE(NEWUSER), 0, 0, 0 },
 	/* copy_namespaces() */
-	{ 0, EPERM, C_NOCAP, 0, NEWNS_ALL, F(NEWUSER), 0 },
-	{ 0, EINVAL, C_NONE, F(NEWIPC) | F(SYSVSEM), 0, 0, "CLONE_NEWIPC cannot be combined with "
+	{ 0, EPERM, C_NOCAP, 0, NEWNS_ALL, CLONE(NEWUSER), 0 },
+	{ 0, EINVAL, C_NONE, CLONE(NEWIPC) | CLONE(SYSVSEM), 0, 0, "CLONE_NEWIPC cannot be combined with "
 	  "CLONE_SYSVSEM: semaphore undo lists cannot cross IPC namespaces" },
-	{ 0, EINVAL, C_PIDNS_UNSHARED, F(NEWPID), 0, 0, "CLONE_NEWPID after "
+	{ 0, EINVAL, C_PIDNS_UNSHARED, CLONE(NEWPID), 0, 0, "CLONE_NEWPID after "
 	  "unshare(CLONE_NEWPID): the new pid namespace would not nest in this one" },
 	{ 0, ENOSPC, C_NONE, 0, NEWNS_ALL, 0, "a namespace limit was reached: "
 	  "/proc/sys/user/max_*_namespaces for a kind requested, or pid namespaces nested 32 "
 	  "deep; clonelab cannot tell which" },
 	/* cgroup_can_fork() with CLONE_INTO_CGROUP */
-	{ 1, EBADF, C_NONE, F(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the cgroup fd is not a "
+	{ 1, EBADF, C_NONE, CLONE(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the cgroup fd is not a "
 	  "cgroup2 directory" },
-	{ 1, EBUSY, C_NONE, F(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the target cgroup has "
+	{ 1, EBUSY, C_NONE, CLONE(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the target cgroup has "
 	  "controllers enabled for its children, and such a cgroup holds no processes" },
-	{ 1, EOPNOTSUPP, C_NONE, F(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the target cgroup "
+	{ 1, EOPNOTSUPP, C_NONE, CLONE(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: the target cgroup "
 	  "cannot take a process (a threaded or invalid domain)" },
-	{ 1, EACCES, C_NONE, F(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: no write permission on "
+	{ 1, EACCES, C_NONE, CLONE(INTO_CGROUP), 0, 0, "CLONE_INTO_CGROUP: no write permission on "
 	  "the target's cgroup.procs, or on that of the common ancestor" },
 	{ 0, EAGAIN, C_NONE, 0, 0, 0, "a limit on tasks: RLIMIT_NPROC, kernel.threads-max or "
 	  "pid_max (or the pids controller); clonelab cannot tell which" },
 	{ 0, ENOMEM, C_NONE, 0, 0, 0, "out of memory, or the init of the target pid namespace "
 	  "has exited (no new processes there); clonelab cannot tell which" },
 };
-
-static long kernel_version(void)	/* major * 1000 + minor */
-{
-	char u[390];
-	unsigned long v[2] = { 0, 0 };
-	if (SYS1(uname, u) < 0)
-		return 0;
-	const char *s = u + 130;	/* struct utsname's release */
-	for (int k = 0; k < 2; k++, s++)
-		for (; *s >= '0' && *s <= '9'; s++)
-			v[k] = v[k] * 10 + (unsigned long)(*s - '0');
-	return (long)(v[0] * 1000 + v[1]);
-}
 
 static int pidns_unshared(void)
 {
@@ -153,7 +114,7 @@ static int cond_holds(int c, uint64_t f, int sig)
 	case C_SIGSET: return sig != 0;
 	case C_INIT: return SYS0(getpid) == 1;
 	case C_PIDNS_UNSHARED: return pidns_unshared();
-	case C_OLD_PIDFD: return kernel_version() < 6009;
+	case C_OLD_PIDFD: return cl_kernel_version() < 6009;
 	case C_NOCAP: return !has_sys_admin();
 	}
 	(void)f;
@@ -165,18 +126,18 @@ static int cond_holds(int c, uint64_t f, int sig)
  * SIGCHLD, plus SETTLS and the tid flags). DETACHED and IO are ignored. */
 static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 {
-	f &= ~(F(DETACHED) | F(IO));
-	if (f & F(VFORK))
-		f &= ~(F(VFORK) | F(VM));
+	f &= ~(CLONE(DETACHED) | CLONE(IO));
+	if (f & CLONE(VFORK))
+		f &= ~(CLONE(VFORK) | CLONE(VM));
 	uint64_t extra;
-	if (f & F(VM)) {
+	if (f & CLONE(VM)) {
 		if ((f & THREADSET) != THREADSET) {
 			cl_printf(o, "QEMU user mode accepts CLONE_VM only with the whole thread set "
 				  "VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; missing: ");
 			probe_print_flags(o, THREADSET & ~f, "");
 			return o->buf;
 		}
-		extra = f & ~(THREADSET | TIDFLAGS | F(PARENT));
+		extra = f & ~(THREADSET | TIDFLAGS | CLONE(PARENT));
 	} else {
 		extra = f & ~TIDFLAGS;
 		if (!extra && sig != SIGCHLD) {
@@ -190,7 +151,7 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	cl_printf(o, "QEMU user mode emulates clone and accepts only the fork shape and the "
 		  "thread shape; it refuses ");
 	probe_print_flags(o, extra, "CLONE_");
-	cl_printf(o, " %s", f & F(VM) ? "in a thread" : "in a fork (no CLONE_VM)");
+	cl_printf(o, " %s", f & CLONE(VM) ? "in a thread" : "in a fork (no CLONE_VM)");
 	return o->buf;
 }
 

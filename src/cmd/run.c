@@ -49,7 +49,7 @@ static int parse_id(const char *opt, const char *s, long *v)
 {
 	unsigned long u;
 	if (cl_parse_ulong(s, &u) < 0 || u >= 0xffffffffUL) {
-		err(ME ": %s takes a number below 4294967295, not '%s'\n", opt, s);
+		errf(ME ": %s takes a number below 4294967295, not '%s'\n", opt, s);
 		return CL_EXIT_USAGE;
 	}
 	*v = (long)u;
@@ -72,7 +72,7 @@ static int set_env(struct container *c, const char *v)
 	while (*s && *s != '=')
 		s++;
 	if (!*s || s == v || c->nset == MAX_ENV_SET) {
-		err(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n", MAX_ENV_SET, v);
+		errf(ME ": --env takes KEY=VALUE (at most %d of them), not '%s'\n", MAX_ENV_SET, v);
 		return CL_EXIT_USAGE;
 	}
 	c->set[c->nset++] = v;
@@ -83,7 +83,7 @@ static int set_report_fd(struct container *c, const char *v)
 {
 	unsigned long fd;
 	if (cl_parse_ulong(v, &fd) < 0 || fd > 0x7fffffff || SYS2(fcntl, fd, F_GETFD) < 0) {
-		err(ME ": --report-fd %s: not an open descriptor\n", v);
+		errf(ME ": --report-fd %s: not an open descriptor\n", v);
 		return CL_EXIT_USAGE;
 	}
 	c->report_fd = c->rep.fd = (int)fd;
@@ -93,7 +93,7 @@ static int set_report_fd(struct container *c, const char *v)
 static int show_help(struct container *c, const char *v)
 {
 	(void)c, (void)v;
-	out("%s", usage);
+	outf("%s", usage);
 	return CL_EXIT_OK;
 }
 
@@ -320,9 +320,9 @@ static int clone_failed(struct container *c, long e, int api)
 	else if (e == -EINVAL && (c->flags & CL_CLONE_NEWTIME))
 		why = "this kernel may lack time namespaces (CONFIG_TIME_NS): try without --time";
 	if (status == CL_EXIT_UNSUPPORTED)
-		err(ME ": not possible here: ");
+		errf(ME ": not possible here: ");
 	else
-		err(ME ": ");
+		errf(ME ": ");
 	cl_perror(what, 0, e, why);
 	run_report_error(c, status, what, e, why);
 	return status;
@@ -343,7 +343,7 @@ static long make_child(struct container *c, long stk, int *api)
 		if (c->flags & CL_CLONE_NEWTIME) {
 			c->flags &= ~(uint64_t)CL_CLONE_NEWTIME;
 			c->dropped = "time";
-			err(ME ": note: no time namespace: " DROPPED_TIME_WHY "\n");
+			errf(ME ": note: no time namespace: " DROPPED_TIME_WHY "\n");
 			cl_flush_all();
 		}
 		pid = cl_clone(run_child_main, (char *)stk + RUN_STACK,
@@ -416,7 +416,7 @@ int cmd_run(int argc, char **argv)
 		return st;
 	settle(c);
 	if (cl_under_qemu()) {
-		err(ME ": not possible here: new namespaces need the kernel's clone, and "
+		errf(ME ": not possible here: new namespaces need the kernel's clone, and "
 		    CL_QEMU_CLONE_WHY ": every CLONE_NEW* is EINVAL there\n");
 		run_report_error(c, CL_EXIT_UNSUPPORTED, "clone", -EINVAL, CL_QEMU_CLONE_WHY);
 		return CL_EXIT_UNSUPPORTED;

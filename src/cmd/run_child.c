@@ -66,12 +66,12 @@ void run_exec(struct container *c)
 	run_close_inherited();
 	long e = cl_execvp(file, c->argv, c->envp, path);
 	if (e == -ENOENT || e == -ENOTDIR) {
-		err(ME ": %s: not found", file);
+		errf(ME ": %s: not found", file);
 		if (path)
-			err(" in PATH=%s", path);
+			errf(" in PATH=%s", path);
 		if (c->root)
-			err(" (inside --root %s)", c->root);
-		err("\n");
+			errf(" (inside --root %s)", c->root);
+		errf("\n");
 		cl_exit(127);
 	}
 	cl_perror(ME, file, e, exec_why(e, searched));
@@ -118,7 +118,7 @@ static int pivot(struct container *c)
 		if ((e = SYS1(chroot, ".")) < 0)
 			return run_fail(c, "chroot into --root DIR", e, 0);
 		c->root_method = "chroot";
-		err(ME ": note: pivot_root: EINVAL: the current root cannot be pivoted (an "
+		errf(ME ": note: pivot_root: EINVAL: the current root cannot be pivoted (an "
 		    "initramfs, or a chroot): used chroot instead, which a process with "
 		    "CAP_SYS_CHROOT inside can escape\n");
 		cl_flush_all();

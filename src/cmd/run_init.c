@@ -34,7 +34,7 @@ int run_supervise(int pid, int reap_all)
 				if (w == pid)
 					return st;
 			if (w == -ECHILD) {	/* someone else reaped it: we cannot know how */
-				err(ME ": wait4: ECHILD: the child was reaped by someone else\n");
+				errf(ME ": wait4: ECHILD: the child was reaped by someone else\n");
 				return 1 << 8;
 			}
 		} else if (sig > 0 && info[2] != SI_KERNEL) {

@@ -7,12 +7,7 @@ void run_report_error(struct container *c, int status, const char *step, long e,
 	if (!c->json)
 		return;
 	struct cl_json j = { &c->rep, 0, 0 };
-	cl_json_open(&j, 0, '{');
-	cl_json_str(&j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" :
-		    status == CL_EXIT_USAGE ? "usage" : "error");
-	cl_json_str(&j, "step", step);
-	cl_json_str(&j, "errno", cl_errno_name(e));
-	cl_json_str(&j, "explanation", why ? why : cl_errno_text(e));
+	cl_json_error(&j, status, step, e, why);
 	cl_json_close(&j, '}');
 	cl_flush(&c->rep);
 	cmd_json_reported = 1;

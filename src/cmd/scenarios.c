@@ -2,7 +2,7 @@
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
 #include "pic.h"
-#include "lab.h"
+#include "probe.h"	/* probe_print_flags: the flags by name */
 #include "kview.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
@@ -18,10 +18,10 @@ struct report {		/* what a child tells its parent, in the shared page */
 static void common_text(const struct lab *l)
 {
 	pic_done(l);
-	out("  syscall         ");
+	outf("  syscall         ");
 	lab_describe_call(l);
-	out("\n  child's CPU     %d (the parent was on %d)\n", l->sh->child_cpu, l->sh->parent_cpu);
-	out("  latency         %ld ns from the syscall to the child's first instruction\n\n",
+	outf("\n  child's CPU     %d (the parent was on %d)\n", l->sh->child_cpu, l->sh->parent_cpu);
+	outf("  latency         %ld ns from the syscall to the child's first instruction\n\n",
 	    lab_latency_ns(l));
 	lab_regs_text(l);
 	kview_text(l);
@@ -54,9 +54,30 @@ static int wait_failed(long st, struct lab *l, const char *cmd, struct cl_json *
 	return lab_fail(l, cmd, j);
 }
 
+/* After a clone that returned r in the parent: hold the child for the pictures, then
+ * wait for it, its wait status into *st. -1 to go on, or the exit status of a failure
+ * (of the clone or of the wait), reported. */
+static int after_clone(struct lab *l, long r, const char *cmd, struct cl_json *j, long *st)
+{
+	if (r < 0)
+		return lab_fail(l, cmd, j);
+	pic_gather(l);
+	*st = lab_wait(l);
+	return *st < 0 ? wait_failed(*st, l, cmd, j) : -1;
+}
+
+/* The scenario's JSON object, opened with the two processes' pids. */
+static void json_pids(struct cl_json *j, int parent_pid, const struct report *c)
+{
+	cl_json_open(j, 0, '{');
+	cl_json_int(j, "parent_pid", parent_pid);
+	cl_json_int(j, "child_pid", c->pid);
+	cl_json_int(j, "child_ppid", c->ppid);
+}
+
 static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 {
-	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared() };
+	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared_reset() };
 	struct report *c = (struct report *)l.sh->scratch;
 	int parent_pid = (int)SYS0(getpid);
 	value = 1;
@@ -68,18 +89,12 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 		pic_hold();
 		SYS1(exit, 7);
 	}
-	if (r < 0)
-		return lab_fail(&l, "clonelab fork", j);
-	pic_gather(&l);
-	long st = lab_wait(&l);
-	if (st < 0)
-		return wait_failed(st, &l, "clonelab fork", j);
-	int seen = value == 2;
+	long st;
+	int status = after_clone(&l, r, "clonelab fork", j, &st), seen = value == 2;
+	if (status >= 0)
+		return status;
 	if (j) {
-		cl_json_open(j, 0, '{');
-		cl_json_int(j, "parent_pid", parent_pid);
-		cl_json_int(j, "child_pid", c->pid);
-		cl_json_int(j, "child_ppid", c->ppid);
+		json_pids(j, parent_pid, c);
 		cl_json_int(j, "returned_in_parent", (long)l.sh->snap.parent[CL_REG_RET]);
 		cl_json_int(j, "returned_in_child", (long)l.sh->snap.child[CL_REG_RET]);
 		cl_json_bool(j, "child_write_seen_by_parent", seen);
@@ -87,24 +102,27 @@ static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("fork: clone(SIGCHLD) with no new stack returns twice\n\n");
-	out("  in the parent   pid %d: clone returned %ld, the child's pid\n", parent_pid,
+	outf("fork: clone(SIGCHLD) with no new stack returns twice\n\n");
+	outf("  in the parent   pid %d: clone returned %ld, the child's pid\n", parent_pid,
 	    (long)l.sh->snap.parent[CL_REG_RET]);
-	out("  in the child    pid %d (parent %d): clone returned %ld\n", c->pid, c->ppid,
+	outf("  in the child    pid %d (parent %d): clone returned %ld\n", c->pid, c->ppid,
 	    (long)l.sh->snap.child[CL_REG_RET]);
-	out("  child's write   %s\n", seen ? "seen by the parent" :
+	outf("  child's write   %s\n", seen ? "seen by the parent" :
 	    "not seen by the parent: the child wrote its own copy of the memory");
-	out("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
+	outf("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
 	common_text(&l);
 	return CL_EXIT_OK;
 }
 
-static int thread_main(void *p)
+/* The thread's and the chimera's child: who it is, and one write to `value`, which
+ * the parent sees only if they share one address space (CLONE_VM). */
+static int vm_child_main(void *p)
 {
 	struct report *c = p;
 	c->pid = (int)SYS0(getpid);
 	c->tid = (int)SYS0(gettid);
-	value = 2;	/* one address space: the main thread will see it */
+	c->ppid = (int)SYS0(getppid);
+	value = 2;
 	pic_hold();
 	return 0;
 }
@@ -112,7 +130,7 @@ static int thread_main(void *p)
 static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = thread_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid), tid = (int)SYS0(gettid);
@@ -143,60 +161,48 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("thread: clone(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID)\n\n");
-	out("  main thread     pid %d, tid %d\n", pid, tid);
-	out("  new thread      pid %d, tid %d: %s\n", c->pid, c->tid,
+	outf("thread: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");	/* from the flags themselves */
+	outf(")\n\n");
+	outf("  main thread     pid %d, tid %d\n", pid, tid);
+	outf("  new thread      pid %d, tid %d: %s\n", c->pid, c->tid,
 	    c->pid == pid ? "the same process, another task" : "a different process?");
-	out("  thread's write  %s\n", seen ? "seen by the main thread: one address space" :
+	outf("  thread's write  %s\n", seen ? "seen by the main thread: one address space" :
 	    "not seen by the main thread");
-	out("  joined          %s\n", joined ? "yes: the kernel zeroed the CHILD_CLEARTID word "
+	outf("  joined          %s\n", joined ? "yes: the kernel zeroed the CHILD_CLEARTID word "
 	    "and woke our futex" : "no");
 	common_text(&l);
 	return CL_EXIT_OK;
 }
 
-static int chimera_main(void *p)
-{
-	struct report *c = p;
-	c->pid = (int)SYS0(getpid);
-	c->ppid = (int)SYS0(getppid);
-	value = 2;	/* lands in the parent's memory: there is only one */
-	pic_hold();
-	return 0;
-}
-
 static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = chimera_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
 	l.arg = l.sh->scratch;
 	struct report *c = l.arg;
 	int pid = (int)SYS0(getpid);
 	value = 1;
-	if (lab_clone(&l) < 0)
-		return lab_fail(&l, "clonelab chimera", j);
-	pic_gather(&l);
-	long st = lab_wait(&l);
-	if (st < 0)
-		return wait_failed(st, &l, "clonelab chimera", j);
+	long st, status = after_clone(&l, lab_clone(&l), "clonelab chimera", j, &st);
+	if (status >= 0)
+		return (int)status;
 	int seen = value == 2;
 	if (j) {
-		cl_json_open(j, 0, '{');
-		cl_json_int(j, "parent_pid", pid);
-		cl_json_int(j, "child_pid", c->pid);
-		cl_json_int(j, "child_ppid", c->ppid);
+		json_pids(j, pid, c);
 		cl_json_bool(j, "same_thread_group", c->pid == pid);
 		cl_json_bool(j, "child_write_seen_by_parent", seen);
 		cl_json_int(j, "child_exit_status", CL_WEXITSTATUS(st));
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("chimera: clone(VM|SIGCHLD): one address space, two processes\n\n");
-	out("  parent          pid %d\n", pid);
-	out("  child           pid %d (its parent: %d): a process of its own\n", c->pid, c->ppid);
-	out("  child's write   %s\n", seen ? "seen by the parent: they share one address space"
+	outf("chimera: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");
+	outf("|SIGCHLD): one address space, two processes\n\n");
+	outf("  parent          pid %d\n", pid);
+	outf("  child           pid %d (its parent: %d): a process of its own\n", c->pid, c->ppid);
+	outf("  child's write   %s\n", seen ? "seen by the parent: they share one address space"
 	    : "not seen by the parent");
-	out("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
+	outf("  child's exit    status %d, collected with wait4\n", CL_WEXITSTATUS(st));
 	common_text(&l);
 	return CL_EXIT_OK;
 }
@@ -222,7 +228,7 @@ static int userns_main(void *p)
 static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
-			 .new_stack = 1, .fn = userns_main, .sh = lab_shared() };
+			 .new_stack = 1, .fn = userns_main, .sh = lab_shared_reset() };
 	l.arg = &l;
 	struct report *c = (struct report *)l.sh->scratch;
 	unsigned uid = (unsigned)SYS0(geteuid), gid = (unsigned)SYS0(getegid);
@@ -242,10 +248,7 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 		r = st < 0 ? st : -ESRCH, why = "the child did not exit 0";
 	if (r < 0) {
 		if (j) {
-			cl_json_open(j, 0, '{');
-			cl_json_str(j, "result", status == CL_EXIT_FAIL ? "error" : "unsupported");
-			cl_json_str(j, "errno", cl_errno_name(r));
-			cl_json_str(j, "explanation", why);
+			cl_json_error(j, status, 0, r, why);
 			cl_json_close(j, '}');
 		} else {
 			cl_perror("clonelab userns", status == CL_EXIT_FAIL ? 0 : "not possible here",
@@ -270,15 +273,17 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 		common_json(j, &l);
 		return CL_EXIT_OK;
 	}
-	out("userns: clone(NEWUSER|SIGCHLD): root in a user namespace of your own\n\n");
-	out("  outside         uid %u, gid %u\n", uid, gid);
-	out("  before the map  the child's uid is %d: unmapped ids show as the overflow uid\n",
+	outf("userns: clone(");
+	probe_print_flags(&cl_stdout, l.flags, "");
+	outf("|SIGCHLD): root in a user namespace of your own\n\n");
+	outf("  outside         uid %u, gid %u\n", uid, gid);
+	outf("  before the map  the child's uid is %d: unmapped ids show as the overflow uid\n",
 	    c->uid_before);
-	out("  the map         the parent wrote \"deny\" to setgroups, \"0 %u 1\" to uid_map,\n"
+	outf("  the map         the parent wrote \"deny\" to setgroups, \"0 %u 1\" to uid_map,\n"
 	    "                  \"0 %u 1\" to gid_map of pid %ld\n", uid, gid, l.ret);
-	out("  after the map   uid %d, gid %d; /proc/self/uid_map reads \"%s\"\n", c->uid,
+	outf("  after the map   uid %d, gid %d; /proc/self/uid_map reads \"%s\"\n", c->uid,
 	    c->gid, c->uid_map);
-	out("  setuid(0)       %s\n", c->setuid0 == 0 ? "succeeded: inside, we are root" :
+	outf("  setuid(0)       %s\n", c->setuid0 == 0 ? "succeeded: inside, we are root" :
 	    cl_errno_name(c->setuid0));
 	common_text(&l);
 	return CL_EXIT_OK;
@@ -323,7 +328,7 @@ static int run_one(int k, int argc, char **argv)
 	cl_sigchld_default();
 	struct cl_json j = { &cl_stdout, 0, 0 };
 	if (o.html) {
-		err("%s: --html is for clonelab tour (try --svg FILE)\n", cmd);
+		errf("%s: --html is for clonelab tour (try --svg FILE)\n", cmd);
 		return CL_EXIT_USAGE;
 	}
 	if (o.svg)
@@ -365,7 +370,7 @@ int cmd_tour(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (o.svg) {
-		err("clonelab tour: --svg is for one scenario (try --html FILE)\n");
+		errf("clonelab tour: --svg is for one scenario (try --html FILE)\n");
 		return CL_EXIT_USAGE;
 	}
 	if (o.html && tour_html_begin(o.html) < 0)
@@ -376,9 +381,9 @@ int cmd_tour(int argc, char **argv)
 		 * at depth 1 they do not end with the newline of a top-level object. */
 		struct cl_json j = { &cl_stdout, 1, 0 };
 		if (o.json)
-			out("%s%q:", k ? "," : "{", scenarios[k].name);
+			outf("%s%q:", k ? "," : "{", scenarios[k].name);
 		else
-			out("%s%s\n", k ? "\n\n" : "", story[k]);
+			outf("%s%s\n", k ? "\n\n" : "", story[k]);
 		if (o.html)
 			pic_begin(scenarios[k].name, 0);
 		r = kview_status(scenarios[k].run(o.json ? &j : 0, &o));
@@ -389,6 +394,6 @@ int cmd_tour(int argc, char **argv)
 		cl_flush_all();
 	}
 	if (o.json)
-		out("}\n");
+		outf("}\n");
 	return o.html ? tour_html_end(worst) : worst;
 }

@@ -39,12 +39,10 @@ int tour_html_begin(const char *path)
 	}
 	if (cl_streq(path, "-"))
 		pic_quiet_stdout();
-	char uts[6 * 65];
-	int ok = SYS1(uname, uts) == 0;
 	cl_printf(page, "%s<h1>The clonelab tour</h1>\n<p>One story in four clones: what a "
 		  "process is, what a thread is, and what lies between. Each picture was drawn "
 		  "from a real run of <code>clonelab tour</code> on %s, Linux ", head, CL_ARCH_NAME);
-	svg_esc(page, ok ? uts + 2 * 65 : "(unknown)");
+	svg_esc(page, cl_kernel_release() ? cl_kernel_release() : "(unknown)");
 	cl_printf(page, ". The sharing pictures show the two <code>task_struct</code>s and what "
 		  "they point to; the timelines show which CPU ran what, and when.</p>\n<nav><p>"
 		  "<a href=\"#fork\">fork</a> \xc2\xb7 <a href=\"#thread\">thread</a> \xc2\xb7 "

@@ -248,7 +248,7 @@ void tfs_close(struct tfs *t)
 	if (t->made_inst) {
 		tfs_iwrite(t, "tracing_on", "0");
 		tfs_iwrite(t, "events/enable", "0");
-		struct { long s, ns; } ms = { 0, 10000000 };
+		struct cl_timespec ms = { 0, 10000000 };
 		/* EBUSY while a reader still holds the instance: a moment, then again */
 		for (int i = 0; i < 20 && SYS3(unlinkat, t->root, t->inst, AT_REMOVEDIR) == -EBUSY; i++)
 			SYS2(nanosleep, &ms, 0);

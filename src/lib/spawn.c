@@ -51,7 +51,7 @@ static int spawn_child(void *p)
 	struct spawn_ctx *c = p;
 	if (c->reset_handlers)
 		reset_handlers();
-	SYS4(rt_sigprocmask, SIG_SETMASK, &c->mask, 0, 8);
+	cl_set_sigmask(&c->mask);
 	c->err = (int)SYS3(execve, c->path, c->argv, c->envp);
 	return 127;
 }
@@ -66,7 +66,7 @@ static long spawn_fork(struct spawn_ctx *c)
 	long pid = cl_fork();
 	if (pid == 0) {
 		SYS1(close, fds[0]);
-		SYS4(rt_sigprocmask, SIG_SETMASK, &c->mask, 0, 8);
+		cl_set_sigmask(&c->mask);
 		int e = (int)SYS3(execve, c->path, c->argv, c->envp);
 		SYS3(write, fds[1], &e, sizeof e);
 		SYS1(exit_group, 127);
@@ -90,11 +90,10 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[])
 	static int vfork_refused;	/* QEMU: don't ask twice */
 	char stack[SPAWN_STACK] __attribute__((aligned(16)));
 	struct spawn_ctx c = { path, argv, envp, 0, 0, 0 };
-	uint64_t all = ~0UL;
 	long r;
 
 	cl_flush_if_linked();
-	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &c.mask, 8);
+	cl_block_all(&c.mask);
 	if (vfork_refused) {
 		r = -EINVAL;
 	} else {
@@ -117,7 +116,7 @@ long cl_spawn(const char *path, char *const argv[], char *const envp[])
 	}
 	if (r == -EINVAL)
 		r = spawn_fork(&c);
-	SYS4(rt_sigprocmask, SIG_SETMASK, &c.mask, 0, 8);
+	cl_set_sigmask(&c.mask);
 	if (r > 0 && c.err) {	/* the child could not execve: it exits 127; reap it */
 		cl_wait((int)r, 0, 0);
 		r = c.err;

@@ -8,9 +8,12 @@
  * after the thread's last touch of it. */
 #include "rt.h"
 
+/* Joined threads' mappings, ready for reuse: a list of at most CACHE_MAX. */
 #define CACHE_MAX 16
 static struct cl_thread *cache;
 static unsigned cached;
+/* A spin lock (yielding) that guards `cache` and `cached`, the list and its length,
+ * which any thread may spawn from, join into or trim at once. Nothing else. */
 static int cache_lock;
 
 static void lock(void)
@@ -21,10 +24,12 @@ static void lock(void)
 
 static void unlock(void) { __atomic_store_n(&cache_lock, 0, __ATOMIC_RELEASE); }
 
+/* The new thread's first C: the caller's signal mask back (cl_thread_spawn blocked
+ * every signal across the clone), then its function. */
 static int entry(void *p)
 {
 	struct cl_thread *t = p;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	cl_set_sigmask(&t->sigmask);
 	return t->result = t->fn(t->arg);
 }
 
@@ -34,7 +39,7 @@ static int entry(void *p)
 
 static struct cl_thread *new_thread(void)
 {
-	size_t top = (sizeof(struct cl_thread) + 63) & ~(size_t)63;
+	size_t block_size = (sizeof(struct cl_thread) + 63) & ~(size_t)63;	/* TCB + ours */
 	size_t size = GUARD + CL_THREAD_STACK;	/* a multiple of every page size */
 	long map = SYS6(mmap, 0, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (cl_is_err(map))
@@ -45,7 +50,8 @@ static struct cl_thread *new_thread(void)
 		SYS2(munmap, map, size);
 		return (struct cl_thread *)r;
 	}
-	struct cl_thread *t = (struct cl_thread *)(map + (long)(size - top));	/* at the top */
+	/* at the top */
+	struct cl_thread *t = (struct cl_thread *)(map + (long)(size - block_size));
 	t->map = (void *)map;
 	t->map_size = size;
 	return t;
@@ -70,10 +76,9 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 	cl_flush_if_linked();
 	/* Block every signal across the clone: a handler must not run in the new thread
 	 * before entry() has it set up. entry() restores the mask saved here. */
-	uint64_t all = ~0UL;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &t->sigmask, 8);
+	cl_block_all(&t->sigmask);
 	long r = cl_clone(entry, t, CL_THREAD_FLAGS, t, (int *)&t->tid, t, (int *)&t->tid);
-	SYS4(rt_sigprocmask, SIG_SETMASK, &t->sigmask, 0, 8);
+	cl_set_sigmask(&t->sigmask);
 	if (r < 0) {
 		SYS2(munmap, t->map, t->map_size);
 		return (int)r;
@@ -82,6 +87,7 @@ int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 	return 0;
 }
 
+/* Precondition: t came from cl_thread_spawn and is joined once, by one thread. */
 int cl_thread_join(struct cl_thread *t, int *result)
 {
 	int tid;

@@ -25,7 +25,7 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd)
 		}
 		if (!opts[k].has_arg) {
 			if (*rest == '=') {
-				err("%s: option %s takes no value (try --help)\n", cmd, n);
+				errf("%s: option %s takes no value (try --help)\n", cmd, n);
 				return CL_ARG_BAD;
 			}
 			continue;
@@ -36,13 +36,13 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd)
 		}
 		if (*rest == 0) {
 			if (a->i >= a->argc) {
-				err("%s: option %s needs a value (try --help)\n", cmd, n);
+				errf("%s: option %s needs a value (try --help)\n", cmd, n);
 				return CL_ARG_BAD;
 			}
 			a->val = a->argv[a->i++];
 			return k;
 		}
 	}
-	err("%s: unknown option '%s' (try --help)\n", cmd, s);
+	errf("%s: unknown option '%s' (try --help)\n", cmd, s);
 	return CL_ARG_BAD;
 }

@@ -72,9 +72,9 @@ const char *cl_errno_text(long err)
 void cl_perror(const char *cmd, const char *what, long err, const char *why)
 {
 	const char *name = cl_errno_name(err);
-	err(what ? "%s: %s: " : "%s: ", cmd, what);
+	errf(what ? "%s: %s: " : "%s: ", cmd, what);
 	if (name)
-		err("%s: %s\n", name, why ? why : cl_errno_text(err));
+		errf("%s: %s\n", name, why ? why : cl_errno_text(err));
 	else
-		err("error %ld%s%s\n", err < 0 ? -err : err, why ? ": " : "", why ? why : "");
+		errf("error %ld%s%s\n", err < 0 ? -err : err, why ? ": " : "", why ? why : "");
 }

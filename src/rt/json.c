@@ -57,3 +57,14 @@ void cl_json_null(struct cl_json *j, const char *key)
 	item(j, key);
 	cl_printf(j->o, "null");
 }
+
+void cl_json_error(struct cl_json *j, int status, const char *step, long err, const char *why)
+{
+	cl_json_open(j, 0, '{');
+	cl_json_str(j, "result", status == CL_EXIT_UNSUPPORTED ? "unsupported" :
+		    status == CL_EXIT_USAGE ? "usage" : "error");
+	if (step)
+		cl_json_str(j, "step", step);
+	cl_json_str(j, "errno", cl_errno_name(err));
+	cl_json_str(j, "explanation", why ? why : cl_errno_text(err));
+}

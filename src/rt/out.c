@@ -60,7 +60,7 @@ int cl_out_status(int status)
 {
 	cl_flush_all();
 	if (std_err[0]) {
-		err("clonelab: writing to stdout failed: %s: %s\n", cl_errno_name(std_err[0]),
+		errf("clonelab: writing to stdout failed: %s: %s\n", cl_errno_name(std_err[0]),
 		    cl_errno_text(std_err[0]));
 		cl_flush(&cl_stderr);
 	}

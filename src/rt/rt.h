@@ -45,6 +45,8 @@
 #define MAP_FAILED_MAX (-4096UL)	/* mmap returned -errno if above this */
 #define SIG_BLOCK 0
 #define SIG_SETMASK 2
+/* Every signal, as a mask: rt_sigprocmask's set, not its `how`. */
+#define ALL_SIGNALS (~0ULL)
 #define SIGKILL 9
 #define SIGTERM 15
 #define SIGCHLD 17
@@ -116,8 +118,8 @@ char *cl_proc_path(char *buf, int pid, const char *name);
 /* Flush everything; the status to exit with: 1 instead of 0 if stdout or stderr lost
  * output (said on stderr when only stdout failed). */
 int cl_out_status(int status);
-#define out(...) cl_printf(&cl_stdout, __VA_ARGS__)
-#define err(...) cl_printf(&cl_stderr, __VA_ARGS__)
+#define outf(...) cl_printf(&cl_stdout, __VA_ARGS__)
+#define errf(...) cl_printf(&cl_stderr, __VA_ARGS__)
 
 /* ---- JSON writer (src/rt/json.c): commas and nesting are tracked for you ---- */
 struct cl_json { struct cl_out *o; int depth; uint32_t need_comma; };
@@ -128,6 +130,11 @@ void cl_json_int(struct cl_json *j, const char *key, long v);
 void cl_json_bool(struct cl_json *j, const char *key, int v);
 void cl_json_hex(struct cl_json *j, const char *key, unsigned long v);	/* "0x..." */
 void cl_json_null(struct cl_json *j, const char *key);
+/* Open a command's error object: "result" ("unsupported" for exit status 3, "usage"
+ * for 2, else "error"), "step" (if not NULL), "errno" (its name, or null) and
+ * "explanation" (why, or the errno's own text). The caller may add members; it
+ * closes the object with cl_json_close(j, '}'). */
+void cl_json_error(struct cl_json *j, int status, const char *step, long err, const char *why);
 
 /* ---- arguments (src/rt/args.c) ---- */
 struct cl_opt { const char *name; int has_arg; };
@@ -142,6 +149,27 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd);
 /* ---- errors (src/rt/errno.c) ---- */
 /* Print "cmd: what: ENAME: text" (or with why instead of text; what may be NULL). */
 void cl_perror(const char *cmd, const char *what, long err, const char *why);
+
+/* ---- signals and time: inline, over the syscall stubs ---- */
+/* Block every signal; the mask before goes to *old, for cl_set_sigmask. Around a
+ * clone: no handler may run in the child before it has set itself up. */
+static inline void cl_block_all(uint64_t *old)
+{
+	uint64_t all = ALL_SIGNALS;
+	SYS4(rt_sigprocmask, SIG_SETMASK, &all, old, 8);
+}
+static inline void cl_set_sigmask(const uint64_t *mask)
+{
+	SYS4(rt_sigprocmask, SIG_SETMASK, mask, 0, 8);
+}
+/* The kernel's struct __kernel_timespec (nanosleep, futex, clock_gettime). */
+struct cl_timespec { long tv_sec, tv_nsec; };
+
+/* ---- the kernel (src/rt/kernel.c) ---- */
+/* Its release ("6.1.0-18-amd64") as uname(2) gives it, or NULL. */
+const char *cl_kernel_release(void);
+/* Its version as major * 1000 + minor (6.9: 6009), or 0 if unknown. */
+long cl_kernel_version(void);
 
 /* ---- environment facts (src/rt/qemu.c) ---- */
 /* cl_under_qemu (clonelab.h): /proc/self/status shows 2+ threads while we have 1. */

@@ -283,7 +283,7 @@ int t_kview_killed(void)
 	for (int i = 0; i < 6; i++) {
 		char *args[] = { "tour", "--kernel", 0 };
 		long pid = start_to_file("/tmp/clonelab-kview-killed", args);
-		struct { long s, ns; } d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
+		struct cl_timespec d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
 		SYS2(nanosleep, &d, 0);
 		/* the group: a scenario's child left waiting for its killed parent goes too */
 		SYS2(kill, -pid, i % 2 ? 2 /* SIGINT */ : SIGTERM);

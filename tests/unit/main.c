@@ -62,9 +62,9 @@ void diag(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	out("# ");
+	outf("# ");
 	cl_vprintf(&cl_stdout, fmt, ap);
-	out("\n");
+	outf("\n");
 	va_end(ap);
 }
 
@@ -223,16 +223,16 @@ static void guest_setup(void)
 {
 	long r = SYS5(mount, "proc", "/proc", "proc", 0, 0);
 	if (cl_is_err(r) && r != -EBUSY)
-		err("clonelab-test: mount proc on /proc: %s\n", cl_errno_name(r));
+		errf("clonelab-test: mount proc on /proc: %s\n", cl_errno_name(r));
 	/* sysfs: BTF and the tracefs mount point, for --kernel */
 	r = SYS5(mount, "sysfs", "/sys", "sysfs", 0, 0);
 	if (cl_is_err(r) && r != -EBUSY)
-		err("clonelab-test: mount sysfs on /sys: %s\n", cl_errno_name(r));
+		errf("clonelab-test: mount sysfs on /sys: %s\n", cl_errno_name(r));
 }
 
 __attribute__((noreturn)) static void guest_poweroff(void)
 {
-	out("clonelab-guest: done\n");
+	outf("clonelab-guest: done\n");
 	cl_flush_all();
 	SYS4(reboot, 0xfee1deadL, 672274793L, 0x4321fedcL /* POWER_OFF */, 0);
 	cl_exit(1);	/* init exiting panics the kernel; boot.sh still sees "done" */
@@ -275,20 +275,20 @@ static int run_isolated(const struct test *t, char *reason, size_t size)
 		SYS1(close, p[0]);
 		return t->fn();
 	}
-	struct { long s, ns; } now, start, nap = { 0, 1000000 };
+	struct cl_timespec now, start, nap = { 0, 1000000 };
 	int st = 0;
 	SYS2(clock_gettime, 1, &start);
 	while (cl_wait((int)pid, &st, CL_WNOHANG) == 0) {
 		SYS2(clock_gettime, 1, &now);
-		if (now.s - start.s >= test_seconds()) {
+		if (now.tv_sec - start.tv_sec >= test_seconds()) {
 			SYS2(kill, -pid, SIGKILL);
 			cl_wait((int)pid, &st, 0);
 			diag("%s: still running after %ld s: killed", t->name, test_seconds());
 			break;
 		}
 		SYS2(nanosleep, &nap, 0);
-		if (nap.ns < 50000000)
-			nap.ns *= 2;
+		if (nap.tv_nsec < 50000000)
+			nap.tv_nsec *= 2;
 	}
 	long n = SYS3(read, p[0], reason, size - 1);
 	reason[n > 0 ? n : 0] = 0;
@@ -311,11 +311,11 @@ int main(int argc, char **argv, char **envp)
 		if (cl_streq(argv[i], "--list"))
 			list = 1;
 		else if (cl_streq(argv[i], "--help") || cl_streq(argv[i], "-h")) {
-			out("usage: clonelab-test [--list] [FILTER]\n"
+			outf("usage: clonelab-test [--list] [FILTER]\n"
 			    "Runs the tests whose name contains FILTER (all without), prints TAP.\n");
 			return 0;
 		} else if (argv[i][0] == '-') {
-			err("clonelab-test: unknown option '%s'\n", argv[i]);
+			errf("clonelab-test: unknown option '%s'\n", argv[i]);
 			return 2;
 		} else
 			filter = argv[i];
@@ -323,7 +323,7 @@ int main(int argc, char **argv, char **envp)
 	if (list) {
 		for (unsigned i = 0; i < NTESTS; i++)
 			if (matches(tests[i].name, filter))
-				out("%s\n", tests[i].name);
+				outf("%s\n", tests[i].name);
 		return 0;
 	}
 	int guest = SYS0(getpid) == 1;
@@ -333,11 +333,11 @@ int main(int argc, char **argv, char **envp)
 		guest_setup();
 	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);	/* leaked processes come back */
 	/* "\n" first: a serial console glues the first line onto the firmware's. */
-	out("\nTAP version 13\n");
+	outf("\nTAP version 13\n");
 	unsigned planned = 0;
 	for (unsigned i = 0; i < NTESTS; i++)
 		planned += (unsigned)matches(tests[i].name, filter);
-	out("1..%u\n", planned);
+	outf("1..%u\n", planned);
 	unsigned n = 0, failed = 0, skipped = 0;
 	for (unsigned i = 0; i < NTESTS; i++) {
 		if (!matches(tests[i].name, filter))
@@ -353,16 +353,16 @@ int main(int argc, char **argv, char **envp)
 		n++;
 		if (r == T_SKIP) {
 			skipped++;
-			out("ok %u %s # SKIP %s\n", n, tests[i].name, reason);
+			outf("ok %u %s # SKIP %s\n", n, tests[i].name, reason);
 		} else if (r == T_PASS) {
-			out("ok %u %s\n", n, tests[i].name);
+			outf("ok %u %s\n", n, tests[i].name);
 		} else {
 			failed++;
-			out("not ok %u %s\n", n, tests[i].name);
+			outf("not ok %u %s\n", n, tests[i].name);
 		}
 		cl_flush_all();
 	}
-	out("# %s: %u tests, %u passed, %u failed, %u skipped\n", CL_ARCH_NAME, n,
+	outf("# %s: %u tests, %u passed, %u failed, %u skipped\n", CL_ARCH_NAME, n,
 	    n - failed - skipped, failed, skipped);
 	if (guest)
 		guest_poweroff();
