@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		if (i < 5)	/* warm-up */
 			continue;
 		uint64_t d = sh->snap.t_child - sh->snap.t_clone;
-		out("%d %d %lu\n", pcpu, sh->child_cpu, (unsigned long)(d * 1000000u / (hz / 1000)));
+		outf("%d %d %lu\n", pcpu, sh->child_cpu, (unsigned long)(d * 1000000u / (hz / 1000)));
 	}
 	return 0;
 }

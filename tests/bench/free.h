@@ -38,7 +38,7 @@ static inline __attribute__((noreturn)) void die(const char *what, long e)
 /* The one line every loop program prints: nanoseconds per operation. */
 static inline void report(uint64_t t0, uint64_t t1, unsigned long n)
 {
-	out("%lu\n", (unsigned long)((t1 - t0) / n));
+	outf("%lu\n", (unsigned long)((t1 - t0) / n));
 }
 
 /* The loop every in-process bench runs: `warm` untimed calls of one() (caches, stack
