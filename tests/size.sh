@@ -2,7 +2,7 @@
 # size.sh: the size of every shipped file, for every architecture of arch/ARCHES
 # (make size).
 # Prints a table (bytes, and the text/data/bss of each ELF) and the budgets the issues
-# set: clonelab with only `env` (size/clonelab-env) under 8 KiB, each example under
+# set: clonelab with only `env` (size/clonelab-env) under 9 KiB, each example under
 # the budget column of tests/system/arches.tab (1 KiB on x86_64, 1.5 KiB on the
 # others). It only reports, it never fails on size.
 set -uo pipefail
@@ -53,7 +53,10 @@ budget() {	# budget FILE BYTES
 }
 for a in "${arches[@]}"; do
     cl_arch "$a"
-    budget "build/$a/size/clonelab-env" 8192
+    # 9 KiB, up from 8: the runtime now checks every write (waits on EAGAIN, exit 1 on a
+    # lost write), escapes bytes that are not UTF-8 in JSON, and env falls back to
+    # unshare when RLIMIT_NPROC stops its probe clone.
+    budget "build/$a/size/clonelab-env" 9216
     for f in "build/$a"/examples/*; do
         budget "$f" "$a_budget"
     done

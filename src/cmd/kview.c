@@ -6,7 +6,7 @@
 
 #define SA_RESTORER 0x04000000	/* x86_64 insists on it; the handler never returns */
 
-struct kv_state kv = { .t = { .root = -1 } };
+struct kv_state kv;	/* bss: kview_enable sets what is not zero */
 
 static const int dying_sigs[3] = { 1, 2, SIGTERM };	/* SIGHUP, SIGINT, SIGTERM */
 
@@ -61,6 +61,7 @@ static int probe_mode(const char **why)
 
 int kview_enable(const char *cmd, struct cl_json *j)
 {
+	kv.t.root = -1;		/* no private tracefs mount yet */
 	const char *why = 0;
 	const char *release = cl_kernel_release();
 	long v = cl_kernel_version();	/* major * 1000 + minor; kview counts major * 100 */

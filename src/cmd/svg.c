@@ -37,7 +37,7 @@ char *pic_fmt(char *buf, size_t size, const char *fmt, ...)
  * that the buffer goes to the file as it fills (cl_flush cannot report an error, but
  * the final write then fails the same way, and that is reported). */
 static char filebuf[512 * 1024];
-static struct cl_out file = { -1, 0, sizeof filebuf, filebuf };
+static struct cl_out file;	/* bss, like its buffer: set when a file is opened */
 
 struct cl_out *pic_file_open(const char *path, long *err)
 {
@@ -46,7 +46,7 @@ struct cl_out *pic_file_open(const char *path, long *err)
 	*err = fd < 0 ? fd : 0;
 	if (fd < 0)
 		return 0;
-	file.fd = (int)fd, file.len = 0;
+	file = (struct cl_out){ (int)fd, 0, sizeof filebuf, filebuf };
 	return &file;
 }
 
