@@ -61,9 +61,6 @@ static int json_usage(int argc, char **argv, int status)
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;	/* cl_environ has it */
-	/* "Under QEMU user mode?" is decided now, while we are surely one thread: asked
-	 * later, a thread that has exited but not yet left the count would say yes. */
-	cl_under_qemu();
 	if (argc < 2) {
 		usage(&cl_stderr);
 		return CL_EXIT_USAGE;
@@ -77,6 +74,10 @@ int main(int argc, char **argv, char **envp)
 		outf("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
 		return cl_out_status(CL_EXIT_OK);
 	}
+	/* "Under QEMU user mode?" is decided now, before any command, while we are surely
+	 * one thread: asked later, a thread that has exited but not yet left the count
+	 * would say yes. (--help and --version above never need it: they stay fast.) */
+	cl_under_qemu();
 	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (cl_streq(c, cmds[i].name))
 			return cl_out_status(json_usage(argc - 1, argv + 1, cmds[i].run(argc - 1, argv + 1)));
