@@ -80,6 +80,8 @@ done
     echo
     echo "$host: natively, Linux $(kver). $other: fork and thread under QEMU user mode"
     echo "(qemu-$other on the same kernel), userns and chimera on Debian's kernel $release in"
-    echo "qemu-system (QEMU user mode refuses those shapes)."
+    echo "qemu-system (QEMU user mode refuses those shapes). PNG renderings of the thread and"
+    echo "fork pictures (and of arm64's \`thread --kernel --svg\`) are kept in \`doc/png/\` for"
+    echo "readers without an SVG viewer."
 } >doc/pictures.md
 echo "doc-pictures: doc/$host, doc/$other, doc/png, doc/tour.html"
