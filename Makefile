@@ -5,8 +5,8 @@
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
 #   make gdb SCENARIO=thread [ARCH=...]: the scenario under gdb, stopped at the child's first instruction
-# Adding an architecture: arch/<arch>/ and its name in arch/ARCHES (linker/clonelab.ld
-# serves all), and its row in tests/system/arches.tab (the test beds).
+# Adding an architecture: one more folder, arch/<arch>/, and its name in arch/ARCHES
+# (linker/clonelab.ld serves all; the folder's bed.tab and tools.txt tell the tests).
 
 HOSTARCH := $(shell uname -m)
 ARCH ?= $(HOSTARCH)
@@ -246,7 +246,7 @@ check-native: both
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
 
-# Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (tests/system/arches.tab).
+# Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (arch/<arch>/bed.tab).
 check-system: both outsider-both
 	$(Q)tests/check.sh 'system-$(ARCH)*'
 

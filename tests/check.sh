@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # check.sh [BED...]: run clonelab's tests on each bed and sum them up.
 #
-# The architectures are those of arch/ARCHES; tests/system/arches.tab has their facts.
+# The architectures are those of arch/ARCHES; arch/<arch>/bed.tab has their facts.
 # Beds, for each ARCH: native-ARCH (or just "native": this host's arch), user-ARCH
 # (QEMU user mode), system-ARCH and system-ARCH-LABEL (a Debian kernel under
-# qemu-system, the test binary as /init: arches.tab's kernels column); and uapi
+# qemu-system, the test binary as /init: bed.tab's kernels column); and uapi
 # (tests/check_uapi.py), ship (tests/ship.sh), shell (make shell-system, tested) and
 # fuzz (tests/fuzz/fuzz.py for FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14).
 # A BED may be a glob: 'system-*', 'system-aarch64*'. Default: all of them.

@@ -41,14 +41,14 @@ checks=(
     "cmd:lz4 lz4"
     "cmd:zstd zstd"
 )
-# Per architecture (arch/ARCHES, facts in tests/system/arches.tab): QEMU user and
+# Per architecture (arch/ARCHES, facts in arch/<arch>/bed.tab): QEMU user and
 # system mode, and for another architecture than the host's a cross compiler (C and
 # C++), its kernel headers and its C library (hosted programs that use libclonelab.a).
 # shellcheck source=system/arches.sh
 . "$(dirname "$0")/system/arches.sh"
 host=$(uname -m)
 for a in $(cl_arches); do
-    cl_arch "$a" || { echo "deps: $a (arch/ARCHES) has no row in tests/system/arches.tab" >&2; exit 1; }
+    cl_arch "$a" || { echo "deps: $a (arch/ARCHES) has no arch/$a/bed.tab" >&2; exit 1; }
     checks+=("cmd:qemu-$a qemu-user" "cmd:${a_qemu[0]} $a_pkg")
     [ ${#a_firmware[@]} -eq 0 ] || checks+=("file:${a_firmware[0]} ${a_firmware[1]}")
     if [ "$a" = "$host" ]; then

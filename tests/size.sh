@@ -3,7 +3,7 @@
 # (make size).
 # Prints a table (bytes, and the text/data/bss of each ELF) and the budgets the issues
 # set: clonelab with only `env` (size/clonelab-env) under 9 KiB, each example under
-# the budget column of tests/system/arches.tab (1 KiB on x86_64, 1.5 KiB on the
+# the budget column of arch/<arch>/bed.tab (1 KiB on x86_64, 1.5 KiB on the
 # others). It only reports, it never fails on size.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -27,14 +27,26 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARCHES = tuple(open(os.path.join(ROOT, "arch", "ARCHES")).read().split())
 HOST = os.uname().machine
-# What the trampoline counts look for in each architecture's disassembly: the syscall
-# instruction, the counter read that is the child's first timestamp, and the call of fn.
-INSNS = {
-    "x86_64": ("syscall", lambda mn, ops: mn == "rdtsc", lambda mn, ops: mn == "call"),
-    "aarch64": ("svc", lambda mn, ops: mn == "mrs" and "cntvct_el0" in ops,
-                lambda mn, ops: mn == "blr"),
-    "riscv64": ("ecall", lambda mn, ops: mn == "rdtime", lambda mn, ops: mn == "jalr"),
-}
+
+
+def arch_fact(arch, name):
+    """A line of arch/<arch>/tools.txt ("name word..."): its words, or None."""
+    for line in open(os.path.join(ROOT, "arch", arch, "tools.txt")):
+        w = line.split()
+        if w and w[0] == name:
+            return w[1:]
+    return None
+
+
+def insns(arch):
+    """What the trampoline counts look for in arch's disassembly (arch/<arch>/tools.txt):
+    the syscall instruction, the counter read that is the child's first timestamp (a
+    mnemonic, and a word its operands hold), and the call of fn."""
+    sc, ctr, call = (arch_fact(arch, k) for k in ("syscall_insn", "counter_insn", "call_insn"))
+    if not (sc and ctr and call):
+        return None
+    return (sc[0], lambda mn, ops: mn == ctr[0] and all(w in ops for w in ctr[1:]),
+            lambda mn, ops: mn == call[0])
 
 
 def median(xs):
@@ -246,10 +258,10 @@ def trampoline_counts(out_dir):
     first timestamp in cl_clone_snap, (b) the call of fn in the lean cl_clone/cl_clone3."""
     rows = []
     for arch in ARCHES:
-        if arch not in INSNS:
-            rows.append((arch, "-", "-", "n/a", "no INSNS entry in bench.py"))
+        if not insns(arch):
+            rows.append((arch, "-", "-", "n/a", "arch/%s/tools.txt lacks an *_insn line" % arch))
             continue
-        sc, is_ts, is_call = INSNS[arch]
+        sc, is_ts, is_call = insns(arch)
         objdir = os.path.join(ROOT, "build", arch, "obj", "arch")
         for obj, fns, stop, what in (
                 ("snap.o", ("cl_clone_snap", "cl_clone3_snap"), is_ts, "first timestamp"),

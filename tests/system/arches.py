@@ -1,5 +1,5 @@
 """arches.py: the list of architectures (arch/ARCHES) and their test-bed facts
-(tests/system/arches.tab), for the python test scripts. Same data as arches.sh."""
+(each arch/<arch>/bed.tab), for the python test scripts. Same data as arches.sh."""
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -22,9 +22,10 @@ def arches_here():
 
 def table():
     """{arch: {"deb", "qemu", "console", "pkg", "busybox", "kernels": [(label, suite,
-    package, file)], "budget", "firmware": [file, package] or []}} from arches.tab."""
+    package, file)], "budget", "firmware": [file, package] or []}} from the bed.tab files."""
     rows = {}
-    for line in _lines("tests/system/arches.tab"):
+    lines = [ln for a in arches_here() for ln in _lines(os.path.join("arch", a, "bed.tab"))]
+    for line in lines:
         f = [c.strip() for c in line.split("|")]
         rows[f[0]] = {"deb": f[1], "qemu": f[2].split(), "console": f[3], "pkg": f[4],
                       "busybox": f[5].split(), "budget": int(f[7]),

@@ -1,6 +1,21 @@
 # shellcheck shell=bash disable=SC2034 # it sets variables for its caller
 # arches.sh: sourced by the test scripts. The list of architectures (arch/ARCHES) and
-# their test-bed facts (tests/system/arches.tab), in one place.
+# their test-bed facts (each arch/<arch>/bed.tab), in one place.
+#
+# bed.tab holds one row, its columns separated by "|":
+#   arch      as in arch/ARCHES and build/<arch>/ (qemu-user is qemu-<arch>)
+#   deb       Debian's name for it
+#   qemu      the qemu-system binary and its machine arguments (the accelerator, 2
+#             vCPUs, memory and the rest are common: tests/system/boot.sh). aarch64:
+#             cortex-a57, as -cpu max is much slower under TCG.
+#   console   the serial console's device name in the guest
+#   pkg       the Debian package with that qemu-system binary and its firmware
+#   busybox   SUITE PACKAGE FILE-IN-DEB: the guest's shell
+#   kernels   LABEL:SUITE:PACKAGE:FILE-IN-DEB ...: one qemu-system bed each. The first
+#             is bed system-<arch>, the others system-<arch>-<LABEL>. A metapackage is
+#             followed to the versioned package that has the file.
+#   budget    the most bytes an example program may have (make size)
+#   firmware  FILE PACKAGE: what the qemu machine loads besides the kernel, or "-"
 #
 #   cl_arches            every architecture in arch/ARCHES, in order
 #   cl_arches_here       those whose arch/<arch>/ folder exists (what this tree builds)
@@ -34,7 +49,7 @@ cl_arch() {
         read -ra a_firmware <<<"$firmware"
         [ "${a_firmware[0]:-}" != - ] || a_firmware=()
         return 0
-    done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$cl_root/tests/system/arches.tab")
+    done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$cl_root/arch/$1/bed.tab" 2>/dev/null)
     return 1
 }
 

@@ -4,7 +4,7 @@
 #     print the script's output, exit with its status (125 if the guest did not say it)
 # boot.sh --interactive ARCH KERNEL CPIO               boot with the console on this terminal (Ctrl-A x quits)
 #
-# ARCH is a row of tests/system/arches.tab, which gives the qemu-system command. Every
+# ARCH is a row of arch/<arch>/bed.tab, which gives the qemu-system command. Every
 # guest has 2 vCPUs, so that a clone's child can start on another CPU than its parent.
 # Always TCG (KVM does not work on the CI machines) and, unless interactive, always
 # under `timeout`. In test mode the guest's /init prints kselftest TAP and finally

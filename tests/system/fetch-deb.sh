@@ -2,7 +2,7 @@
 # fetch-deb.sh [--suite SUITE] ARCH PACKAGE FILE-IN-DEB [DEST]
 #
 # Downloads a Debian package of SUITE (default bookworm) for ARCH (a row of
-# tests/system/arches.tab) WITHOUT installing it, extracts FILE-IN-DEB (a shell glob,
+# arch/<arch>/bed.tab) WITHOUT installing it, extracts FILE-IN-DEB (a shell glob,
 # e.g. 'boot/vmlinuz-*') and caches it as DEST (default:
 # $CACHE/<package>/<arch>/<basename>), with "package version file" in a VERSION file
 # next to it. If PACKAGE does not contain the file (a metapackage such as

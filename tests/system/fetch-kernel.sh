@@ -1,7 +1,7 @@
 #!/bin/bash
 # fetch-kernel.sh ARCH|BED
 #
-# Fetches the Debian kernel of a qemu-system bed (tests/system/arches.tab: ARCH alone
+# Fetches the Debian kernel of a qemu-system bed (arch/<arch>/bed.tab: ARCH alone
 # is its first kernel, bed system-ARCH; system-ARCH-LABEL the others), without
 # installing it, and caches its boot/vmlinu[xz]-* as
 # ${CLONELAB_CACHE:-$HOME/.cache/clonelab}/kernels/<ARCH or ARCH-LABEL>/vmlinuz (with a

@@ -9,22 +9,19 @@
 # registers (it does not stop), so that the child's can be compared with them.
 # Where the trampolines name that instruction (cl_snap_child, cl_clone_child), the
 # names are used; otherwise it is found by disassembling the trampolines.
+import os
+
 import gdb
 
-REGS = {  # return, stack pointer, frame pointer, link register, thread pointer
-    "x86_64": ("rax", "rsp", "rbp", None, "fs_base"),
-    "aarch64": ("x0", "sp", "x29", "x30", "TPIDR_EL0"),  # gdb 13 spells it in capitals
-    "riscv64": ("a0", "sp", "s0", "ra", "tp"),
-}
+# From arch/<arch>/tools.txt, through run.sh: return, stack pointer, frame pointer, link
+# register ("-": none), thread pointer; and the syscall instruction.
+REGS = tuple(None if r == "-" else r for r in os.environ.get("CL_GDB_REGS", "").split())
+if len(REGS) != 5:
+    raise gdb.GdbError("CL_GDB_REGS must name 5 registers (tools/gdb/run.sh sets it)")
 TRAMPOLINES = ("cl_clone_snap", "cl_clone3_snap", "cl_clone", "cl_clone3")
 NAMED = ("cl_snap_child", "cl_snap3_child", "cl_clone_child")
-SYSCALL_INSNS = ("syscall", "svc", "ecall")
+SYSCALL_INSNS = tuple(os.environ.get("CL_GDB_SYSCALL", "").split())
 parent_regs = {}
-
-
-def arch_name():
-    a = gdb.selected_inferior().architecture().name()
-    return "x86_64" if "x86-64" in a else "aarch64" if "aarch64" in a else "riscv64"
 
 
 def reg(name):
@@ -98,7 +95,7 @@ class AtSyscall(gdb.Breakpoint):
     """The parent, one instruction from the call: remember its registers, do not stop."""
 
     def stop(self):
-        for r in REGS[arch_name()]:
+        for r in REGS:
             if r:
                 parent_regs[r] = reg(r)
         return False
@@ -108,13 +105,13 @@ class ChildFirst(gdb.Breakpoint):
     """After the call: stop only where the return register is 0, the child."""
 
     def stop(self):
-        return reg(REGS[arch_name()][0]) == 0
+        return reg(REGS[0]) == 0
 
 
 def report(event):
     if not isinstance(event, gdb.BreakpointEvent) or not any(isinstance(b, ChildFirst) for b in event.breakpoints):
         return
-    ret, sp, fp, lr, tp = REGS[arch_name()]
+    ret, sp, fp, lr, tp = REGS
     t = gdb.selected_thread()
     where = ("where it alone goes (QEMU)" if int(gdb.parse_and_eval("$cl_qemu"))
              else "at its first instruction")

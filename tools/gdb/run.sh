@@ -23,6 +23,10 @@ case $scenario in fork | thread | userns | chimera) ;; *)
     echo "gdb: SCENARIO must be fork, thread, userns or chimera" >&2; exit 2 ;;
 esac
 ulimit -c 0
+# The architecture's registers and syscall instruction, from its folder.
+fact() { sed -n "s/^$1 //p" "arch/$arch/tools.txt"; }
+CL_GDB_REGS=$(fact gdb_regs) CL_GDB_SYSCALL=$(fact syscall_insn)
+export CL_GDB_REGS CL_GDB_SYSCALL
 qemu=1
 [ "$arch" = "$(uname -m)" ] && qemu=0
 cmds=(-q -nx -ex "set debuginfod enabled off" -ex "set \$cl_qemu = $qemu" -ex "file $prog" -x "$script")
