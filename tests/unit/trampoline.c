@@ -263,7 +263,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 	for (int i = 0; i < n; i++)
 		if ((snap->parent[i] == POISON_P) != (snap->child[i] == POISON_P) ||
 		    (snap->parent[i] == POISON_C) != (snap->child[i] == POISON_C)) {
-			diag("%s not stored: parent %#lx, child %#lx", cl_reg_names(0)[i],
+			diag("%s not stored: parent 0x%lx, child 0x%lx", cl_reg_names(0)[i],
 			     (long)snap->parent[i], (long)snap->child[i]);
 			return T_FAIL;
 		}
@@ -273,7 +273,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 		const uint64_t *r = side ? snap->child : snap->parent;
 		for (int k = 0; k < 3; k++)
 			if (want[k] != POISON && arg[k] != CL_REG_RET && r[arg[k]] != want[k]) {
-				diag("%s: %s (syscall argument %d) is %#lx, not %#lx",
+				diag("%s: %s (syscall argument %d) is 0x%lx, not 0x%lx",
 				     side ? "child" : "parent", cl_reg_names(0)[arg[k]], k + 1,
 				     (long)r[arg[k]], (long)want[k]);
 				return T_FAIL;
@@ -282,7 +282,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 #ifdef CL_REG_FLAGS
 	for (int side = 0; side < 2; side++)
 		if ((side ? snap->child : snap->parent)[CL_REG_FLAGS] & ~CL_REG_FLAGS_MASK) {
-			diag("%s: %s is %#lx: not a flags value", side ? "child" : "parent",
+			diag("%s: %s is 0x%lx: not a flags value", side ? "child" : "parent",
 			     cl_reg_names(0)[CL_REG_FLAGS],
 			     (long)(side ? snap->child : snap->parent)[CL_REG_FLAGS]);
 			return T_FAIL;
@@ -293,7 +293,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 			const uint64_t *r = side ? snap->child : snap->parent;
 			uint64_t x = r[arg[3]], y = r[arg[4]];
 			if (!((x == want[4] && y == want[5]) || (x == want[5] && y == want[4]))) {
-				diag("%s: syscall arguments 4, 5 are %#lx, %#lx: not child_tid "
+				diag("%s: syscall arguments 4, 5 are 0x%lx, 0x%lx: not child_tid "
 				     "and tls", side ? "child" : "parent", (long)x, (long)y);
 				return T_FAIL;
 			}
@@ -376,19 +376,19 @@ static int own_fill(const uint64_t *r, int n, const char *side, long nr)
 	const char *const *name = cl_reg_names(0);
 	for (int i = 0; i < n; i++)
 		if (r[i] >= CL_FILL(0) && r[i] < CL_FILL(n) && r[i] != CL_FILL(i)) {
-			diag("%s: %s holds %s's value %#lx", side, name[i], name[r[i] - CL_FILL(0)],
+			diag("%s: %s holds %s's value 0x%lx", side, name[i], name[r[i] - CL_FILL(0)],
 			     (long)r[i]);
 			return T_FAIL;
 		}
 	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
 		if (r[kept[k]] != CL_FILL(kept[k])) {
-			diag("%s: %s is %#lx, not the %#lx it held", side, name[kept[k]],
+			diag("%s: %s is 0x%lx, not the 0x%lx it held", side, name[kept[k]],
 			     (long)r[kept[k]], (long)CL_FILL(kept[k]));
 			return T_FAIL;
 		}
 #ifdef CL_REG_SYSNR	/* the register naming the syscall, where one survives it */
 	if (r[CL_REG_SYSNR] != (uint64_t)nr) {
-		diag("%s: %s is %#lx, not the syscall's number %ld", side, name[CL_REG_SYSNR],
+		diag("%s: %s is 0x%lx, not the syscall's number %ld", side, name[CL_REG_SYSNR],
 		     (long)r[CL_REG_SYSNR], nr);
 		return T_FAIL;
 	}
