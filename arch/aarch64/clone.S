@@ -81,14 +81,11 @@ cl_clone_child:
 	// sp = new stack, [sp] = fn, [sp+8] = arg; x29 and x30 are the parent's
 	mov	x29, xzr
 	mov	x30, xzr
-	ldp	x1, x0, [sp], #16	// x1 = fn, x0 = arg; sp back at the top
-	mov	x2, sp
-	tst	x2, #15
-	b.ne	1f
+	ldp	x1, x0, [sp], #16	// x1 = fn, x0 = arg; sp back at the top the parent aligned
 	blr	x1
 	mov	x8, #SYS_exit		// x0 = fn's result = exit status
 	svc	#0
-1:	brk	#0			// exit does not return; or the stack was misaligned
+	brk	#0			// exit does not return
 	.size	cl_clone_child, . - cl_clone_child
 
 	.section .note.GNU-stack, "", %progbits

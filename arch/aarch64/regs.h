@@ -46,6 +46,9 @@
 /* The slots of the kernel's six syscall argument registers, which it leaves as they
  * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
 #define CL_REG_SYSARGS 0, 1, 2, 3, 4, 5	/* x0..x5; x0 then holds the result */
+/* The slot of the register that names the syscall (x8), which the kernel leaves as it
+ * was on both sides. */
+#define CL_REG_SYSNR 8
 /* The bits that can be set in the flags slot (N, Z, C, V). */
 #define CL_REG_FLAGS_MASK 0xf0000000UL
 #endif

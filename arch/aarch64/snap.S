@@ -159,10 +159,7 @@ snap_tail:
 	add	x10, sp, #F_REGS
 	add	x11, x9, #S_CHILD
 	bl	copy_regs
-6:	mov	x10, sp
-	tst	x10, #15		// the parent aligned our stack; check it did
-	b.ne	7f
-	ldr	x10, [sp, #F_FN]
+6:	ldr	x10, [sp, #F_FN]	// sp: the frame the parent placed 16-aligned
 	mov	x0, xzr
 	cbz	x10, 4b			// fork shape: return 0 through the copied epilogue
 	ldr	x0, [sp, #F_ARG]
@@ -171,7 +168,7 @@ snap_tail:
 	blr	x10
 	mov	x8, #SYS_exit
 	svc	#0
-7:	brk	#0
+	brk	#0			// exit does not return
 	.size	snap_tail, . - snap_tail
 
 // uint64_t cl_counter(void): the counter the snapshots use (cntvct_el0).

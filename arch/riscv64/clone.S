@@ -86,13 +86,11 @@ cl_clone_child:
 	li	s0, 0			// no frame pointer
 	ld	t0, 0(sp)		// t0 = fn
 	ld	a0, 8(sp)		// a0 = arg
-	addi	sp, sp, 16		// sp back at the aligned top
-	andi	t1, sp, 15
-	bnez	t1, 1f
+	addi	sp, sp, 16		// sp back at the top the parent aligned
 	jalr	t0			// fn(arg)
 	li	a7, SYS_exit		// a0 = fn's result = exit status
 	ecall
-1:	ebreak				// exit does not return; or the stack was misaligned
+	ebreak				// exit does not return
 	.size	cl_clone_child, . - cl_clone_child
 
 	.section .note.GNU-stack, "", %progbits

@@ -29,6 +29,9 @@
 /* The slots of the kernel's six syscall argument registers, which it leaves as they
  * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */
 #define CL_REG_SYSARGS 9, 10, 11, 12, 13, 14	/* a0..a5; a0 then holds the result */
+/* The slot of the register that names the syscall (a7), which the kernel leaves as it
+ * was on both sides. */
+#define CL_REG_SYSNR 16
 
 /* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
  * arguments by the registers of the C calling convention. */

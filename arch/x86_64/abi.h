@@ -25,6 +25,29 @@ struct cl_ksigaction {
  * before the call (the call pushed the return address: 8 bytes more). */
 #define CL_CALLER_SP_ASM "lea 8(%rsp), %rax\n\tret"
 
+/* For tests: a routine that calls the function whose address is in t_fill_target with
+ * the arguments it was given (six in registers, two on the stack: the recording
+ * trampolines' most), with every other general register it may set loaded with
+ * CL_FILL(n), n being the register's slot in regs.h: rax, rbx, r10..r15. The
+ * callee-saved ones (rbx, r12..r15) are saved around the call and restored. At entry
+ * rsp = 8 (mod 16); five saves and the two stack arguments again make it 0 at the call. */
+#define CL_FILL(n) (0x600d0000UL + (n))
+#define CL_FILL_ASM \
+	"push %rbx\n\tpush %r12\n\tpush %r13\n\tpush %r14\n\tpush %r15\n\t" \
+	"pushq 56(%rsp)\n\tpushq 56(%rsp)\n\t"	/* the 8th argument, then the 7th */ \
+	"mov $0x600d0000, %eax\n\tmov $0x600d0001, %ebx\n\t" \
+	"mov $0x600d000a, %r10d\n\tmov $0x600d000b, %r11d\n\t" \
+	"mov $0x600d000c, %r12d\n\tmov $0x600d000d, %r13d\n\t" \
+	"mov $0x600d000e, %r14d\n\tmov $0x600d000f, %r15d\n\t" \
+	"call *t_fill_target(%rip)\n\tadd $16, %rsp\n\t" \
+	"pop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\tpop %rbx\n\tret"
+/* Put before CL_FILL_ASM, for a callee of five arguments: loads the sixth argument
+ * register too (r9), then falls through. */
+#define CL_FILL_ARGS5_ASM "mov $0x600d0009, %r9d\n\t"
+/* The slots of the callee-saved registers a function keeps for its caller, but for the
+ * frame pointer (which the recording trampolines set up before their snapshot). */
+#define CL_REG_KEPT 1, 12, 13, 14, 15	/* rbx, r12..r15 */
+
 /* Where a frame's record is, counted in words from the frame pointer GCC keeps (rbp):
  * rbp points at the saved rbp, with the return address just above it. */
 #define CL_FRAME_RECORD 0

@@ -89,16 +89,12 @@ cl_clone_child:
 	; parent's, so clear rbp to mark this as the outermost frame.
 	xor	ebp, ebp
 	pop	rax			; rax = fn
-	pop	rdi			; rdi = arg; rsp is back at the 16-aligned top
-	test	spl, 15
-	jnz	.misaligned
+	pop	rdi			; rdi = arg; rsp is back at the top the parent aligned
 	call	rax
 	mov	edi, eax		; exit status = fn's result
 	mov	eax, SYS_exit
 	syscall
 	ud2				; exit does not return
-.misaligned:
-	ud2				; a misaligned child stack would be our bug: trap loudly
 .end:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -21,7 +21,7 @@ A mutant is killed when a bed fails (or times out), survived when all pass. A su
 listed in tests/mutate/equivalent.txt ("ID  reason") is explained. A mutant that does not
 assemble is stillborn and not counted. Exit 1 if any survivor is unexplained.
 
-  mutate.py [--arch A]... [-k SUBSTR] [-j N] [--fast] [--full] [--list] [--keep]
+  mutate.py [--arch A]... [-k SUBSTR] [--only REGEX] [-j N] [--fast] [--full] [--list] [--keep]
   mutate.py --rescore LOG...    the table again from logs, with today's equivalent.txt
 """
 import argparse
@@ -442,6 +442,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", action="append", help="only this architecture (repeatable)")
     ap.add_argument("-k", help="only mutants whose id contains this")
+    ap.add_argument("--only", metavar="REGEX", help="only mutants whose id this regular expression finds")
     ap.add_argument("-j", "--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", os.cpu_count() or 1)))
     ap.add_argument("--fast", action="store_true", help="stage 1 only")
     ap.add_argument("--full", action="store_true", help="stage 2 for explained survivors too")
@@ -466,7 +467,7 @@ def main():
     table, bad, t0 = [], 0, time.time()
     all_ids = set()
     for arch in a.arch or arches():
-        ms = [m for m in mutants(arch) if not a.k or a.k in m[0]]
+        ms = [m for m in mutants(arch) if (not a.k or a.k in m[0]) and (not a.only or re.search(a.only, m[0]))]
         all_ids.update(m[0] for m in ms)
         if a.list:
             for m in ms:
@@ -485,7 +486,7 @@ def main():
                       f"{time.time() - t1:.0f}s"))
     if a.list:
         return 0
-    stale = [k for k in eq if k not in all_ids and not a.k and not a.arch]
+    stale = [k for k in eq if k not in all_ids and not a.k and not a.only and not a.arch]
     log("\n| arch | killed | survived | explained | stillborn | time |\n|---|---|---|---|---|---|")
     for row in table:
         log("| " + " | ".join(str(c) for c in row) + " |")

@@ -263,7 +263,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 	for (int i = 0; i < n; i++)
 		if ((snap->parent[i] == POISON_P) != (snap->child[i] == POISON_P) ||
 		    (snap->parent[i] == POISON_C) != (snap->child[i] == POISON_C)) {
-			diag("%s not stored: parent %#lx, child %#lx", cl_reg_names(0)[i],
+			diag("%s not stored: parent 0x%lx, child 0x%lx", cl_reg_names(0)[i],
 			     (long)snap->parent[i], (long)snap->child[i]);
 			return T_FAIL;
 		}
@@ -273,7 +273,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 		const uint64_t *r = side ? snap->child : snap->parent;
 		for (int k = 0; k < 3; k++)
 			if (want[k] != POISON && arg[k] != CL_REG_RET && r[arg[k]] != want[k]) {
-				diag("%s: %s (syscall argument %d) is %#lx, not %#lx",
+				diag("%s: %s (syscall argument %d) is 0x%lx, not 0x%lx",
 				     side ? "child" : "parent", cl_reg_names(0)[arg[k]], k + 1,
 				     (long)r[arg[k]], (long)want[k]);
 				return T_FAIL;
@@ -282,7 +282,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 #ifdef CL_REG_FLAGS
 	for (int side = 0; side < 2; side++)
 		if ((side ? snap->child : snap->parent)[CL_REG_FLAGS] & ~CL_REG_FLAGS_MASK) {
-			diag("%s: %s is %#lx: not a flags value", side ? "child" : "parent",
+			diag("%s: %s is 0x%lx: not a flags value", side ? "child" : "parent",
 			     cl_reg_names(0)[CL_REG_FLAGS],
 			     (long)(side ? snap->child : snap->parent)[CL_REG_FLAGS]);
 			return T_FAIL;
@@ -293,7 +293,7 @@ static int check_sides(const struct cl_snap *snap, int n, const uint64_t *want)
 			const uint64_t *r = side ? snap->child : snap->parent;
 			uint64_t x = r[arg[3]], y = r[arg[4]];
 			if (!((x == want[4] && y == want[5]) || (x == want[5] && y == want[4]))) {
-				diag("%s: syscall arguments 4, 5 are %#lx, %#lx: not child_tid "
+				diag("%s: syscall arguments 4, 5 are 0x%lx, 0x%lx: not child_tid "
 				     "and tls", side ? "child" : "parent", (long)x, (long)y);
 				return T_FAIL;
 			}
@@ -347,4 +347,90 @@ static int snapshot_complete(enum api api)
 int t_trampoline_snapshot_complete(void)
 {
 	return each_api(snapshot_complete);
+}
+
+/* ---- each slot holds its own register's value ---- */
+/* A snapshot that stores a register into another register's slot (two stores whose
+ * sources trade places) stores every slot, so the poison above cannot see it: the values
+ * must tell the registers apart. C cannot choose what is in most registers, so an
+ * assembly routine from abi.h does: it loads each register it may set with CL_FILL(slot)
+ * and calls t_fill_target with the arguments it was given (t_fill_call5: for a callee of
+ * five arguments, the unused argument registers too). Then no slot may hold another
+ * register's fill value, and the callee-saved registers (CL_REG_KEPT), which the
+ * trampolines keep, hold their own on both sides: the kernel copies them to the child. */
+#if !defined(CL_FILL_ASM) || !defined(CL_FILL_ARGS5_ASM) || !defined(CL_REG_KEPT)
+#error "arch/<arch>/abi.h must define CL_FILL, CL_FILL_ASM, CL_FILL_ARGS5_ASM and CL_REG_KEPT"
+#endif
+/* read by the routine below: LTO cannot see that, hence used and externally_visible */
+__attribute__((used, externally_visible)) uintptr_t t_fill_target;
+__asm__(".text\n.globl t_fill_call5, t_fill_call\nt_fill_call5:\n\t" CL_FILL_ARGS5_ASM
+	"\nt_fill_call:\n\t" CL_FILL_ASM "\n");
+long t_fill_call(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg,
+		 int *parent_tid, void *tls, int *child_tid, struct cl_snap *snap);
+long t_fill_call5(struct cl_clone_args *args, unsigned long size, int (*fn)(void *), void *arg,
+		  struct cl_snap *snap);
+
+static int own_fill(const uint64_t *r, int n, const char *side, long nr)
+{
+	static const int kept[] = { CL_REG_KEPT };
+	const char *const *name = cl_reg_names(0);
+	for (int i = 0; i < n; i++)
+		if (r[i] >= CL_FILL(0) && r[i] < CL_FILL(n) && r[i] != CL_FILL(i)) {
+			diag("%s: %s holds %s's value 0x%lx", side, name[i], name[r[i] - CL_FILL(0)],
+			     (long)r[i]);
+			return T_FAIL;
+		}
+	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
+		if (r[kept[k]] != CL_FILL(kept[k])) {
+			diag("%s: %s is 0x%lx, not the 0x%lx it held", side, name[kept[k]],
+			     (long)r[kept[k]], (long)CL_FILL(kept[k]));
+			return T_FAIL;
+		}
+#ifdef CL_REG_SYSNR	/* the register naming the syscall, where one survives it */
+	if (r[CL_REG_SYSNR] != (uint64_t)nr) {
+		diag("%s: %s is 0x%lx, not the syscall's number %ld", side, name[CL_REG_SYSNR],
+		     (long)r[CL_REG_SYSNR], nr);
+		return T_FAIL;
+	}
+#endif
+	(void)nr;
+	return T_PASS;
+}
+
+static int snapshot_own_slots(enum api api)
+{
+	if (api == LEAN || api == LEAN3 || ((api == SNAP3) && no_clone3()))
+		return api == SNAP3 ? T_SKIP : T_PASS;
+	struct cl_snap *snap = (void *)SYS6(mmap, 0, sizeof *snap, PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT((uintptr_t)snap < MAP_FAILED_MAX);
+	static int ptid, ctid;
+	struct cl_clone_args a;
+	char *top = stack + STACK;
+	long pid;
+	if (api == SNAP) {
+		t_fill_target = (uintptr_t)cl_clone_snap;
+		pid = t_fill_call(snap_child, top, SIGCHLD, 0, &ptid, (void *)0x7157, &ctid, snap);
+	} else {
+		fill_args(&a, top, SIGCHLD, &ptid, (void *)0x7157, &ctid);
+		t_fill_target = (uintptr_t)cl_clone3_snap;
+		pid = t_fill_call5(&a, sizeof a, snap_child, 0, snap);
+	}
+	ASSERT_OK(pid);
+	int st = 0, n;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT_EQ(st, 0);
+	cl_reg_names(&n);
+	long nr = api == SNAP ? CL_NR_clone : CL_NR_clone3;
+	int r = own_fill(snap->parent, n, "parent", nr) == T_PASS &&
+		own_fill(snap->child, n, "child", nr) == T_PASS ? T_PASS : T_FAIL;
+	if (r == T_FAIL)
+		diag("%s", api_name[api]);
+	SYS2(munmap, snap, sizeof *snap);
+	return r;
+}
+
+int t_trampoline_snapshot_own_slots(void)
+{
+	return each_api(snapshot_own_slots);
 }
