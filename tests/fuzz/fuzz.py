@@ -30,6 +30,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from procs import kill_session  # noqa: E402  (tests/procs.py)
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -195,29 +198,6 @@ class Runner:
                 p.wait()
             out.seek(0), err.seek(0)
             return rc, out.read(), err.read()
-
-
-def kill_session(sid):
-    """SIGKILL what is left of session sid (started by us), until none is left."""
-    for _ in range(100):
-        left = 0
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                stat = open(f"/proc/{d}/stat").read()
-            except OSError:
-                continue
-            f = stat[stat.rindex(")") + 2:].split()
-            if int(f[3]) == sid and f[0] not in "ZX":
-                left += 1
-                try:
-                    os.kill(int(d), signal.SIGKILL)
-                except OSError:
-                    pass
-        if not left:
-            return
-        time.sleep(0.02)
 
 
 def strays():

@@ -6,9 +6,13 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 from harness import ROOT, Result, Skip
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from procs import zombies_of  # noqa: E402,F401  (tests/procs.py; the tests call it from here)
 
 SRC = os.path.join(ROOT, "tests", "hostile", "probe-noclone3.c")
 NOCLONE3 = os.path.join(ROOT, "build", "hostile", "probe-noclone3")
@@ -43,22 +47,6 @@ def run(bed, args, wrap=(), user=None, sigchld_ignored=False, stdout=None, timeo
         raise AssertionError(f"timed out after {timeout}s (a hang): {' '.join(cmd)}") from None
     dec = lambda b: (b or b"").decode(errors="replace")  # noqa: E731
     return Result(" ".join(cmd), p.returncode, dec(p.stdout), dec(p.stderr))
-
-
-def zombies_of(pid):
-    """pids of zombie children of pid."""
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{d}/stat").read()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] == "Z" and int(fields[1]) == pid:
-            out.append(int(d))
-    return out
 
 
 def need_root(bed, why):

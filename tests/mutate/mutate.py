@@ -38,6 +38,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from procs import kill_session  # noqa: E402  (tests/procs.py)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERE = os.path.join(ROOT, "tests", "mutate")
 HOST = platform.machine()
@@ -256,29 +259,6 @@ def run(cmd, cwd, timeout, env=None):
         out.seek(0)
         text = out.read().decode(errors="replace")
     return rc == 0, why or f"exit {rc}", text
-
-
-def kill_session(sid):
-    """SIGKILL every process of session sid (ours: started by run), until none is left."""
-    for _ in range(50):
-        left = 0
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                stat = open(f"/proc/{d}/stat").read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) == sid and fields[0] != "Z":
-                left += 1
-                try:
-                    os.kill(int(d), signal.SIGKILL)
-                except OSError:
-                    pass
-        if not left:
-            return
-        time.sleep(0.05)
 
 
 class Worker:
