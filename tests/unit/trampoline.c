@@ -434,3 +434,20 @@ int t_trampoline_snapshot_own_slots(void)
 {
 	return each_api(snapshot_own_slots);
 }
+
+/* ---- the lean trampolines refuse what the C libraries' clone refuses ---- */
+/* A NULL fn or stack (clone), or a NULL args or fn (clone3): -EINVAL, before anything
+ * is stored or any syscall made (no child can appear). */
+int t_trampoline_null_is_einval(void)
+{
+	struct cl_clone_args a = { .exit_signal = SIGCHLD, .stack = (uintptr_t)stack,
+				   .stack_size = STACK };
+	ASSERT_EQ(cl_clone(0, stack + STACK, SIGCHLD, 0, 0, 0, 0), -EINVAL);
+	ASSERT_EQ(cl_clone(probe_fn, 0, SIGCHLD, 0, 0, 0, 0), -EINVAL);
+	ASSERT_EQ(cl_clone3(0, sizeof a, probe_fn, 0), -EINVAL);
+	ASSERT_EQ(cl_clone3(&a, sizeof a, 0, 0), -EINVAL);
+	ASSERT_EQ(a.stack_size, STACK);	/* refused before it was rewritten */
+	int st;
+	ASSERT_EQ(cl_wait(-1, &st, CL_WNOHANG), -ECHILD);	/* and no child was made */
+	return T_PASS;
+}
