@@ -39,21 +39,6 @@ static int num_after(const char *text, const char *key)
 	return (int)n;
 }
 
-/* The first line of a map file, blanks squeezed: "0 1000 1". 0 or -errno. */
-static long first_line(const char *path, char *out, size_t size)
-{
-	char buf[256];
-	size_t w = 0;
-	long r = cl_read_file(path, buf, sizeof buf);
-	if (r < 0)
-		buf[0] = 0;
-	for (const char *s = buf; *s && *s != '\n' && w + 1 < size; s++)
-		if (*s != ' ' || (w && out[w - 1] != ' '))
-			out[w++] = *s;
-	out[w] = 0;
-	return r < 0 ? r : 0;
-}
-
 /* kcmp and the ns links of two tasks: pdir/cdir are /proc/<x> directories; pa/ch
  * their pids as the caller sees them. Precondition: both tasks alive. */
 void probe_ask_kernel(struct seen *s, int pa, int ch, const char *pdir, const char *cdir)
@@ -138,9 +123,9 @@ int probe_child(void *arg)
 		read_nspid(c, st);
 	}
 	if (probe_lab.flags & CLONE(NEWUSER)) {
-		probe_obs_failed(c, first_line("/proc/thread-self/uid_map", c->uid_map,
+		probe_obs_failed(c, cl_read_first_line("/proc/thread-self/uid_map", c->uid_map,
 					       sizeof c->uid_map), "the child reading its uid_map");
-		probe_obs_failed(c, first_line("/proc/thread-self/gid_map", c->gid_map,
+		probe_obs_failed(c, cl_read_first_line("/proc/thread-self/gid_map", c->gid_map,
 					       sizeof c->gid_map), "the child reading its gid_map");
 	}
 	/* the effects: one change per resource, for the parent to look for */

@@ -20,36 +20,11 @@ int run_fail(struct container *c, const char *step, long e, const char *why)
 	return CL_EXIT_FAIL;
 }
 
-/* "         0       1000          1\n" -> "0 1000 1" */
-static void squeeze(char *dst, const char *src, size_t size)
-{
-	size_t n = 0;
-	int sp = 0;
-	for (; *src && *src != '\n' && n + 2 < size; src++) {
-		if (*src == ' ') {
-			sp = n > 0;
-			continue;
-		}
-		if (sp)
-			dst[n++] = ' ', sp = 0;
-		dst[n++] = *src;
-	}
-	dst[n] = 0;
-}
-
-static void read_map(const char *path, char *out, size_t size)
-{
-	char buf[256];
-	out[0] = 0;
-	if (cl_read_file(path, buf, sizeof buf) > 0)
-		squeeze(out, buf, size);
-}
-
 /* Precondition: in the child, released (the maps are written). */
 void run_read_maps(struct container *c)
 {
-	read_map("/proc/self/uid_map", c->uid_map, sizeof c->uid_map);
-	read_map("/proc/self/gid_map", c->gid_map, sizeof c->gid_map);
+	cl_read_first_line("/proc/self/uid_map", c->uid_map, sizeof c->uid_map);
+	cl_read_first_line("/proc/self/gid_map", c->gid_map, sizeof c->gid_map);
 }
 
 /* Which namespaces, made by which call, and what was dropped. */

@@ -56,3 +56,22 @@ char *cl_proc_path(char *buf, int pid, const char *name)
 	cl_stpcpy(cl_stpcpy(p, "/"), name);
 	return buf;
 }
+
+long cl_read_first_line(const char *path, char *out, size_t size)
+{
+	char buf[256];
+	size_t n = 0;
+	int gap = 0;
+	long r = cl_read_file(path, buf, sizeof buf);
+	for (const char *s = r > 0 ? buf : ""; *s && *s != '\n' && n + 2 < size; s++) {
+		if (*s == ' ') {
+			gap = n > 0;	/* a space counts only between two words */
+			continue;
+		}
+		if (gap)
+			out[n++] = ' ', gap = 0;
+		out[n++] = *s;
+	}
+	out[n] = 0;
+	return r < 0 ? r : 0;
+}

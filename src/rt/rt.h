@@ -107,6 +107,10 @@ char *cl_stpcpy(char *d, const char *s);
 /* ---- files (src/rt/file.c) ---- */
 /* Read a small file into buf (NUL-terminated). Returns its length or -errno. */
 long cl_read_file(const char *path, char *buf, size_t size);
+/* The first line of a small file with its runs of spaces folded to one and none at
+ * either end ("         0       1000          1" -> "0 1000 1"), as /proc's id maps
+ * align theirs. Returns 0, or -errno with out empty. */
+long cl_read_first_line(const char *path, char *out, size_t size);
 /* Write s to path (O_WRONLY, no create). Returns 0 or -errno. */
 long cl_write_file(const char *path, const char *s);
 /* In "Key:\tvalue\n" text, the value of key (up to the newline, in out). 0 or -1. */
