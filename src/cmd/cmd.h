@@ -30,10 +30,11 @@ extern int cmd_json_reported;
 /* SIGCHLD back to SIG_DFL, for commands that wait for their children: a caller that
  * ignores it (SIG_IGN is inherited across exec) would have the kernel reap them at
  * once, and wait4 would answer ECHILD instead of their status. Zeroes are SIG_DFL, no
- * flags and no mask, in every architecture's kernel sigaction struct. */
-static inline void cl_sigchld_default(void)
+ * flags and no mask, in every architecture's kernel sigaction struct. run keeps the
+ * caller's action (old, opaque) for COMMAND. */
+static inline void cl_sigchld_default(void *old)	/* old: where the previous action goes, or NULL */
 {
 	unsigned long dfl[4] = { 0 };
-	SYS4(rt_sigaction, SIGCHLD, dfl, 0, 8);
+	SYS4(rt_sigaction, SIGCHLD, dfl, old, 8);
 }
 #endif

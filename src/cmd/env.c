@@ -38,7 +38,7 @@ int cmd_env(int argc, char **argv)
 	int qemu = cl_under_qemu();	/* before the probes below start any task */
 	long c3 = cl_clone3_probe();
 	int has_clone3 = c3 != -ENOSYS;
-	cl_sigchld_default();	/* the probe waits for its child */
+	cl_sigchld_default(0);	/* the probe waits for its child */
 	long uns = cl_userns_probe();
 	/* EAGAIN: the clone hit a task limit (RLIMIT_NPROC), which says nothing about
 	 * user namespaces. Ask without a new task: unshare moves this process into one,

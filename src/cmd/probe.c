@@ -162,7 +162,7 @@ int cmd_probe(int argc, char **argv)
 		    "clone3 only\n");
 		return CL_EXIT_USAGE;
 	}
-	cl_sigchld_default();	/* we wait for our children: the kernel must not reap them */
+	cl_sigchld_default(0);	/* we wait for our children: the kernel must not reap them */
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
 	if (kernel && (k = kview_enable("clonelab probe", j)) >= 0)
 		return k;

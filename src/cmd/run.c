@@ -361,24 +361,20 @@ static long start_child(struct container *c)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (e < 0 || cl_is_err(stk))
 		return -run_fail(c, e < 0 ? "pipe2" : "mmap of the child's stack", e < 0 ? e : stk, 0);
-	/* A caller that ignores SIGCHLD (SIG_IGN survives execve) makes the kernel reap our
-	 * children itself and send no SIGCHLD: our waits would never end. SIG_DFL for us
-	 * and the init (an all-zero action is SIG_DFL, no flags, in every architecture's
-	 * layout); COMMAND gets the caller's back. */
-	unsigned long dfl[4] = { 0 };
-	SYS4(rt_sigaction, SIGCHLD, dfl, c->old_chld, 8);
+	/* Our waits need SIGCHLD at SIG_DFL (cmd.h says why), and so does the init;
+	 * COMMAND gets the caller's action back. */
+	cl_sigchld_default(c->old_chld);
 	/* Every signal blocked across the clone; each side then sets its own mask. */
-	uint64_t all = ~0UL, mask;
 	cl_flush_all();
-	SYS4(rt_sigprocmask, SIG_SETMASK, &all, &c->sigmask, 8);
+	cl_block_all(&c->sigmask);
 	int api;
 	long pid = make_child(c, stk, &api);
-	mask = c->sigmask | WAIT_SET;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
+	uint64_t mask = c->sigmask | WAIT_SET;
+	cl_set_sigmask(&mask);
 	SYS1(close, c->release_pipe[0]);
 	SYS2(munmap, stk, RUN_STACK);
 	if (pid < 0) {
-		SYS4(rt_sigprocmask, SIG_SETMASK, &c->sigmask, 0, 8);
+		cl_set_sigmask(&c->sigmask);
 		return -clone_failed(c, pid, api);
 	}
 	c->release = (struct release){ (int)pid, api };

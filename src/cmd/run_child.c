@@ -61,7 +61,7 @@ void run_exec(struct container *c)
 		path = CL_EXEC_DEFAULT_PATH;
 	/* The caller's SIGCHLD disposition and mask, as if clonelab were not there. */
 	SYS4(rt_sigaction, SIGCHLD, c->old_chld, 0, 8);
-	SYS4(rt_sigprocmask, SIG_SETMASK, &c->sigmask, 0, 8);
+	cl_set_sigmask(&c->sigmask);
 	/* Only 0, 1 and 2 go on: whatever the caller let us inherit stops here too. */
 	run_close_inherited();
 	long e = cl_execvp(file, c->argv, c->envp, path);
@@ -175,7 +175,7 @@ int run_child_main(void *container)
 {
 	struct container *c = container;
 	uint64_t mask = c->sigmask | WAIT_SET;
-	SYS4(rt_sigprocmask, SIG_SETMASK, &mask, 0, 8);
+	cl_set_sigmask(&mask);
 	SYS2(prctl, PR_SET_PDEATHSIG, SIGKILL);	/* the container dies with clonelab */
 	SYS1(close, c->release_pipe[1]);
 	long n;

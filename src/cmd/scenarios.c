@@ -325,7 +325,7 @@ static int run_one(int k, int argc, char **argv)
 	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &o);
 	if (r >= 0)
 		return r;
-	cl_sigchld_default();
+	cl_sigchld_default(0);
 	struct cl_json j = { &cl_stdout, 0, 0 };
 	if (o.html) {
 		errf("%s: --html is for clonelab tour (try --svg FILE)\n", cmd);
@@ -375,7 +375,7 @@ int cmd_tour(int argc, char **argv)
 	}
 	if (o.html && tour_html_begin(o.html) < 0)
 		return CL_EXIT_FAIL;
-	cl_sigchld_default();
+	cl_sigchld_default(0);
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects, on one line:
 		 * at depth 1 they do not end with the newline of a top-level object. */
