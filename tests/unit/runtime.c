@@ -376,6 +376,33 @@ int t_proc_path(void)
 	return T_PASS;
 }
 
+/* Every argument of the syscall stub reaches the kernel in its own register: mmap uses
+ * all six, and a file mapping at an offset shows the fifth (fd) and the sixth (offset):
+ * one slipped register maps another descriptor, or another page, or fails. */
+int t_syscall_six_args(void)
+{
+	static char want[2][8192];
+	unsigned long page = cl_getauxval(AT_PAGESZ);
+	if (!page || page > sizeof want[0])
+		page = 4096;
+	long fd = SYS4(openat, AT_FDCWD, "/proc/self/exe", O_RDONLY, 0);
+	ASSERT_OK(fd);
+	long got = 0, n;
+	while (got < (long)(2 * page) && (n = SYS3(read, fd, (char *)want + got, 2 * page - got)) > 0)
+		got += n;
+	ASSERT_EQ(got, 2 * page);
+	const char *second = (const char *)want + page;
+	const unsigned char *m = (void *)SYS6(mmap, 0, page, PROT_READ, MAP_PRIVATE, fd, page);
+	SYS1(close, fd);
+	ASSERT((unsigned long)m < MAP_FAILED_MAX);
+	long same = 1;
+	for (unsigned long i = 0; i < page; i++)
+		same &= m[i] == (unsigned char)second[i];
+	SYS2(munmap, m, page);
+	ASSERT(same);	/* the file's second page, at offset `page` */
+	return T_PASS;
+}
+
 int t_errno_names(void)
 {
 	ASSERT_STREQ(cl_errno_name(-EINVAL), "EINVAL");
