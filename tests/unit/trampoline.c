@@ -139,6 +139,43 @@ int t_trampoline_aligned_and_marked(void)
 	return each_api(aligned_and_marked);
 }
 
+/* The lean trampolines hand fn the whole stack: after taking fn and arg, the child's sp
+ * is back at the aligned top when it calls fn. fn here is t_caller_sp
+ * (tests/unit/startup_facts.c, arch/<arch>/abi.h), which returns the sp its caller had
+ * at the call: the low byte of that is the exit status, and the aligned top's low byte
+ * differs on every misaligned top. (The recording trampolines keep their frame below.) */
+uintptr_t t_caller_sp(void);
+
+static int lean_fn_gets_the_top(enum api api)
+{
+	if (api == SNAP || api == SNAP3)
+		return T_PASS;
+	for (int off = 0; off < 32; off++) {
+		char *top = stack + STACK - 256 + off;
+		struct cl_clone_args a;
+		uintptr_t aligned = (uintptr_t)top & ~(uintptr_t)15;
+		long pid = clone_with(api, (int (*)(void *))t_caller_sp, top, SIGCHLD, 0, 0, 0, 0, &a);
+		if (api == LEAN3 && no_clone3())
+			return T_SKIP;
+		ASSERT_OK(pid);
+		int st = 0;
+		ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+		ASSERT(CL_WIFEXITED(st));
+		if (CL_WEXITSTATUS(st) != (aligned & 0xff)) {
+			diag("%s, stack top %% 16 = %d: fn was called with sp %% 256 = %d, not the "
+			     "aligned top's %d", api_name[api], off & 15, CL_WEXITSTATUS(st),
+			     (int)(aligned & 0xff));
+			return T_FAIL;
+		}
+	}
+	return T_PASS;
+}
+
+int t_trampoline_lean_fn_gets_the_top(void)
+{
+	return each_api(lean_fn_gets_the_top);
+}
+
 /* ---- threads: exit, not exit_group, and the tid words ---- */
 static int seen_ctid, seen_tid;
 static uintptr_t seen_tp;
