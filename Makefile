@@ -346,7 +346,7 @@ fuzz: both
 # make bench [QUICK=1], bench-check (part of check), bench-readme: issue 7.
 -include tests/bench/bench.mk
 
-# The README's generated sections, from real runs: sizes, the test-bed matrix (from the
+# The generated sections of README.md and doc/*.md, from real runs: sizes, the bed matrix (from the
 # last build/check.log), the pictures (doc/, tests/doc-pictures.sh) and, with
 # `make bench-readme`, the benchmarks.
 readme: size deps
@@ -354,9 +354,9 @@ readme: size deps
 	$(Q)tests/readme-section.py size build/size.txt --code
 	$(Q)tests/doc-pictures.sh
 	$(Q)tests/readme-section.py pictures doc/pictures.md
-	$(Q)python3 tests/bedtable.py --readme README.md
+	$(Q)python3 tests/bedtable.py --readme doc/testing.md
 
-# The README's --kernel examples, from both architectures' Debian kernels (about a minute).
+# doc/kernel.md's --kernel examples, from both architectures' Debian kernels (about a minute).
 readme-kernel: both
 	$(Q)tests/system/kview-readme.sh aarch64 x86_64
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """readme-section.py NAME FILE [--code]: put FILE's text between <!-- NAME:begin --> and
-<!-- NAME:end --> in README.md (as a code block with --code). The README's generated
-sections (sizes, test beds, benchmarks) come from real runs this way, never by hand."""
+<!-- NAME:end --> in whichever of README.md and doc/*.md holds those markers (as a code
+block with --code). The generated sections (sizes, pictures, benchmarks, the kernel's
+side) come from real runs this way, never by hand."""
+import glob
 import re
 import sys
 
@@ -9,9 +11,13 @@ name, src = sys.argv[1], sys.argv[2]
 body = open(src).read()
 if "--code" in sys.argv[3:]:
     body = "```\n" + body.rstrip("\n") + "\n```\n"
-text = open("README.md").read()
-new, n = re.subn(rf"(<!-- {name}:begin -->\n).*?(<!-- {name}:end -->)",
-                 lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
+pattern = re.compile(rf"(<!-- {re.escape(name)}:begin -->\n).*?(<!-- {re.escape(name)}:end -->)", re.S)
+holders = [p for p in ["README.md"] + sorted(glob.glob("doc/*.md")) if pattern.search(open(p).read())]
+if len(holders) != 1:
+    sys.exit(f"readme-section.py: <!-- {name}:begin/end --> markers are in {len(holders)} files "
+             f"of README.md and doc/*.md ({', '.join(holders) or 'none'}); there must be one")
+text = open(holders[0]).read()
+new, n = pattern.subn(lambda m: m.group(1) + body + m.group(2), text)
 if n != 1:
-    sys.exit(f"readme-section.py: no <!-- {name}:begin/end --> markers in README.md")
-open("README.md", "w").write(new)
+    sys.exit(f"readme-section.py: {holders[0]} has the {name} markers {n} times")
+open(holders[0], "w").write(new)

@@ -5,7 +5,7 @@
 #   make bench-check       build, run QUICK=1 into build/bench/quick, check the table's
 #                          form (never its numbers): what `make check` runs
 #   make bench-readme      put build/bench/readme-section.md (from a full run) between
-#                          the <!-- bench:begin --> and <!-- bench:end --> markers of README.md
+#                          the <!-- bench:begin --> and <!-- bench:end --> markers of doc/performance.md
 # Timing runs on the host architecture (x86_64); sizes are given for both.
 
 BENCH_OUT ?= build/bench
@@ -42,7 +42,7 @@ bench-check:
 	$(Q)python3 $(BENCH_DIR)/bench.py --validate build/bench/quick/results.md
 
 bench-readme:
-	$(Q)python3 $(BENCH_DIR)/bench.py --readme README.md --section $(BENCH_OUT)/readme-section.md
+	$(Q)python3 $(BENCH_DIR)/bench.py --readme doc/performance.md --section $(BENCH_OUT)/readme-section.md
 
 # The minimum: hand-written, one R+X segment plus PT_GNU_STACK.
 $(BENCH_B)/min: $(BENCH_DIR)/min.asm $(BENCH_DIR)/min.ld

@@ -1,14 +1,55 @@
-"""What the README says, word for word, held against clonelab (issue 13's list):
-pidfd_slot's place, probe's tid words with a pidfd, errors as JSON, flags in bit order,
-the scenario keys, tour --json on one line, CLONE_INTO_CGROUP's cgroup2 mount."""
+"""What the README and doc/*.md say, word for word, held against clonelab (issue 13's
+list): pidfd_slot's place, probe's tid words with a pidfd, errors as JSON, flags in bit
+order, the scenario keys, tour --json on one line, CLONE_INTO_CGROUP's cgroup2 mount;
+and that the README's links lead somewhere and every document is reachable from it."""
+import glob
 import json
 import os
+import re
 
 from harness import Skip, ROOT
 
 
 def readme():
-    return open(os.path.join(ROOT, "README.md")).read()
+    """The README and the documents it sends the reader to, as one text."""
+    paths = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "doc", "*.md")))
+    return "\n".join(open(p).read() for p in paths)
+
+
+def links(path):
+    """The relative link targets of one markdown file: [text](target) and ![alt](target)."""
+    text = open(path).read()
+    return [m for m in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in m]
+
+
+def anchor(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_lead_somewhere(bed):
+    if bed.qemu:
+        raise Skip("the documents are the same for every bed: checked natively")
+    docs = [p for p in glob.glob(os.path.join(ROOT, "doc", "*.md")) if not p.endswith("pictures.md")]
+    for path in [os.path.join(ROOT, "README.md")] + docs:	# pictures.md: a README fragment
+        for target in links(path):
+            file, _, frag = target.partition("#")
+            dest = os.path.normpath(os.path.join(os.path.dirname(path), file)) if file else path
+            assert os.path.exists(dest), f"{os.path.relpath(path, ROOT)} links to {target}: no such file"
+            if frag and dest.endswith(".md"):
+                heads = [anchor(h) for h in re.findall(r"^#+ (.*)$", open(dest).read(), re.M)]
+                assert frag in heads, f"{os.path.relpath(path, ROOT)} links to {target}: no such heading"
+
+
+def test_every_document_is_reachable_from_the_readme(bed):
+    if bed.qemu:
+        raise Skip("the documents are the same for every bed: checked natively")
+    text = open(os.path.join(ROOT, "README.md")).read()
+    for path in glob.glob(os.path.join(ROOT, "doc", "*.md")) + glob.glob(os.path.join(ROOT, "doc", "*.[13]")):
+        name = os.path.relpath(path, ROOT)
+        if name == "doc/pictures.md":	# generated, and inlined into the README
+            continue
+        assert f"]({name}" in text, f"README.md never links to {name}"
 
 
 def test_pidfd_slot_is_top_level_and_no_tid_word(bed):

@@ -1,5 +1,5 @@
 #!/bin/bash
-# kview-readme.sh ARCH...: regenerate the README's "How the kernel returns into the new
+# kview-readme.sh ARCH...: regenerate doc/kernel.md's "How the kernel returns into the new
 # task" examples from real runs: boot Debian's kernel for ARCH in qemu-system with two
 # vCPUs, run `clonelab thread --kernel --cpu 1` as the guest's /init script, and put the
 # section it prints between <!-- kernel-ARCH:begin/end --> (tests/readme-section.py).
