@@ -224,3 +224,6 @@ def test_man_pages_render_without_warnings(bed):
                          capture_output=True, text=True, env=dict(os.environ, MANWIDTH="200")).stdout
     for cmd in ("tour", "fork", "thread", "userns", "chimera", "probe", "run", "env"):
         assert re.search(r"\b%s\b" % cmd, one), f"clonelab(1) does not cover {cmd}"
+        helptext = re.sub(r"unshare --\S+", "", bed.run([cmd, "--help"]).out)	# another tool's option
+        for opt in set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", helptext)):
+            assert opt in one, f"clonelab {cmd} --help names {opt}, which clonelab(1) does not"

@@ -101,6 +101,22 @@ def test_scenario_keys_are_documented(bed):
         assert f"`{key}`" in text, f"fork --json has {key!r}, which the README does not list"
 
 
+def test_every_commands_keys_are_documented(bed):
+    """doc/json.md names every top-level key that env, probe and run print."""
+    text = open(os.path.join(ROOT, "doc", "json.md")).read()
+    runs = [["env", "--json"], ["probe", "--flags", "vm,sighand", "--json"],
+            ["probe", "--flags", "newuser,newpid", "--json"], ["run", "--json", "--", "true"]]
+    seen = 0
+    for args in runs:
+        rc, d = bed.json(args)
+        if rc == 3:	# QEMU user mode, or no user namespaces here
+            continue
+        seen += 1
+        for key in d:
+            assert f"`{key}`" in text, f"{' '.join(args)} has {key!r}, which doc/json.md does not list"
+    assert seen >= 2, "too few of the commands ran to check their keys"
+
+
 def test_tour_json_is_one_line(bed):
     r = bed.run(["tour", "--json"], timeout=120)
     assert len(r.out.splitlines()) == 1, r
