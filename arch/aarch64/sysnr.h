@@ -9,6 +9,7 @@
 #define CL_NR_fcntl 25
 #define CL_NR_ioctl 29
 #define CL_NR_ioprio_set 30
+#define CL_NR_flock 32
 #define CL_NR_mkdirat 34
 #define CL_NR_unlinkat 35
 #define CL_NR_umount2 39

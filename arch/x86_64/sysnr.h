@@ -26,6 +26,7 @@
 #define CL_NR_semop 65
 #define CL_NR_semctl 66
 #define CL_NR_fcntl 72
+#define CL_NR_flock 73
 #define CL_NR_getcwd 79
 #define CL_NR_chdir 80
 #define CL_NR_fchdir 81

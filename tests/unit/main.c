@@ -39,6 +39,23 @@ int t_run_status(char *const argv[], char *out, size_t size)
 	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
 }
 
+/* Tests that trace (clonelab --kernel, a killed run's leftovers made on purpose) share
+ * the kernel's tracefs with any other test binary running at once: make mutate runs two
+ * natively, and one's fake leftovers or their cleanup would count in the other. So one
+ * binary at a time: a flock on /sys/kernel (the directory that holds tracefs, always
+ * there), taken by the first such test and released by the kernel when this binary
+ * exits, however it exits. Nothing is created, so nothing is left behind. */
+void t_tracing_exclusive(void)
+{
+	static int held;
+	if (held)
+		return;
+	held = 1;
+	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd >= 0)
+		SYS2(flock, fd, 2 /* LOCK_EX */);	/* waits for the other binary's exit */
+}
+
 int t_clonelab_under_qemu(void)
 {
 	static int known = -1;
