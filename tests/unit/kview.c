@@ -21,7 +21,7 @@ static char *test_cpu(void)
 /* clonelab CMD [ARG] --kernel --json --cpu N: its exit status, JSON in out_buf. */
 static int run_kernel(const char *cmd, const char *arg)
 {
-	t_tracing_exclusive();
+	t_host_exclusive();
 	char *argv[] = { (char *)CLONELAB_PATH(), (char *)cmd, "--kernel", "--json", "--cpu", test_cpu(),
 			 (char *)arg, (char *)(arg ? "" : 0), 0 };
 	if (arg) {
@@ -200,7 +200,7 @@ static int no_tracing_here(void)
 /* leftovers(), with tracefs mounted for the look if it is not. */
 static int leftovers_now(void)
 {
-	t_tracing_exclusive();
+	t_host_exclusive();
 	tracefs_start();
 	int n = leftovers();
 	tracefs_done();
@@ -211,7 +211,7 @@ static int leftovers_now(void)
  * process group of its own (its pid). */
 static long start_to_file(const char *path, char *const *args)
 {
-	t_tracing_exclusive();
+	t_host_exclusive();
 	long pid = cl_fork();
 	if (pid == 0) {
 		SYS2(setpgid, 0, 0);
@@ -244,7 +244,7 @@ int t_kview_stale_cleanup(void)
 	if (pid == 0)
 		SYS1(exit_group, 0);
 	cl_wait((int)pid, 0, 0);	/* now a pid nobody has */
-	t_tracing_exclusive();	/* before the fakes: no other binary may count or clean them */
+	t_host_exclusive();	/* before the fakes: no other binary may count or clean them */
 	char group[32], inst[80], probe[96], en[160];
 	cl_utoa((unsigned long)pid, cl_stpcpy(group, "clonelab_"));
 	cl_stpcpy(cl_stpcpy(inst, "/sys/kernel/tracing/instances/"), group);

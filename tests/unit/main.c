@@ -39,13 +39,15 @@ int t_run_status(char *const argv[], char *out, size_t size)
 	return CL_WIFEXITED(st) ? CL_WEXITSTATUS(st) : 128 + CL_WTERMSIG(st);
 }
 
-/* Tests that trace (clonelab --kernel, a killed run's leftovers made on purpose) share
- * the kernel's tracefs with any other test binary running at once: make mutate runs two
- * natively, and one's fake leftovers or their cleanup would count in the other. So one
- * binary at a time: a flock on /sys/kernel (the directory that holds tracefs, always
- * there), taken by the first such test and released by the kernel when this binary
- * exits, however it exits. Nothing is created, so nothing is left behind. */
-void t_tracing_exclusive(void)
+/* Tests that use state every test binary on this host shares: tracefs (clonelab
+ * --kernel, a killed run's leftovers made on purpose) and the per-uid scratch trees in
+ * /tmp. make mutate runs two binaries at once natively, and one's fake leftovers (or
+ * their cleanup, or a tree being rewritten) would fail the other. So one binary at a
+ * time: a flock on /sys/kernel (the directory that holds tracefs, always there), taken
+ * at the start of such a test and released by the kernel when the test's process
+ * exits (each test runs in a child of its own), however it exits. Nothing is created,
+ * so nothing is left behind. */
+void t_host_exclusive(void)
 {
 	static int held;
 	if (held)

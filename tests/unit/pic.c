@@ -182,7 +182,7 @@ int t_pic_kernel_svg(void)
 	char *argv[] = { (char *)CLONELAB_PATH(), "thread", "--kernel", "--json", "--cpu", "0",
 			 "--svg", (char *)file, 0 };
 	char key[48], want[96];
-	t_tracing_exclusive();
+	t_host_exclusive();
 	if (SYS0(geteuid) != 0 || t_clonelab_under_qemu())
 		return skip("no tracing here (not root, or QEMU user mode)");
 	SYS3(unlinkat, AT_FDCWD, file, 0);

@@ -154,6 +154,7 @@ int t_run_root(void)
 {
 	char out[256];
 	/* One tree per uid: one that root made is not ours to fill as 65534. */
+	t_host_exclusive();
 	char dir[64];
 	cl_utoa((unsigned long)SYS0(geteuid), cl_stpcpy(dir, "/tmp/clonelab-run-tree-"));
 	if (cl_under_qemu())

@@ -78,7 +78,7 @@ int t_run_status(char *const argv[], char *out, size_t size);
  * Not the same as ours: under qemu-x86_64 on an x86_64 host the exec'd binary runs
  * natively. Asked once. */
 int t_clonelab_under_qemu(void);
-void t_tracing_exclusive(void);	/* before a test that traces: one binary at a time */
+void t_host_exclusive(void);	/* before a test using tracefs or /tmp: one binary at a time */
 /* 1 if needle occurs in json (a plain substring search: "\"userns\":true"). */
 int json_has(const char *json, const char *needle);
 
