@@ -338,7 +338,7 @@ FUZZ_SECONDS ?= 300
 fuzz: both
 	$(Q)rc=0; python3 tests/fuzz/fuzz.py --seconds $$(( $(FUZZ_SECONDS) * 2 / 3 )) \
 		--bin build/$(HOSTARCH)/clonelab || rc=1; \
-	for a in $(filter-out $(HOSTARCH),$(notdir $(wildcard arch/*))); do \
+	for a in $(filter-out $(HOSTARCH),$(ARCHES)); do \
 		if [ -x build/$$a/clonelab ]; then python3 tests/fuzz/fuzz.py --qemu qemu-$$a \
 			--seconds $$(( $(FUZZ_SECONDS) / 3 )) --bin build/$$a/clonelab || rc=1; \
 		else echo "fuzz: build/$$a/clonelab not built: not fuzzed"; fi; done; exit $$rc

@@ -218,10 +218,27 @@ def opts_part(argv):
     return argv[:argv.index("--")] if "--" in argv else argv
 
 
+def as_options(argv):
+    """The words of argv that clonelab takes as options, not as values: an option that
+    takes a value, given without `=`, takes the next word whatever it looks like
+    (getopt's rule), so `run --root --json` roots in a directory named "--json" and asks
+    for no JSON; run's options also end at COMMAND, its first word that is no option."""
+    head = opts_part(argv)
+    opts = OPTS.get(head[0], COMMON) if head else COMMON
+    out, i = [], 1
+    while i < len(head):
+        a = head[i]
+        if head[0] == "run" and not a.startswith("-"):
+            break
+        out.append(a)
+        i += 2 if opts.get(a) is not None else 1
+    return out
+
+
 def judge(argv, setting, rc, out, err, timeout):
     """[(kind, detail)] for one execution."""
     found = []
-    head = opts_part(argv)
+    head = [argv[0]] + as_options(argv) if argv else []
     is_run = bool(argv) and argv[0] == "run"
     if rc is None:
         return [("hang", f"still running after {timeout}s")]
@@ -237,12 +254,12 @@ def judge(argv, setting, rc, out, err, timeout):
     if setting == "stdout-full":
         # run prints nothing of its own on stdout without --json, or with its report
         # sent elsewhere (--report-fd): COMMAND's output is COMMAND's.
-        own = not is_run or ("--json" in head and "--report-fd" not in " ".join(head))
+        own = not is_run or ("--json" in head and not any(a.startswith("--report-fd") for a in head))
         if rc == 0 and own:
             found.append(("output", "exit 0 with stdout on /dev/full"))
         return found
     helpish = any(a in ("--help", "-h", "help", "--version") for a in head)
-    if "--json" in head and not helpish and "--report-fd" not in " ".join(head):
+    if "--json" in head and not helpish and not any(a.startswith("--report-fd") for a in head):
         bad = bad_json(out, is_run)
         if bad and rc == 2:
             found.append(("json", "usage error under --json: " + bad))

@@ -1,0 +1,34 @@
+"""The fuzzer's oracle (tests/fuzz/fuzz.py judge): what it calls a finding, on argument
+vectors whose right answer is known. Pure Python, so checked once, natively."""
+import os
+import sys
+
+from harness import ROOT, Skip
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "fuzz"))
+import fuzz  # noqa: E402
+
+
+def kinds(argv, rc, out=b"", err=b"x"):
+    return [k for k, _ in fuzz.judge(argv, "plain", rc, out, err, 10)]
+
+
+def test_oracle_knows_an_option_value_from_an_option(bed):
+    if bed.qemu:
+        raise Skip("the oracle is Python: checked natively")
+    # --json asked for and nothing printed: a finding
+    assert kinds(["run", "--json", "--", "true"], 0) == ["json"]
+    # --json as --hostname's value (getopt takes the next word): no JSON was asked for
+    assert kinds(["run", "--hostname", "--json", "--", "true"], 0) == []
+    assert kinds(["run", "--root", "--json", "--", "x"], 1) == []
+    # after COMMAND, --json is COMMAND's argument
+    assert kinds(["run", "true", "--json"], 0) == []
+    # a --report-fd sends the report elsewhere, with or without =
+    assert kinds(["run", "--json", "--report-fd", "3", "--", "true"], 0) == []
+    assert kinds(["run", "--json", "--report-fd=3", "--", "true"], 0) == []
+    # the other commands: a JSON object is fine, text is not
+    assert kinds(["env", "--json"], 0, b'{"arch":"x"}\n') == []
+    assert kinds(["env", "--json"], 0, b"arch x\n") == ["json"]
+    # exit statuses outside the documented set, and silent failures
+    assert kinds(["env"], 4) == ["exit"]
+    assert kinds(["env"], 1, err=b"") == ["silent"]
