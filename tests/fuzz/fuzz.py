@@ -222,13 +222,14 @@ def as_options(argv):
     """The words of argv that clonelab takes as options, not as values: an option that
     takes a value, given without `=`, takes the next word whatever it looks like
     (getopt's rule), so `run --root --json` roots in a directory named "--json" and asks
-    for no JSON; run's options also end at COMMAND, its first word that is no option."""
+    for no JSON; run's options also end at COMMAND, its first word that is no option
+    ("-" included)."""
     head = opts_part(argv)
     opts = OPTS.get(head[0], COMMON) if head else COMMON
     out, i = [], 1
     while i < len(head):
         a = head[i]
-        if head[0] == "run" and not a.startswith("-"):
+        if head[0] == "run" and (a == "-" or not a.startswith("-")):	# "-" is a word too
             break
         out.append(a)
         i += 2 if opts.get(a) is not None else 1

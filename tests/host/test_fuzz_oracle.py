@@ -23,6 +23,7 @@ def test_oracle_knows_an_option_value_from_an_option(bed):
     assert kinds(["run", "--root", "--json", "--", "x"], 1) == []
     # after COMMAND, --json is COMMAND's argument
     assert kinds(["run", "true", "--json"], 0) == []
+    assert kinds(["run", "-", "--json", "--", "false"], 3) == []	# "-" is COMMAND
     # a --report-fd sends the report elsewhere, with or without =
     assert kinds(["run", "--json", "--report-fd", "3", "--", "true"], 0) == []
     assert kinds(["run", "--json", "--report-fd=3", "--", "true"], 0) == []
