@@ -55,7 +55,7 @@ void t_host_exclusive(void)
 	held = 1;
 	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd >= 0)
-		SYS2(flock, fd, 2 /* LOCK_EX */);	/* waits for the other binary's exit */
+		SYS2(flock, fd, 2 /* LOCK_EX */);	/* waits while another binary's test holds it */
 }
 
 int t_clonelab_under_qemu(void)
