@@ -10,10 +10,23 @@ import re
 from harness import Skip, ROOT
 
 
+README = os.path.join(ROOT, "README.md")
+FRAGMENT = os.path.join(ROOT, "doc", "pictures.md")	# generated, inlined into the README
+
+
+def documents():
+    """The README, then the documents it sends the reader to (not its fragment)."""
+    return [README] + [p for p in sorted(glob.glob(os.path.join(ROOT, "doc", "*.md"))) if p != FRAGMENT]
+
+
 def readme():
-    """The README and the documents it sends the reader to, as one text."""
-    paths = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "doc", "*.md")))
-    return "\n".join(open(p).read() for p in paths)
+    """The README and its documents, as one text."""
+    return "\n".join(open(p).read() for p in documents())
+
+
+def native_only(bed):
+    if bed.qemu:
+        raise Skip("the documents are the same for every bed: checked natively")
 
 
 def links(path):
@@ -28,10 +41,8 @@ def anchor(heading):
 
 
 def test_links_lead_somewhere(bed):
-    if bed.qemu:
-        raise Skip("the documents are the same for every bed: checked natively")
-    docs = [p for p in glob.glob(os.path.join(ROOT, "doc", "*.md")) if not p.endswith("pictures.md")]
-    for path in [os.path.join(ROOT, "README.md")] + docs:	# pictures.md: a README fragment
+    native_only(bed)
+    for path in documents():
         for target in links(path):
             file, _, frag = target.partition("#")
             dest = os.path.normpath(os.path.join(os.path.dirname(path), file)) if file else path
@@ -42,13 +53,10 @@ def test_links_lead_somewhere(bed):
 
 
 def test_every_document_is_reachable_from_the_readme(bed):
-    if bed.qemu:
-        raise Skip("the documents are the same for every bed: checked natively")
-    text = open(os.path.join(ROOT, "README.md")).read()
-    for path in glob.glob(os.path.join(ROOT, "doc", "*.md")) + glob.glob(os.path.join(ROOT, "doc", "*.[13]")):
+    native_only(bed)
+    text = open(README).read()
+    for path in documents()[1:] + glob.glob(os.path.join(ROOT, "doc", "*.[13]")):
         name = os.path.relpath(path, ROOT)
-        if name == "doc/pictures.md":	# generated, and inlined into the README
-            continue
         assert f"]({name}" in text, f"README.md never links to {name}"
 
 
