@@ -47,7 +47,7 @@ CFLAGS_BASE := -std=gnu11 -Oz -ffreestanding -nostdinc -isystem $(shell $(CC) -p
 	-fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffunction-sections -fdata-sections -fno-tree-loop-distribute-patterns \
 	-fno-stack-clash-protection -Wall -Wextra -Werror=implicit-function-declaration \
-	-Iarch/$(ARCH) -Isrc/include -Isrc/rt $(ARCH_CFLAGS) -g
+	-Iarch/$(ARCH) -Isrc/include -Isrc/rt -Isrc $(ARCH_CFLAGS) -g
 # clonelab's own objects carry the stack protector (canary seeded from AT_RANDOM), and
 # are link-time optimised: whole-program -Oz takes a tenth off the binary. crt0.o is
 # not: it is shipped to other programs, and its memset and canary are referenced only
@@ -63,9 +63,15 @@ LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,--build-id=none \
 # ---- sources ----
 RT_SRC := out json args errno str file qemu say auxv exit kernel
 LIB_SRC := fork thread userns regnames spawn exec facts
-CMD_SRC := main env lab lab_opts lab_report scenarios run run_report run_child run_init probe \
-	probe_observe probe_report probe_flags probe_rules svg pic_data pic_share pic_time pic_lab \
-	tour_html btf tracefs kview_btf kview kview_trace kview_report
+# The layers of src/, lowest first (doc/layout.md; tests/layers.sh holds them): each
+# folder is one job and uses only what is below it.
+LAB_SRC := lab/lab lab/report lab/flags lab/seen
+PIC_SRC := pic/svg pic/data pic/share pic/time pic/lab pic/tour
+KERNEL_SRC := kernel/btf kernel/offsets kernel/tracefs kernel/kview kernel/trace kernel/report
+CMD_SRC := cmd/main cmd/opts cmd/env cmd/scenarios cmd/run/run cmd/run/report cmd/run/child \
+	cmd/run/init cmd/run/exec cmd/probe/probe cmd/probe/observe cmd/probe/report cmd/probe/rules
+APP_H := $(wildcard src/*/*.h src/*/*/*.h arch/$(ARCH)/*.h)
+APP_OBJ := $(patsubst %,$(O)/obj/%.o,$(LAB_SRC) $(PIC_SRC) $(KERNEL_SRC) $(CMD_SRC))
 EXAMPLES := fork thread userns chimera
 TEST_SRC := main runtime startup_facts run exec scenarios library probe_cmd pic outsider kview trampoline
 
@@ -123,10 +129,10 @@ $(O)/.arch: FORCE
 .PHONY: FORCE
 FORCE:
 $(ARCH_OBJ) $(CRT0_OBJ) $(LIBCORE:%=$(O)/obj/%.o) $(LIBCORE:%=$(O)/libobj/%.o) \
-	$(CMD_SRC:%=$(O)/obj/cmd/%.o) $(O)/obj/cmd/main-env.o \
+	$(APP_OBJ) $(O)/obj/cmd/main-env.o \
 	$(EXAMPLES:%=$(O)/obj/examples/%.o) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(GEN)/asm-offsets.s: $(O)/.arch
 
-$(O)/obj/%.o: src/%.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
+$(O)/obj/%.o: src/%.c Makefile $(APP_H)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -148,7 +154,7 @@ $(O)/obj/examples/%.o: src/examples/%.c Makefile $(wildcard src/include/*.h arch
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS_BASE) -fno-stack-protector -c -o $@ $<
 
-$(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h tests/unit/*.def src/cmd/*.h src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+$(O)/obj/tests/%.o: tests/unit/%.c Makefile $(wildcard tests/unit/*.h tests/unit/*.def) $(APP_H)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -199,11 +205,11 @@ $(CRT0_NOSSP): $(O)/obj/arch/start-nossp.o $(CRT0_C_OBJ)
 	$(Q)$(CC) -nostdlib -r -o $@ $^
 	$(Q)$(OBJCOPY) $(CRT0_LOCAL) $@
 
-$(BIN): $(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB) linker/clonelab.ld
-	$(call link,$(CRT0) $(CMD_SRC:%=$(O)/obj/cmd/%.o) $(SSP_LIB))
+$(BIN): $(CRT0) $(APP_OBJ) $(SSP_LIB) linker/clonelab.ld
+	$(call link,$(CRT0) $(APP_OBJ) $(SSP_LIB))
 
 # clonelab with env alone: how big the runtime and one command are (make size).
-$(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(wildcard src/rt/*.h src/include/*.h src/cmd/*.h arch/$(ARCH)/*.h)
+$(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(APP_H)
 	$(Q)$(CC) $(CFLAGS) -DCL_ENV_ONLY -c -o $@ $<
 
 $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)
@@ -213,7 +219,7 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0_NOSSP) $(PUB_LIB) linker/clonelab.
 	$(call link,$(CRT0_NOSSP) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
-TEST_CMD_OBJ := $(addprefix $(O)/obj/cmd/,svg.o pic_data.o pic_share.o pic_time.o btf.o kview_btf.o)
+TEST_CMD_OBJ := $(addprefix $(O)/obj/,pic/svg.o pic/data.o pic/share.o pic/time.o kernel/btf.o kernel/offsets.o)
 $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
@@ -268,7 +274,7 @@ size: both
 # binary, pkgconfig/) and include/clonelab/<arch>/sysnr.h; shared, include/clonelab/
 # clonelab.h and the man pages; for the host's architecture also bin/clonelab and
 # lib/pkgconfig/clonelab*.pc, so that plain `pkg-config clonelab` finds it.
-VERSION := $(shell sed -n 's/.*CLONELAB_VERSION "\(.*\)"/\1/p' src/cmd/cmd.h)
+VERSION := $(shell sed -n 's/.*CLONELAB_VERSION "\(.*\)"/\1/p' src/rt/rt.h)
 LIBDIR := $(PREFIX)/lib/clonelab/$(ARCH)
 INCDIR := $(PREFIX)/include/clonelab
 MANDIR := $(PREFIX)/share/man

@@ -14,7 +14,7 @@
 #define CL_REG_FLAGS 33
 #define CL_REG_TP 34
 
-/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+/* For --kernel (src/kernel/kview.c). A kprobe fetcharg names a function's first two
  * arguments by the registers of the C calling convention. */
 #define CL_KPROBE_ARG0 "%x0"
 #define CL_KPROBE_ARG1 "%x1"

@@ -33,7 +33,7 @@
  * was on both sides. */
 #define CL_REG_SYSNR 16
 
-/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+/* For --kernel (src/kernel/kview.c). A kprobe fetcharg names a function's first two
  * arguments by the registers of the C calling convention. */
 #define CL_KPROBE_ARG0 "%a0"
 #define CL_KPROBE_ARG1 "%a1"

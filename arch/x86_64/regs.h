@@ -12,7 +12,7 @@
 #define CL_REG_FLAGS 17
 #define CL_REG_TP 18	/* the thread pointer that CLONE_SETTLS sets */
 
-/* For --kernel (src/cmd/kview.c). A kprobe fetcharg names a function's first two
+/* For --kernel (src/kernel/kview.c). A kprobe fetcharg names a function's first two
  * arguments by the registers of the C calling convention. */
 #define CL_KPROBE_ARG0 "%di"
 #define CL_KPROBE_ARG1 "%si"

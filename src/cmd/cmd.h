@@ -2,12 +2,7 @@
  * the exit status: 0 ok, 1 failure, 2 usage error, 3 not possible here. */
 #ifndef CL_CMD_H
 #define CL_CMD_H
-#include "rt.h"
-
-#define CLONELAB_VERSION "0.1.0"
-
-/* A clone flag by its name without CLONE_: CLONE(VM) is CL_CLONE_VM. */
-#define CLONE(x) CL_CLONE_##x
+#include "lab/lab.h"
 
 int cmd_env(int argc, char **argv);
 int cmd_fork(int argc, char **argv);
@@ -22,11 +17,6 @@ int cmd_run(int argc, char **argv);
  * add a second one for a usage error (exit 2). */
 extern int cmd_json_reported;
 
-/* Why QEMU user mode refuses a clone shape, for the commands' explanations. */
-#define CL_QEMU_CLONE_WHY "QEMU user mode emulates clone itself and accepts only the " \
-	"fork shape (exit signal SIGCHLD, no sharing) and the full thread shape " \
-	"(VM|FS|FILES|SIGHAND|THREAD|SYSVSEM)"
-
 /* SIGCHLD back to SIG_DFL, for commands that wait for their children: a caller that
  * ignores it (SIG_IGN is inherited across exec) would have the kernel reap them at
  * once, and wait4 would answer ECHILD instead of their status. Zeroes are SIG_DFL, no
@@ -37,4 +27,15 @@ static inline void cl_sigchld_default(void *old)	/* old: where the previous acti
 	unsigned long dfl[4] = { 0 };
 	SYS4(rt_sigaction, SIGCHLD, dfl, old, 8);
 }
+
+/* The options the clone commands share (opts.c). */
+/* cpu: set from "--cpu N", validated. 0 or -1 (reported). */
+int cmd_parse_cpu(const char *cmd, const char *s, int *cpu);
+/* api: set from "--api clone|clone3|auto", validated. 0 or -1 (reported). */
+int cmd_parse_api(const char *cmd, const char *s, int *api);
+/* [--json] [--cpu N] [--api clone|clone3|auto] [--kernel] [--help], and --svg FILE /
+ * --html FILE (pictures: pic/pic.h). Returns -1 to go on, or an exit status to return
+ * now. */
+struct cmd_opts { int json, cpu, api, kernel; const char *svg, *html; };
+int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struct cmd_opts *o);
 #endif

@@ -1,9 +1,9 @@
 /* scenarios.c: the tour's four answers to "what is a process, what is a thread":
  * fork (nothing shared), thread (everything shared, one thread group), chimera (one
  * address space, two processes) and userns (root in a namespace of your own). */
-#include "pic.h"
-#include "probe.h"	/* probe_print_flags: the flags by name */
-#include "kview.h"
+#include "cmd.h"
+#include "pic/pic.h"
+#include "kernel/kernel.h"
 
 /* The word each child writes, to show whether the parent's memory is its memory. */
 static volatile int value;	/* set before each use; .bss, not .data */
@@ -75,7 +75,7 @@ static void json_pids(struct cl_json *j, int parent_pid, const struct report *c)
 	cl_json_int(j, "child_ppid", c->ppid);
 }
 
-static int scenario_fork(struct cl_json *j, const struct lab_opts *o)
+static int scenario_fork(struct cl_json *j, const struct cmd_opts *o)
 {
 	struct lab l = { .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api, .sh = lab_shared_reset() };
 	struct report *c = (struct report *)l.sh->scratch;
@@ -127,7 +127,7 @@ static int vm_child_main(void *p)
 	return 0;
 }
 
-static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
+static int scenario_thread(struct cl_json *j, const struct cmd_opts *o)
 {
 	struct lab l = { .flags = CL_THREAD_FLAGS & ~(uint64_t)CL_CSIGNAL, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
@@ -162,7 +162,7 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 		return CL_EXIT_OK;
 	}
 	outf("thread: clone(");
-	probe_print_flags(&cl_stdout, l.flags, "");	/* from the flags themselves */
+	lab_print_flags(&cl_stdout, l.flags, "");	/* from the flags themselves */
 	outf(")\n\n");
 	outf("  main thread     pid %d, tid %d\n", pid, tid);
 	outf("  new thread      pid %d, tid %d: %s\n", c->pid, c->tid,
@@ -175,7 +175,7 @@ static int scenario_thread(struct cl_json *j, const struct lab_opts *o)
 	return CL_EXIT_OK;
 }
 
-static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
+static int scenario_chimera(struct cl_json *j, const struct cmd_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_VM, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = vm_child_main, .sh = lab_shared_reset() };
@@ -196,7 +196,7 @@ static int scenario_chimera(struct cl_json *j, const struct lab_opts *o)
 		return CL_EXIT_OK;
 	}
 	outf("chimera: clone(");
-	probe_print_flags(&cl_stdout, l.flags, "");
+	lab_print_flags(&cl_stdout, l.flags, "");
 	outf("|SIGCHLD): one address space, two processes\n\n");
 	outf("  parent          pid %d\n", pid);
 	outf("  child           pid %d (its parent: %d): a process of its own\n", c->pid, c->ppid);
@@ -225,7 +225,7 @@ static int userns_main(void *p)
 	return 0;
 }
 
-static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
+static int scenario_userns(struct cl_json *j, const struct cmd_opts *o)
 {
 	struct lab l = { .flags = CL_CLONE_NEWUSER, .exit_signal = SIGCHLD, .cpu = o->cpu, .api = o->api,
 			 .new_stack = 1, .fn = userns_main, .sh = lab_shared_reset() };
@@ -274,7 +274,7 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 		return CL_EXIT_OK;
 	}
 	outf("userns: clone(");
-	probe_print_flags(&cl_stdout, l.flags, "");
+	lab_print_flags(&cl_stdout, l.flags, "");
 	outf("|SIGCHLD): root in a user namespace of your own\n\n");
 	outf("  outside         uid %u, gid %u\n", uid, gid);
 	outf("  before the map  the child's uid is %d: unmapped ids show as the overflow uid\n",
@@ -294,7 +294,7 @@ static int scenario_userns(struct cl_json *j, const struct lab_opts *o)
 
 static const struct {
 	const char *name;
-	int (*run)(struct cl_json *, const struct lab_opts *);
+	int (*run)(struct cl_json *, const struct cmd_opts *);
 	const char *usage;
 } scenarios[] = {
 	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n"
@@ -321,8 +321,8 @@ static int run_one(int k, int argc, char **argv)
 {
 	char cmd[24] = "clonelab ";
 	memcpy(cmd + 9, scenarios[k].name, cl_strlen(scenarios[k].name) + 1);
-	struct lab_opts o;
-	int r = lab_options(argc, argv, cmd, scenarios[k].usage, &o);
+	struct cmd_opts o;
+	int r = cmd_options(argc, argv, cmd, scenarios[k].usage, &o);
 	if (r >= 0)
 		return r;
 	cl_sigchld_default(0);
@@ -364,9 +364,9 @@ static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api
 
 int cmd_tour(int argc, char **argv)
 {
-	struct lab_opts o;
+	struct cmd_opts o;
 	int worst = CL_EXIT_OK;
-	int r = lab_options(argc, argv, "clonelab tour", tour_usage, &o);
+	int r = cmd_options(argc, argv, "clonelab tour", tour_usage, &o);
 	if (r >= 0)
 		return r;
 	if (o.svg) {

@@ -12,6 +12,8 @@
 #include "regs.h"	/* arch/<arch>/: CL_NREGS, CL_REG_NAMES */
 #include "abi.h"	/* arch/<arch>/: O_DIRECTORY, struct cl_ksigaction, CL_TLS_INIT */
 
+#define CLONELAB_VERSION "0.1.0"
+
 #define CL_EXIT_OK 0
 #define CL_EXIT_FAIL 1
 #define CL_EXIT_USAGE 2

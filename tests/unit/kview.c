@@ -3,7 +3,7 @@
  * the partial view; under QEMU user mode the exit 3. And the BTF reader's offsets are
  * printed for tests/host/test_kview.py to compare with pahole. */
 #include "test.h"
-#include "../../src/cmd/kview_btf.h"
+#include "kernel/kernel.h"
 
 static char out_buf[65536];
 

@@ -2,7 +2,7 @@
  * as its boxes and arrows, events on their CPUs' lanes), and `--svg -` from the real
  * clonelab, which in the guest runs on Debian's own kernels. */
 #include "test.h"
-#include "../../src/cmd/pic.h"
+#include "pic/pic.h"
 
 static char a[64 * 1024], b[64 * 1024];
 
