@@ -9,8 +9,11 @@
 ;   - stack_top (clone) or args->stack + args->stack_size (clone3) must be non-zero.
 ;     The parent aligns it down to 16 bytes, since the kernel never does, and the ABI
 ;     wants rsp 16-aligned before the call to fn.
-;   - A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL,
-;     as the C libraries' clone does, before anything is stored.
+;   - A NULL fn or stack_top (clone), or a NULL args, fn or args->stack (clone3) returns
+;     -EINVAL, as the C libraries' clone does, before anything is stored. So does a
+;     clone3 stack that would end past the address space or leave no room below fn and
+;     arg (a stack_size of 0 among them, which the kernel refuses too): clone3 stores
+;     only inside [stack, stack + stack_size).
 ;   - fn and arg are stored in the two words just below the aligned top, which the new
 ;     stack pointer then points at: at or above the child's rsp, where no signal frame
 ;     can overwrite them. clone3 rewrites args->stack_size so that the kernel starts
@@ -67,14 +70,22 @@ cl_clone3:
 	jz	.ret			; no args
 	test	rdx, rdx
 	jz	.ret			; no fn
-	mov	rax, [rdi+CLA_STACK]	; rax = args->stack
-	add	rax, [rdi+CLA_STACK_SIZE] ; rax = stack top = stack + stack_size
-	and	rax, -16		; aligned by the parent, never by luck
-	sub	rax, 16			; rax = the child's stack pointer
-	mov	[rax], rdx		; [newsp]   = fn
-	mov	[rax+8], rcx		; [newsp+8] = arg
-	sub	rax, [rdi+CLA_STACK]
-	mov	[rdi+CLA_STACK_SIZE], rax ; args->stack_size: the kernel starts the child at newsp
+	mov	r8, [rdi+CLA_STACK]	; r8 = args->stack
+	test	r8, r8
+	jz	.ret			; no stack
+	mov	r9, [rdi+CLA_STACK_SIZE] ; r9 = args->stack_size
+	mov	r10, r8
+	add	r10, r9			; r10 = top = stack + stack_size
+	jc	.ret			; past the end of the address space
+	and	r10d, 15
+	add	r10d, 16		; r10 = what we take off: the alignment, then fn and arg
+	sub	r9, r10			; r9 = the new stack_size: the child's sp - stack
+	jbe	.ret			; <= 0: fn and arg would land below the stack (and the
+					; kernel refuses a stack_size of 0)
+	lea	r10, [r8+r9]		; r10 = the child's sp, 16 bytes below the aligned top
+	mov	[r10], rdx		; [newsp]   = fn
+	mov	[r10+8], rcx		; [newsp+8] = arg
+	mov	[rdi+CLA_STACK_SIZE], r9 ; args->stack_size: the kernel starts the child at newsp
 	mov	eax, SYS_clone3
 	syscall
 	test	rax, rax

@@ -21,7 +21,10 @@
 ;   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
 ;     Otherwise the child zeroes rbp, calls fn(arg) and exits with its result.
 ;   - clone3 rewrites args->stack_size so that the kernel starts the child at its frame,
-;     FRAME_SIZE bytes below the 16-aligned top.
+;     FRAME_SIZE bytes below the 16-aligned top. A NULL args, or a stack (non-zero)
+;     whose stack + stack_size ends past the address space or leaves no room below the
+;     frame (a stack_size of 0 among them, which the kernel refuses too), returns
+;     -EINVAL before anything is stored: clone3 stores only inside the given stack.
 ;   - Both sides resume at cl_snap_child (clone) or cl_snap3_child (clone3): the child's
 ;     first instruction, and a name for `break *cl_snap_child`.
 ;   - The parent returns the child's tid or -errno. Clobbers the caller-saved registers.
@@ -30,6 +33,7 @@ SYS_clone	equ 56
 SYS_exit	equ 60
 SYS_arch_prctl	equ 158
 SYS_clone3	equ 435
+EINVAL		equ 22
 ARCH_GET_FS	equ 0x1003
 
 ; The frame (FRAME_*), struct cl_snap (SNAP_*) and struct cl_clone_args (CLA_*)
@@ -88,6 +92,7 @@ global cl_counter_hz:function (cl_counter_hz.end - cl_counter_hz)
 static stamp_t0:function (stamp_t0.end - stamp_t0)
 static snap_tail:function (snap_tail.end - snap_tail)
 static get_fs:function (get_fs.end - get_fs)
+static snap3_einval:function (snap3_einval.end - snap3_einval)
 
 cl_clone_snap:
 	; in: rdi fn, rsi stack_top, rdx flags, rcx arg, r8 parent_tid, r9 tls,
@@ -122,8 +127,29 @@ cl_snap_child:
 	SNAPSHOT cl_snap_child
 .end:
 
+; cl_clone3_snap's refusal, before anything is stored: rax = -EINVAL.
+snap3_einval:
+	mov	rax, -EINVAL
+	ret
+.end:
+
 cl_clone3_snap:
 	; in: rdi args, rsi size, rdx fn, rcx arg, r8 snap
+	test	rdi, rdi
+	jz	snap3_einval		; no args
+	mov	r11, [rdi+CLA_STACK]	; r11 = args->stack
+	test	r11, r11
+	jz	.checked		; no stack: the fork shape, the child on a copy of our frame
+	mov	r9, [rdi+CLA_STACK_SIZE] ; r9 = args->stack_size
+	mov	rax, r11
+	add	rax, r9			; rax = top = stack + stack_size
+	jc	snap3_einval		; past the end of the address space
+	and	eax, 15
+	add	eax, FRAME		; rax = what we take off: the alignment, then the frame
+	sub	r9, rax			; r9 = the new stack_size: the child's rsp - stack
+	jbe	snap3_einval		; <= 0: the frame would land below the stack (and the
+					; kernel refuses a stack_size of 0)
+.checked:
 	push	rbp
 	mov	rbp, rsp
 	sub	rsp, FRAME
@@ -131,17 +157,13 @@ cl_clone3_snap:
 	mov	[rsp+F_FN], rdx
 	mov	[rsp+F_ARG], rcx
 	mov	[rsp+F_SNAP], r8
-	mov	rax, [rdi+CLA_STACK]	; args->stack
-	test	rax, rax
+	test	r11, r11
 	jz	.go
-	add	rax, [rdi+CLA_STACK_SIZE] ; + args->stack_size = the top
-	and	rax, -16
-	sub	rax, FRAME		; rax = the child's rsp
+	lea	rax, [r11+r9]		; rax = the child's rsp, FRAME below the aligned top
 	mov	[rax+F_FN], rdx
 	mov	[rax+F_ARG], rcx
 	mov	[rax+F_SNAP], r8
-	sub	rax, [rdi+CLA_STACK]
-	mov	[rdi+CLA_STACK_SIZE], rax ; the kernel will start the child at its frame
+	mov	[rdi+CLA_STACK_SIZE], r9 ; the kernel will start the child at its frame
 .go:
 	mov	rax, r8
 	call	stamp_t0

@@ -59,6 +59,8 @@ static struct cl_thread *new_thread(void)
 
 int cl_thread_spawn(struct cl_thread **tp, int (*fn)(void *), void *arg)
 {
+	if (!fn)	/* as cl_clone: entry() would call address 0 in the thread */
+		return -EINVAL;
 	lock();
 	struct cl_thread *t = cache;
 	if (t)

@@ -17,6 +17,21 @@ int t_thread_join_result(void)
 	return T_PASS;
 }
 
+/* A NULL fn: -EINVAL, as cl_clone gives, and no thread (before the fix spawn said 0 and
+ * the thread then called address 0, killing the whole process); *t is left alone, and
+ * the next spawn still works. */
+int t_thread_spawn_null_fn(void)
+{
+	struct cl_thread *t = (struct cl_thread *)&t;
+	ASSERT_EQ(cl_thread_spawn(&t, 0, 0), -EINVAL);
+	ASSERT(t == (struct cl_thread *)&t);
+	ASSERT_OK(cl_thread_spawn(&t, answer, (void *)5L));
+	int res = 0;
+	ASSERT_OK(cl_thread_join(t, &res));
+	ASSERT_EQ(res, 5);
+	return T_PASS;
+}
+
 /* What the lean trampoline handed the kernel, seen from inside the thread: the thread
  * pointer is the thread's block (CLONE_SETTLS), and the word the kernel clears at exit
  * is its tid word (CHILD_CLEARTID, read back with PR_GET_TID_ADDRESS). A trampoline

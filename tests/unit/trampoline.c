@@ -488,3 +488,76 @@ int t_trampoline_null_is_einval(void)
 	ASSERT_EQ(cl_wait(-1, &st, CL_WNOHANG), -ECHILD);	/* and no child was made */
 	return T_PASS;
 }
+
+/* ---- clone3's stack: the trampolines store only inside [stack, stack + stack_size) ----
+ * A zero stack (cl_clone3), a NULL args (cl_clone3_snap), a stack_size too small for what
+ * the trampoline keeps below the aligned top (16 bytes, or the recording frame), a zero
+ * stack_size (the kernel's clone3_stack_valid refuses it too), and a stack + stack_size
+ * past the end of the address space: -EINVAL, with nothing stored, args->stack_size as
+ * given and no child. Before the fix these stored fn and arg at address -16 or 16 (the
+ * caller crashed: main.c runs each test in a process of its own), or below the stack. */
+static char around[4096] __attribute__((aligned(16)));	/* the stack, and bytes either side */
+
+static int seven(void *arg) { (void)arg; return 7; }
+
+/* One refused call: api (LEAN3 or SNAP3) on args {stack, size}; everything unchanged. */
+static int refused(enum api api, uintptr_t stack_lo, uint64_t size)
+{
+	for (unsigned i = 0; i < sizeof around; i++)
+		around[i] = (char)0x5a;
+	struct cl_clone_args a = { .exit_signal = SIGCHLD, .stack = stack_lo, .stack_size = size };
+	long r = api == LEAN3 ? cl_clone3(&a, sizeof a, seven, 0)
+			      : cl_clone3_snap(&a, sizeof a, seven, 0, 0);
+	if (r != -EINVAL) {
+		diag("%s, stack %#lx, stack_size %lu: got %ld, want -EINVAL (-22)", api_name[api],
+		     (unsigned long)stack_lo, (unsigned long)size, r);
+		if (r > 0)
+			cl_wait((int)r, 0, 0);
+		return T_FAIL;
+	}
+	ASSERT_EQ(a.stack_size, size);	/* refused before it was rewritten */
+	for (unsigned i = 0; i < sizeof around; i++)
+		if (around[i] != (char)0x5a) {
+			diag("%s, stack %#lx, stack_size %lu: refused, but byte %d from the stack "
+			     "was written", api_name[api], (unsigned long)stack_lo,
+			     (unsigned long)size, (int)i - (int)(sizeof around / 2));
+			return T_FAIL;
+		}
+	return T_PASS;
+}
+
+static int bad_stacks(void)
+{
+	uintptr_t mid = (uintptr_t)around + sizeof around / 2;	/* 16-aligned */
+	struct cl_clone_args a = { .exit_signal = SIGCHLD };
+	if (refused(LEAN3, 0, 0) || refused(LEAN3, 0, 65536) || refused(LEAN3, mid, 0) ||
+	    refused(LEAN3, mid, 16) || refused(LEAN3, mid + 3, 20) || refused(LEAN3, mid + 8, 23) ||
+	    refused(LEAN3, (uintptr_t)-32, 64))
+		return T_FAIL;
+	/* The recording frame, as src/lib/asm-offsets.c sizes it. */
+	uint64_t frame = ((4 + CL_NREGS) * 8 + 15) & ~(uint64_t)15;
+	if (refused(SNAP3, mid, 0) || refused(SNAP3, mid, 128) || refused(SNAP3, mid, frame) ||
+	    refused(SNAP3, mid + 8, frame + 7) || refused(SNAP3, (uintptr_t)-64, 1024))
+		return T_FAIL;
+	ASSERT_EQ(cl_clone3_snap(0, sizeof a, seven, 0, 0), -EINVAL);
+	/* The smallest stack the lean one takes: 16 bytes for fn and arg and 16 for fn. */
+	a.stack = mid, a.stack_size = 32;
+	long pid = cl_clone3(&a, sizeof a, seven, 0);
+	if (pid == -ENOSYS && no_clone3())
+		return T_PASS;
+	ASSERT_OK(pid);
+	ASSERT_EQ(a.stack_size, 16);
+	int st = 0;
+	ASSERT_EQ(cl_wait((int)pid, &st, 0), pid);
+	ASSERT(CL_WIFEXITED(st) && CL_WEXITSTATUS(st) == 7);
+	return T_PASS;
+}
+
+int t_trampoline_clone3_stack_is_checked(void)
+{
+	if (bad_stacks() != T_PASS)
+		return T_FAIL;
+	int st;
+	ASSERT_EQ(cl_wait(-1, &st, CL_WNOHANG), -ECHILD);	/* no refused call made a child */
+	return T_PASS;
+}
