@@ -8,8 +8,11 @@
 // Contract (both):
 //   - The stack top must be non-zero; the parent aligns it down to 16 bytes, since the
 //     kernel never does and any sp-based access with a misaligned sp faults.
-//     A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL, as
-//     the C libraries' clone does, before anything is stored.
+//     A NULL fn or stack_top (clone), or a NULL args, fn or args->stack (clone3) returns
+//     -EINVAL, as the C libraries' clone does, before anything is stored. So does a
+//     clone3 stack that would end past the address space or leave no room below fn and
+//     arg (a stack_size of 0 among them, which the kernel refuses too): clone3 stores
+//     only inside [stack, stack + stack_size).
 //   - fn and arg are stored in the 16 bytes just below the top, where the child's sp
 //     then points: at or above sp, out of reach of signal frames. clone3 rewrites
 //     args->stack_size so that the kernel starts the child there (16 bytes below the
@@ -30,6 +33,17 @@
 #define SYS_clone3	435
 #define EINVAL		22
 
+// The end both trampolines share: the syscall \nr, then the child on to cl_clone_child
+// and the parent back with x0 = the child's tid or -errno; label 2 is the refusal.
+.macro CLONE_SVC nr
+	mov	x8, #\nr
+	svc	#0
+	cbz	x0, cl_clone_child	// x0 = 0: we are the child, sp = the new stack
+	ret				// parent: x0 = child tid or -errno
+2:	mov	x0, #-EINVAL		// refused, before anything was stored
+	ret
+.endm
+
 // One section per routine, so that --gc-sections keeps only those a program calls.
 	.section .text.cl_clone, "ax"
 	.global	cl_clone, cl_clone3, cl_clone_child
@@ -45,12 +59,7 @@ cl_clone:
 	mov	x2, x4			// kernel a3: parent_tid
 	mov	x3, x5			// kernel a4: tls
 	mov	x4, x6			// kernel a5: child_tid
-	mov	x8, #SYS_clone
-	svc	#0
-	cbz	x0, cl_clone_child	// x0 = 0: we are the child, sp = the new stack
-	ret				// parent: x0 = child tid or -errno
-2:	mov	x0, #-EINVAL
-	ret
+	CLONE_SVC SYS_clone
 	.size	cl_clone, . - cl_clone
 
 	.section .text.cl_clone3, "ax"
@@ -61,17 +70,18 @@ cl_clone3:
 	cbz	x0, 2f			// no args
 	cbz	x2, 2f			// no fn
 	ldp	x4, x5, [x0, #CLA_STACK] // x4 = args->stack, x5 = args->stack_size
-	add	x16, x4, x5
-	and	x16, x16, #~15		// x16 = aligned top
-	stp	x2, x3, [x16, #-16]!	// fn, arg; x16 = the child's sp
-	sub	x5, x16, x4
+	cbz	x4, 2f			// no stack
+	adds	x16, x4, x5		// x16 = top = stack + stack_size
+	b.cs	2f			// carry: past the end of the address space
+	and	x6, x16, #15
+	add	x6, x6, #16		// x6 = what we take off: the alignment, then fn and arg
+	subs	x5, x5, x6		// x5 = the new stack_size: the child's sp - stack
+	b.ls	2f			// <= 0: fn and arg would land below the stack (and the
+					// kernel refuses a stack_size of 0)
+	add	x16, x4, x5		// x16 = the child's sp, 16 bytes below the aligned top
+	stp	x2, x3, [x16]		// [sp] = fn, [sp+8] = arg
 	str	x5, [x0, #CLA_STACK_SIZE] // args->stack_size: the kernel starts the child at x16
-	mov	x8, #SYS_clone3
-	svc	#0
-	cbz	x0, cl_clone_child
-	ret
-2:	mov	x0, #-EINVAL
-	ret
+	CLONE_SVC SYS_clone3
 	.size	cl_clone3, . - cl_clone3
 
 	.section .text.cl_clone_child, "ax"

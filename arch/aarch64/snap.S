@@ -20,7 +20,10 @@
 //   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
 //     Otherwise the child zeroes x29 and x30, calls fn(arg) and exits with its result.
 //   - clone3 rewrites args->stack_size so that the kernel starts the child at its frame,
-//     FRAME_SIZE bytes below the 16-aligned top.
+//     FRAME_SIZE bytes below the 16-aligned top. A NULL args, or a stack (non-zero)
+//     whose stack + stack_size ends past the address space or leaves no room below the
+//     frame (a stack_size of 0 among them, which the kernel refuses too), returns
+//     -EINVAL before anything is stored: clone3 stores only inside the given stack.
 //   - Both sides resume at cl_snap_child (clone) or cl_snap3_child (clone3): the child's
 //     first instruction, and a name for `break *cl_snap_child`.
 //   - The parent returns the child's tid or -errno; clobbers x0..x17.
@@ -28,6 +31,7 @@
 #define SYS_exit	93
 #define SYS_clone	220
 #define SYS_clone3	435
+#define EINVAL		22
 // The frame (FRAME_*), struct cl_snap (SNAP_*) and struct cl_clone_args (CLA_*)
 // offsets, and NREGS, come from the C definitions (src/lib/asm-offsets.c).
 #include "offsets.h"
@@ -111,27 +115,40 @@ cl_snap_child:
 	SNAPSHOT cl_snap_child
 	.size	cl_snap_child, . - cl_snap_child
 
+// cl_clone3_snap's refusal, before anything is stored: x0 = -EINVAL.
+	.type	snap3_einval, %function
+snap3_einval:
+	mov	x0, #-EINVAL
+	ret
+	.size	snap3_einval, . - snap3_einval
+
 	.type	cl_clone3_snap, %function
 cl_clone3_snap:
 	// in: x0 args, x1 size, x2 fn, x3 arg, x4 snap
-	stp	x29, x30, [sp, #-16]!
+	cbz	x0, snap3_einval	// no args
+	ldp	x5, x6, [x0, #CLA_STACK] // x5 = args->stack, x6 = args->stack_size
+	cbz	x5, 1f			// no stack: the fork shape, the child on a copy of our frame
+	adds	x7, x5, x6		// x7 = top = stack + stack_size
+	b.cs	snap3_einval		// carry: past the end of the address space
+	and	x7, x7, #15
+	add	x7, x7, #FRAME		// x7 = what we take off: the alignment, then the frame
+	subs	x6, x6, x7		// x6 = the new stack_size: the child's sp - stack
+	b.ls	snap3_einval		// <= 0: the frame would land below the stack (and the
+					// kernel refuses a stack_size of 0)
+1:	stp	x29, x30, [sp, #-16]!
 	mov	x29, sp
 	sub	sp, sp, #FRAME
 	stp	x2, x3, [sp, #F_FN]
 	str	x4, [sp, #F_SNAP]
-	ldp	x5, x6, [x0, #CLA_STACK] // x5 = args->stack, x6 = args->stack_size
-	cbz	x5, 1f
-	add	x6, x5, x6
-	and	x6, x6, #~15
-	sub	x6, x6, #FRAME		// x6 = the child's sp
-	stp	x2, x3, [x6, #F_FN]
-	str	x4, [x6, #F_SNAP]
-	sub	x6, x6, x5
+	cbz	x5, 2f
+	add	x7, x5, x6		// x7 = the child's sp, FRAME below the aligned top
+	stp	x2, x3, [x7, #F_FN]
+	str	x4, [x7, #F_SNAP]
 	str	x6, [x0, #CLA_STACK_SIZE] // the kernel will start the child at its frame
-1:	cbz	x4, 2f
+2:	cbz	x4, 3f
 	mrs	x9, cntvct_el0
 	str	x9, [x4, #S_T0]
-2:	mov	x8, #SYS_clone3
+3:	mov	x8, #SYS_clone3
 	svc	#0
 	.size	cl_clone3_snap, . - cl_clone3_snap
 	.type	cl_snap3_child, %function

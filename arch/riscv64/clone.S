@@ -8,8 +8,11 @@
 // Contract (both):
 //   - The stack top must be non-zero; the parent aligns it down to 16 bytes (the
 //     psABI's stack alignment), since the kernel never does.
-//     A NULL fn or stack_top (clone), or a NULL args or fn (clone3) returns -EINVAL, as
-//     the C libraries' clone does, before anything is stored.
+//     A NULL fn or stack_top (clone), or a NULL args, fn or args->stack (clone3) returns
+//     -EINVAL, as the C libraries' clone does, before anything is stored. So does a
+//     clone3 stack that would end past the address space or leave no room below fn and
+//     arg (a stack_size of 0 among them, which the kernel refuses too): clone3 stores
+//     only inside [stack, stack + stack_size).
 //   - fn and arg are stored in the 16 bytes just below the aligned top, where the
 //     child's sp then points: at or above sp, out of reach of signal frames. clone3
 //     rewrites args->stack_size so that the kernel starts the child there (16 bytes
@@ -28,6 +31,17 @@
 #define SYS_clone3	435
 #define EINVAL		22
 
+// The end both trampolines share: the syscall \nr, then the child on to cl_clone_child
+// and the parent back with a0 = the child's tid or -errno; label 2 is the refusal.
+.macro CLONE_ECALL nr
+	li	a7, \nr
+	ecall
+	beqz	a0, cl_clone_child	// a0 = 0: we are the child, sp = the new stack
+	ret				// parent: a0 = child tid or -errno
+2:	li	a0, -EINVAL		// refused, before anything was stored
+	ret
+.endm
+
 // One section per routine, so that --gc-sections keeps only those a program calls.
 	.section .text.cl_clone, "ax"
 	.global	cl_clone, cl_clone3, cl_clone_child
@@ -45,12 +59,7 @@ cl_clone:
 	mv	a2, a4			// kernel a3: parent_tid
 	mv	a3, a5			// kernel a4: tls (CONFIG_CLONE_BACKWARDS)
 	mv	a4, a6			// kernel a5: child_tid
-	li	a7, SYS_clone
-	ecall
-	beqz	a0, cl_clone_child	// a0 = 0: we are the child, sp = the new stack
-	ret				// parent: a0 = child tid or -errno
-2:	li	a0, -EINVAL
-	ret
+	CLONE_ECALL SYS_clone
 	.size	cl_clone, . - cl_clone
 
 	.section .text.cl_clone3, "ax"
@@ -61,20 +70,20 @@ cl_clone3:
 	beqz	a0, 2f			// no args
 	beqz	a2, 2f			// no fn
 	ld	t0, CLA_STACK(a0)	// t0 = args->stack
+	beqz	t0, 2f			// no stack
 	ld	t1, CLA_STACK_SIZE(a0)	// t1 = args->stack_size
-	add	t2, t0, t1
-	andi	t2, t2, -16		// t2 = aligned top
-	addi	t2, t2, -16		// t2 = the child's sp
+	add	t2, t0, t1		// t2 = top = stack + stack_size
+	bltu	t2, t0, 2f		// wrapped: past the end of the address space
+	andi	t2, t2, 15
+	addi	t2, t2, 16		// t2 = what we take off: the alignment, then fn and arg
+	bleu	t1, t2, 2f		// nothing left: fn and arg would land below the stack
+					// (and the kernel refuses a stack_size of 0)
+	sub	t1, t1, t2		// t1 = the new stack_size: the child's sp - stack
+	add	t2, t0, t1		// t2 = the child's sp, 16 bytes below the aligned top
 	sd	a2, 0(t2)		// fn
 	sd	a3, 8(t2)		// arg
-	sub	t1, t2, t0
 	sd	t1, CLA_STACK_SIZE(a0)	// args->stack_size: the kernel starts the child at t2
-	li	a7, SYS_clone3
-	ecall
-	beqz	a0, cl_clone_child
-	ret
-2:	li	a0, -EINVAL
-	ret
+	CLONE_ECALL SYS_clone3
 	.size	cl_clone3, . - cl_clone3
 
 	.section .text.cl_clone_child, "ax"

@@ -20,7 +20,10 @@
 //   - fn = 0 with stack_top = 0: the child returns 0 from this call, like fork.
 //     Otherwise the child zeroes s0 and ra, calls fn(arg) and exits with its result.
 //   - clone3 rewrites args->stack_size so that the kernel starts the child at its frame,
-//     FRAME_SIZE bytes below the 16-aligned top.
+//     FRAME_SIZE bytes below the 16-aligned top. A NULL args, or a stack (non-zero)
+//     whose stack + stack_size ends past the address space or leaves no room below the
+//     frame (a stack_size of 0 among them, which the kernel refuses too), returns
+//     -EINVAL before anything is stored: clone3 stores only inside the given stack.
 //   - Both sides resume at cl_snap_child (clone) or cl_snap3_child (clone3): the child's
 //     first instruction, and a name for `break *cl_snap_child`.
 //   - Legacy clone's 4th kernel argument is tls, the 5th child_tid (CLONE_BACKWARDS).
@@ -44,6 +47,7 @@
 #define SYS_exit	93
 #define SYS_clone	220
 #define SYS_clone3	435
+#define EINVAL		22
 
 // Record every register at sp, then jump to the shared tail. \back is this macro's
 // own address: where the kernel resumed us.
@@ -124,10 +128,28 @@ cl_snap_child:
 	SNAPSHOT cl_snap_child
 	.size	cl_snap_child, . - cl_snap_child
 
+// cl_clone3_snap's refusal, before anything is stored: a0 = -EINVAL.
+	.type	snap3_einval, %function
+snap3_einval:
+	li	a0, -EINVAL
+	ret
+	.size	snap3_einval, . - snap3_einval
+
 	.type	cl_clone3_snap, %function
 cl_clone3_snap:
 	// in: a0 args, a1 size, a2 fn, a3 arg, a4 snap
-	addi	sp, sp, -16
+	beqz	a0, snap3_einval	// no args
+	ld	t0, CLA_STACK(a0)	// t0 = args->stack
+	beqz	t0, 1f			// no stack: the fork shape, the child on a copy of our frame
+	ld	t1, CLA_STACK_SIZE(a0)	// t1 = args->stack_size
+	add	t2, t0, t1		// t2 = top = stack + stack_size
+	bltu	t2, t0, snap3_einval	// wrapped: past the end of the address space
+	andi	t2, t2, 15
+	addi	t2, t2, FRAME		// t2 = what we take off: the alignment, then the frame
+	bleu	t1, t2, snap3_einval	// nothing left: the frame would land below the stack
+					// (and the kernel refuses a stack_size of 0)
+	sub	t1, t1, t2		// t1 = the new stack_size: the child's sp - stack
+1:	addi	sp, sp, -16
 	sd	ra, 8(sp)
 	sd	s0, 0(sp)
 	mv	s0, sp
@@ -135,21 +157,16 @@ cl_clone3_snap:
 	sd	a2, F_FN(sp)
 	sd	a3, F_ARG(sp)
 	sd	a4, F_SNAP(sp)
-	ld	t0, CLA_STACK(a0)	// t0 = args->stack
-	beqz	t0, 1f
-	ld	t1, CLA_STACK_SIZE(a0)
-	add	t1, t0, t1
-	andi	t1, t1, -16
-	addi	t1, t1, -FRAME		// t1 = the child's sp
-	sd	a2, F_FN(t1)
-	sd	a3, F_ARG(t1)
-	sd	a4, F_SNAP(t1)
-	sub	t1, t1, t0
+	beqz	t0, 2f
+	add	t2, t0, t1		// t2 = the child's sp, FRAME below the aligned top
+	sd	a2, F_FN(t2)
+	sd	a3, F_ARG(t2)
+	sd	a4, F_SNAP(t2)
 	sd	t1, CLA_STACK_SIZE(a0)	// the kernel will start the child at its frame
-1:	beqz	a4, 2f
+2:	beqz	a4, 3f
 	rdtime	t0
 	sd	t0, S_T0(a4)
-2:	li	a7, SYS_clone3
+3:	li	a7, SYS_clone3
 	ecall
 	.size	cl_clone3_snap, . - cl_clone3_snap
 	.type	cl_snap3_child, %function

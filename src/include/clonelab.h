@@ -95,7 +95,10 @@ long cl_clone(int (*fn)(void *), void *stack_top, unsigned long flags, void *arg
 /* clone3: args->stack must be set. The trampoline aligns the top (stack + stack_size)
  * down to 16 bytes, keeps fn and arg in the 16 bytes below it, and rewrites
  * args->stack_size so that the kernel starts the child there. Both return -EINVAL
- * (-22), as the C libraries do, when fn or the stack is NULL (or args is NULL). */
+ * (-22), as the C libraries do, when fn or the stack is NULL (or args is NULL), before
+ * anything is stored. cl_clone3 stores only inside [stack, stack + stack_size): it
+ * returns -EINVAL too when that range leaves no room below the 16 bytes (a stack_size
+ * of 0 among them, which the kernel refuses with a stack as well) or wraps around. */
 long cl_clone3(struct cl_clone_args *args, size_t size, int (*fn)(void *), void *arg);
 
 /* ---- Register snapshots (arch/<arch>/snap.*): the same, recording every register on
@@ -103,7 +106,10 @@ long cl_clone3(struct cl_clone_args *args, size_t size, int (*fn)(void *), void 
  * child returns 0, as from fork. snap must be reachable by both afterwards: shared via
  * CLONE_VM, or in a MAP_SHARED page. The child's frame takes at most CL_SNAP_FRAME
  * bytes below the 16-aligned top of its stack (src/lib/asm-offsets.c checks each
- * architecture's frame against it); clone3 rewrites args->stack_size to start it there. */
+ * architecture's frame against it); clone3 rewrites args->stack_size to start it there.
+ * cl_clone3_snap returns -EINVAL for a NULL args, and, as cl_clone3, for a stack
+ * (args->stack non-zero) that leaves no room below that frame or wraps around; with
+ * args->stack 0 (the fork shape) the kernel judges stack_size. */
 #define CL_SNAP_MAXREGS 35
 struct cl_snap {
 	uint64_t t_clone;	/* cycle counter read just before the syscall */
@@ -201,6 +207,7 @@ struct cl_thread {
 	struct cl_thread *next;	/* the stack cache's free list */
 };
 #define CL_THREAD_STACK (64 * 1024)	/* less the struct cl_thread at its top */
+/* A NULL fn: -EINVAL, as cl_clone gives. */
 int cl_thread_spawn(struct cl_thread **t, int (*fn)(void *), void *arg);
 int cl_thread_join(struct cl_thread *t, int *result);
 /* The calling thread's tid. */
