@@ -5,8 +5,8 @@ kernel's own UAPI headers, and print TAP.
 - every CL_NR_* in arch/<arch>/sysnr.h against __NR_* of that architecture's
   <asm/unistd.h> (gcc -E -dM; aarch64-linux-gnu-gcc for aarch64, whose generic table
   is followed through its __NR3264_* aliases), and for x86_64 also <asm/unistd_64.h>;
-- arch/<arch>/abi.h: O_DIRECTORY against <asm/fcntl.h>, and struct cl_ksigaction has a
-  restorer field exactly when <asm/signal.h> defines SA_RESTORER;
+- arch/<arch>/abi.h: O_DIRECTORY and O_NOFOLLOW against <asm/fcntl.h>, and struct
+  cl_ksigaction has a restorer field exactly when <asm/signal.h> defines SA_RESTORER;
 - every CL_CLONE_* and CL_CSIGNAL in src/include/clonelab.h against CLONE_* / CSIGNAL
   in <linux/sched.h>.
 ARCH defaults to every architecture in arch/ARCHES. The compiler is gcc for the host's
@@ -165,9 +165,10 @@ def check_abi(tap, arch):
         tap.ok(False, f"uapi {arch}: {rel} and <asm/fcntl.h>, <asm/signal.h> readable", str(e))
         return
     ourvals, _ = ours(path, "O_")
-    tap.ok(ourvals.get("O_DIRECTORY") == fcntl.get("O_DIRECTORY") is not None,
-           f"uapi {arch}: {rel}'s O_DIRECTORY == <asm/fcntl.h>'s",
-           f"clonelab says {ourvals.get('O_DIRECTORY')}, the kernel {fcntl.get('O_DIRECTORY')}")
+    for flag in ("O_DIRECTORY", "O_NOFOLLOW"):
+        tap.ok(ourvals.get(flag) == fcntl.get(flag) is not None,
+               f"uapi {arch}: {rel}'s {flag} == <asm/fcntl.h>'s",
+               f"clonelab says {ourvals.get(flag)}, the kernel {fcntl.get(flag)}")
     struct = re.search(r"struct cl_ksigaction \{(.*?)\};", text, re.S)
     has_field = bool(struct and re.search(r"\brestorer;", struct.group(1)))
     kernel_has = "SA_RESTORER" in signal

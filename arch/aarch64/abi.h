@@ -6,6 +6,7 @@
 /* Open flags that differ between architectures: arm64 has its own fcntl.h, where
  * 040000 is O_DIRECTORY and 0200000 (the generic O_DIRECTORY) is O_DIRECT. */
 #define O_DIRECTORY 040000
+#define O_NOFOLLOW 0100000
 
 /* The kernel's struct sigaction for rt_sigaction (arm64 keeps SA_RESTORER,
  * arch/arm64/include/uapi/asm/signal.h): a restorer field before the mask. */

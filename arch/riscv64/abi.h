@@ -6,6 +6,7 @@
 /* Open flags that differ between architectures: riscv64 takes the generic values
  * (include/uapi/asm-generic/fcntl.h); arm64 is the odd one out. */
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 
 /* The kernel's struct sigaction for rt_sigaction (include/uapi/asm-generic/signal.h).
  * riscv64 has no SA_RESTORER and no sa_restorer field: the kernel returns from a

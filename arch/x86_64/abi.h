@@ -6,6 +6,7 @@
 /* Open flags that differ between architectures: x86_64 takes the generic values
  * (include/uapi/asm-generic/fcntl.h). */
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 
 /* The kernel's struct sigaction for rt_sigaction (arch/x86/include/uapi/asm/signal.h):
  * x86_64 has SA_RESTORER, and a restorer field before the mask. A libc points it at

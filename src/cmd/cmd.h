@@ -38,4 +38,7 @@ int cmd_parse_api(const char *cmd, const char *s, int *api);
  * now. */
 struct cmd_opts { int json, cpu, api, kernel; const char *svg, *html; };
 int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struct cmd_opts *o);
+/* --json with a picture to stdout (opt is "--svg" or "--html", path "-"): both would
+ * go there, so a usage error, as one JSON object: 2. Otherwise -1. */
+int cmd_json_dash(int json, const char *opt, const char *path);
 #endif

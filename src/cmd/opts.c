@@ -52,6 +52,24 @@ int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struc
 			return CL_EXIT_USAGE;
 		}
 	}
+	if ((k = cmd_json_dash(o->json, "--svg", o->svg)) >= 0 ||
+	    (k = cmd_json_dash(o->json, "--html", o->html)) >= 0)
+		return k;
 	struct cl_json j = { &cl_stdout, 0, 0 };
 	return o->kernel ? kview_enable(cmd, o->json ? &j : 0) : -1;
+}
+
+int cmd_json_dash(int json, const char *opt, const char *path)
+{
+	if (!json || !path || !cl_streq(path, "-"))
+		return -1;
+	char why[160];
+	struct cl_out w = { -1, 0, sizeof why - 1, why };
+	cl_printf(&w, "%s - would write the picture to stdout, where --json writes its one "
+		  "object: give %s a file", opt, opt);
+	why[w.len] = 0;
+	struct cl_json j = { &cl_stdout, 0, 0 };
+	cl_json_error(&j, CL_EXIT_USAGE, 0, 0, why);
+	cl_json_close(&j, '}');
+	return CL_EXIT_USAGE;
 }

@@ -333,6 +333,8 @@ static int run_one(int k, int argc, char **argv)
 	}
 	if (o.svg)
 		pic_begin(scenarios[k].name, o.svg);
+	if (o.json)
+		j.o = pic_json_hold(o.svg);	/* until the picture is written: it may fail */
 	return pic_write_svg(kview_status(scenarios[k].run(o.json ? &j : 0, &o)), cmd);
 }
 
@@ -373,15 +375,17 @@ int cmd_tour(int argc, char **argv)
 		errf("clonelab tour: --svg is for one scenario (try --html FILE)\n");
 		return CL_EXIT_USAGE;
 	}
+	/* --json: the one object waits for the page, which may fail */
+	struct cl_out *out = o.json ? pic_json_hold(o.html) : &cl_stdout;
 	if (o.html && tour_html_begin(o.html) < 0)
 		return CL_EXIT_FAIL;
 	cl_sigchld_default(0);
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects, on one line:
 		 * at depth 1 they do not end with the newline of a top-level object. */
-		struct cl_json j = { &cl_stdout, 1, 0 };
+		struct cl_json j = { out, 1, 0 };
 		if (o.json)
-			outf("%s%q:", k ? "," : "{", scenarios[k].name);
+			cl_printf(out, "%s%q:", k ? "," : "{", scenarios[k].name);
 		else
 			outf("%s%s\n", k ? "\n\n" : "", story[k]);
 		if (o.html)
@@ -394,6 +398,6 @@ int cmd_tour(int argc, char **argv)
 		cl_flush_all();
 	}
 	if (o.json)
-		outf("}\n");
+		cl_printf(out, "}\n");
 	return o.html ? tour_html_end(worst) : worst;
 }

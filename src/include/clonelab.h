@@ -247,7 +247,8 @@ size_t cl_strlen(const char *s);
  * freestanding program's main returns), and in a hosted program at exit() or the return
  * from main (a destructor the libc runs). Not flushed by _exit, a signal, or exit
  * syscalls of your own: call cl_flush_all() first. */
-struct cl_out { int fd; unsigned len; unsigned size; char *buf; };
+struct cl_out { int fd; unsigned len; unsigned size; char *buf; };	/* fd -1: memory,
+	 * which keeps the first size bytes written and drops the rest */
 extern struct cl_out cl_stdout, cl_stderr;
 /* printf-like: %s %c %d %u %x %ld %lu %lx %p, width, '-' and '0', and %q for a
  * JSON-quoted string. */

@@ -198,18 +198,13 @@ int pic_write_svg(int status, const char *cmd)
 {
 	/* no picture of a clone that did not happen; one that happened and failed (--kernel
 	 * disagreeing with kcmp, say) is drawn, with what disagreed */
-	if (!on || !out_path || !(status == CL_EXIT_OK || (status == CL_EXIT_FAIL && cur.call[0])))
-		return status;
-	long e;
-	struct cl_out *o = pic_file_open(out_path, &e);
-	if (o) {
-		pic_document(o, &cur);
-		e = pic_file_close();
+	long e = 0;
+	if (on && out_path && (status == CL_EXIT_OK || (status == CL_EXIT_FAIL && cur.call[0]))) {
+		struct cl_out *o = pic_file_open(out_path, &e);
+		if (o) {
+			pic_document(o, &cur);
+			e = pic_file_close();
+		}
 	}
-	if (e < 0) {
-		char what[80];
-		cl_perror(cmd, pic_fmt(what, sizeof what, "--svg %s", out_path), e, 0);
-		return CL_EXIT_FAIL;
-	}
-	return status;
+	return pic_file_report(status, e, cmd, "--svg", out_path);
 }

@@ -121,11 +121,24 @@ void svg_arrow(struct cl_out *o, const char *svg_id, const char *cls, int x1, in
 void svg_esc(struct cl_out *o, const char *s);
 /* printf into buf (truncated to size - 1), for labels. */
 char *pic_fmt(char *buf, size_t size, const char *fmt, ...);
-/* A file written whole at the end, with its errors checked: open path ("-": stdout)
- * and get its cl_out (NULL and *err = -errno if it cannot be opened); pic_file_close
- * writes it out, closes it and returns 0 or -errno. One file at a time. */
+
+/* ---- the file a picture goes to (file.c) ---- */
+/* Written whole or not at all: open path ("-": stdout) and get its cl_out (NULL and
+ * *err = -errno if path cannot take it: a symlink, a FIFO no one reads, no such
+ * directory); pic_file_close writes it out (a regular file: a temporary one beside it,
+ * renamed over it) and returns 0 or -errno. One file at a time. */
 struct cl_out *pic_file_open(const char *path, long *err);
 long pic_file_close(void);
+/* --json and a picture file (path; NULL or "-": none): the out to write the JSON to,
+ * which holds it until pic_file_report or pic_json_done. */
+struct cl_out *pic_json_hold(const char *path);
+/* The end of a command with a picture: err, 0 or pic_file_open's or pic_file_close's
+ * -errno. On an error: under --json the one object says it (the held JSON is dropped),
+ * else "cmd: opt path: ENAME: why" on stderr; 1. Otherwise the held JSON goes out and
+ * status is returned (pic_json_done). */
+int pic_file_report(int status, long err, const char *cmd, const char *opt, const char *path);
+/* The held JSON (if any) to stdout; status, or 1 if it did not fit (one error object). */
+int pic_json_done(int status);
 
 /* ---- the tour's page (tour.c) ---- */
 /* --html FILE: open the page (0, or -1 reported), add one section per scenario

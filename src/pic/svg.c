@@ -1,22 +1,30 @@
-/* svg.c: what the pictures and the tour's page write with: escaped text, labels
- * formatted into small buffers, and an output file written whole at the end, so that
- * a full disk or a bad path is an error, never a silently truncated picture. */
+/* svg.c: what the pictures and the tour's page write with: escaped text and labels
+ * formatted into small buffers. The file they go to: file.c. */
 #include "pic.h"
 
 void svg_esc(struct cl_out *o, const char *s)
 {
-	for (; *s; s++) {
-		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" :
-				*s == '"' ? "&quot;" : 0;
-		if (e)
+	for (unsigned n; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" :
+				c == '"' ? "&quot;" : 0;
+		if (e) {
 			cl_write(o, e, cl_strlen(e));
-		else
+		} else if ((n = cl_utf8_len((const unsigned char *)s)) != 0) {
+			cl_write(o, s, n);
+			s += n - 1;
+		} else if (c >= 0x80) {	/* not UTF-8 (a kernel release is bytes): as JSON's
+					 * \u00XX does, the byte's value as a character */
+			cl_printf(o, "&#x%x;", c);
+		} else if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+			cl_write(o, "\xef\xbf\xbd", 3);	/* U+FFFD: XML has no control characters */
+		} else {
 			cl_write(o, s, 1);
+		}
 	}
 }
 
-/* A cl_out on buf whose "flush" (buffer full) would write to fd -1 and fail: so it is
- * sized to hold everything, and what does not fit is cut at size - 1. */
+/* A cl_out in memory (fd -1), which keeps what fits: a label is cut at size - 1. */
 char *pic_fmt(char *buf, size_t size, const char *fmt, ...)
 {
 	char tmp[512];
@@ -31,45 +39,6 @@ char *pic_fmt(char *buf, size_t size, const char *fmt, ...)
 	memcpy(buf, tmp, n);
 	buf[n] = 0;
 	return buf;
-}
-
-/* 512 KiB in .bss: the tour's page with its eight pictures is about 100 KiB. Past
- * that the buffer goes to the file as it fills (cl_flush cannot report an error, but
- * the final write then fails the same way, and that is reported). */
-static char filebuf[512 * 1024];
-static struct cl_out file;	/* bss, like its buffer: set when a file is opened */
-
-struct cl_out *pic_file_open(const char *path, long *err)
-{
-	long fd = cl_streq(path, "-") ? 1 :
-		  SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	*err = fd < 0 ? fd : 0;
-	if (fd < 0)
-		return 0;
-	file = (struct cl_out){ (int)fd, 0, sizeof filebuf, filebuf };
-	return &file;
-}
-
-long pic_file_close(void)
-{
-	long r = 0;
-	for (unsigned done = 0; done < file.len && r >= 0;) {
-		r = SYS3(write, file.fd, file.buf + done, file.len - done);
-		if (r == -EINTR)
-			r = 0;
-		else if (r == 0)
-			r = -ENOSPC;
-		else if (r > 0)
-			done += (unsigned)r;
-	}
-	file.len = 0;
-	if (file.fd != 1) {
-		long c = SYS1(close, file.fd);
-		if (r >= 0 && c < 0)
-			r = c;
-	}
-	file.fd = -1;
-	return r < 0 ? r : 0;
 }
 
 /* One style for every picture, light by default, dark where the viewer prefers it.

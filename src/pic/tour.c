@@ -32,11 +32,8 @@ int tour_html_begin(const char *path)
 {
 	long e;
 	page_path = path;
-	if (!(page = pic_file_open(path, &e))) {
-		char what[80];
-		cl_perror("clonelab tour", pic_fmt(what, sizeof what, "--html %s", path), e, 0);
-		return -1;
-	}
+	if (!(page = pic_file_open(path, &e)))
+		return pic_file_report(CL_EXIT_FAIL, e, "clonelab tour", "--html", path), -1;
 	if (cl_streq(path, "-"))
 		pic_quiet_stdout();
 	cl_printf(page, "%s<h1>The clonelab tour</h1>\n<p>One story in four clones: what a "
@@ -100,16 +97,10 @@ void tour_html_section(const char *name, const char *story, int status)
 int tour_html_end(int status)
 {
 	if (!page)
-		return status;
+		return pic_json_done(status);
 	cl_printf(page, "<footer><p>Made by clonelab %s (%s). No script, no external file: "
 		  "this page is complete on its own.</p></footer>\n</body>\n</html>\n",
 		  CLONELAB_VERSION, CL_ARCH_NAME);
 	page = 0;
-	long e = pic_file_close();
-	if (e < 0) {
-		char what[80];
-		cl_perror("clonelab tour", pic_fmt(what, sizeof what, "--html %s", page_path), e, 0);
-		return CL_EXIT_FAIL;
-	}
-	return status;
+	return pic_file_report(status, pic_file_close(), "clonelab tour", "--html", page_path);
 }

@@ -11,6 +11,7 @@ static const char table[] =
 	"\003" "ESRCH\0" "no such process\0"
 	"\004" "EINTR\0" "interrupted system call\0"
 	"\005" "EIO\0" "input/output error\0"
+	"\006" "ENXIO\0" "no such device or address\0"
 	"\007" "E2BIG\0" "argument list too long\0"
 	"\010" "ENOEXEC\0" "exec format error\0"
 	"\011" "EBADF\0" "bad file descriptor\0"

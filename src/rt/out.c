@@ -86,8 +86,11 @@ void cl_write(struct cl_out *o, const char *s, size_t n)
 	if (!o->buf)
 		std_init(o);
 	while (n) {
-		if (o->len == o->size)
+		if (o->len == o->size) {
+			if (o->fd < 0)	/* memory: keep the beginning, drop what does not fit */
+				return;
 			cl_flush(o);
+		}
 		size_t k = o->size - o->len;
 		if (k > n)
 			k = n;
@@ -110,7 +113,7 @@ static void pad(struct cl_out *o, char c, int n)
 /* The length of the well-formed multi-byte UTF-8 sequence at s (RFC 3629: no overlong
  * form, no surrogate, nothing above U+10FFFF), or 0: an ASCII byte, or not one. A NUL
  * is a bad continuation byte like any other: never reads past the end. */
-static unsigned utf8_len(const unsigned char *s)
+unsigned cl_utf8_len(const unsigned char *s)
 {
 	unsigned c = s[0], n = (c >= 0xc0) + (c >= 0xe0) + (c >= 0xf0), cp = c & (0x3f >> n);
 	for (unsigned i = 1; i <= n; i++) {
@@ -136,7 +139,7 @@ static void quoted(struct cl_out *o, const char *s)
 		unsigned char c = (unsigned char)*s;
 		if (n) {
 			n--;
-		} else if ((n = utf8_len((const unsigned char *)s)) != 0) {
+		} else if ((n = cl_utf8_len((const unsigned char *)s)) != 0) {
 			n--;
 		} else if (c == '"' || c == '\\') {
 			put(o, '\\');

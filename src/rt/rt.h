@@ -37,6 +37,12 @@
 #define O_CREAT 0100
 #define O_TRUNC 01000
 #define O_CLOEXEC 02000000
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_NONBLOCK 04000
+#define F_GETFL 3
+#define F_SETFL 4
+#define AT_SYMLINK_NOFOLLOW 0x100
 #define PROT_NONE 0
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -55,6 +61,11 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define ENOENT 2
+#define ENXIO 6
+#define EISDIR 21
+#define EFBIG 27
+#define ENAMETOOLONG 36
+#define ELOOP 40
 #define ESRCH 3
 #define EINTR 4
 #define E2BIG 7
@@ -124,6 +135,9 @@ char *cl_proc_path(char *buf, int pid, const char *name);
 /* Flush everything; the status to exit with: 1 instead of 0 if stdout or stderr lost
  * output (said on stderr when only stdout failed). */
 int cl_out_status(int status);
+/* The length of the well-formed multi-byte UTF-8 sequence at s, or 0: an ASCII byte,
+ * or a byte that is not UTF-8 (RFC 3629: no overlong form, no surrogate). */
+unsigned cl_utf8_len(const unsigned char *s);
 #define outf(...) cl_printf(&cl_stdout, __VA_ARGS__)
 #define errf(...) cl_printf(&cl_stderr, __VA_ARGS__)
 

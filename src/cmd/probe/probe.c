@@ -162,14 +162,18 @@ int cmd_probe(int argc, char **argv)
 		    "clone3 only\n");
 		return CL_EXIT_USAGE;
 	}
+	if ((k = cmd_json_dash(json, "--svg", svg_file)) >= 0)
+		return k;
 	cl_sigchld_default(0);	/* we wait for our children: the kernel must not reap them */
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
 	if (kernel && (k = kview_enable("clonelab probe", j)) >= 0)
 		return k;
+	if (json)
+		jj.o = pic_json_hold(svg_file);	/* until the picture is written: it may fail */
 	probe_lab = (struct lab){ .flags = flags, .exit_signal = sig, .api = api, .cpu = cpu,
 				  .sh = lab_shared_reset() };
 	if ((flags & (CLONE(PARENT) | CLONE(THREAD))) == CLONE(PARENT))
-		return probe_in_helper(j);
+		return pic_json_done(probe_in_helper(j));	/* the helper wrote the picture */
 	return probe_run(j);
 }
 
