@@ -71,9 +71,8 @@ static long replaceable(const char *path)
 	long r = dir_of(path, dir, sizeof dir);
 	if (r < 0)
 		return r;
-	t = type_of(dir);	/* a missing directory now, not after the run */
-	if (t == S_IFLNK)	/* "dir/" in dir_of's answer follows a link, as open would */
-		t = S_IFDIR;
+	t = type_of(dir);	/* a missing directory now, not after the run ("dir/":
+				 * a link to a directory is followed, as open would) */
 	return t < 0 ? t : t != S_IFDIR ? -ENOTDIR : 0;
 }
 
