@@ -232,7 +232,7 @@ static int in_subprocess(enum api api)
 	if (CL_WIFEXITED(st) && CL_WEXITSTATUS(st) == DONE + T_SKIP)
 		return T_SKIP;
 	if (!CL_WIFEXITED(st) || CL_WEXITSTATUS(st) != DONE) {
-		diag("%s: the process of a thread that ended got wait status %#x, not exit %d: "
+		diag("%s: the process of a thread that ended got wait status 0x%x, not exit %d: "
 		     "exit_group instead of exit, or a crash", api_name[api], st, DONE);
 		return T_FAIL;
 	}
@@ -509,7 +509,7 @@ static int refused(enum api api, uintptr_t stack_lo, uint64_t size)
 	long r = api == LEAN3 ? cl_clone3(&a, sizeof a, seven, 0)
 			      : cl_clone3_snap(&a, sizeof a, seven, 0, 0);
 	if (r != -EINVAL) {
-		diag("%s, stack %#lx, stack_size %lu: got %ld, want -EINVAL (-22)", api_name[api],
+		diag("%s, stack 0x%lx, stack_size %lu: got %ld, want -EINVAL (-22)", api_name[api],
 		     (unsigned long)stack_lo, (unsigned long)size, r);
 		if (r > 0)
 			cl_wait((int)r, 0, 0);
@@ -518,7 +518,7 @@ static int refused(enum api api, uintptr_t stack_lo, uint64_t size)
 	ASSERT_EQ(a.stack_size, size);	/* refused before it was rewritten */
 	for (unsigned i = 0; i < sizeof around; i++)
 		if (around[i] != (char)0x5a) {
-			diag("%s, stack %#lx, stack_size %lu: refused, but byte %d from the stack "
+			diag("%s, stack 0x%lx, stack_size %lu: refused, but byte %d from the stack "
 			     "was written", api_name[api], (unsigned long)stack_lo,
 			     (unsigned long)size, (int)i - (int)(sizeof around / 2));
 			return T_FAIL;
