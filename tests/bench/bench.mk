@@ -2,10 +2,16 @@
 #   make bench [QUICK=1]   build every peer, run all five comparisons side by side and
 #                          write $(BENCH_OUT)/results.md and readme-section.md
 #   make bench-build       build only (both architectures, the bench programs, the peers)
-#   make bench-check       build, run QUICK=1 into build/bench/quick, check the table's
-#                          form (never its numbers): what `make check` runs
+#   make bench-check       build; check that each example and its libc peers print the
+#                          same lines and exit alike; run QUICK=1 into build/bench/quick
+#                          and check the table's form (never its numbers): what `make
+#                          check` runs
+#   make bench-exec-cost   the exec-cost experiment alone (padded minimums, .bss sizes,
+#                          touched pages) into $(BENCH_OUT)/exec-cost.md
 #   make bench-readme      put build/bench/readme-section.md (from a full run) between
-#                          the <!-- bench:begin --> and <!-- bench:end --> markers of doc/performance.md
+#                          the <!-- bench:begin --> and <!-- bench:end --> markers of
+#                          doc/performance.md, and exec-cost.md, if made, between
+#                          <!-- exec-cost:begin --> and <!-- exec-cost:end -->
 # Timing runs on the host architecture (x86_64); sizes are given for both.
 
 BENCH_OUT ?= build/bench
@@ -14,13 +20,17 @@ BENCH_DIR := tests/bench
 # The examples that exist now (the lead is adding them); the bench times what is there.
 BENCH_EXAMPLES = $(notdir $(basename $(wildcard src/examples/*.c)))
 BENCH_FREE := thr_cl thr_floor proc_cl spawn_cl clat
-BENCH_HOSTED := hello thr_pthread proc_fork spawn_posix
+# hello and the section 3/4 loops; ex_<example>: each example written with a libc.
+BENCH_HOSTED := hello thr_pthread proc_fork spawn_posix $(BENCH_EXAMPLES:%=ex_%)
+# The exec-cost experiment: the asm minimum padded (text<n>k: n KiB in the file;
+# bss<n>k: n KiB more .bss), its padding untouched or touched (a byte each page).
+BENCH_PAD := text0k $(foreach v,text10k text100k text1000k bss568k bss4096k,$(v) $(v)-touched)
 BENCH_BINS := $(BENCH_B)/min $(BENCH_B)/min-data $(BENCH_B)/min-bss $(BENCH_B)/bench-exec \
-	$(BENCH_FREE:%=$(BENCH_B)/free/%) \
+	$(BENCH_FREE:%=$(BENCH_B)/free/%) $(BENCH_PAD:%=$(BENCH_B)/pad/%) \
 	$(foreach l,glibc-dyn glibc-static musl-static,$(BENCH_HOSTED:%=$(BENCH_B)/$(l)/%))
 BENCH_HOSTCFLAGS := -O2 -Wall -pthread
 
-.PHONY: bench bench-build bench-arches bench-progs bench-check bench-readme
+.PHONY: bench bench-build bench-arches bench-progs bench-check bench-readme bench-exec-cost
 
 bench: bench-build
 	$(Q)python3 $(BENCH_DIR)/bench.py --bin $(BENCH_B) --out $(BENCH_OUT) $(if $(QUICK),--quick)
@@ -38,11 +48,17 @@ bench-arches:
 bench-progs: $(BENCH_BINS)
 
 bench-check:
+	$(Q)$(MAKE) --no-print-directory bench-build
+	$(Q)python3 $(BENCH_DIR)/bench.py --bin $(BENCH_B) --check-output
 	$(Q)$(MAKE) --no-print-directory bench QUICK=1 BENCH_OUT=build/bench/quick
 	$(Q)python3 $(BENCH_DIR)/bench.py --validate build/bench/quick/results.md
 
+bench-exec-cost: bench-build
+	$(Q)python3 $(BENCH_DIR)/bench.py --bin $(BENCH_B) --out $(BENCH_OUT) --exec-cost $(if $(QUICK),--quick)
+
 bench-readme:
-	$(Q)python3 $(BENCH_DIR)/bench.py --readme doc/performance.md --section $(BENCH_OUT)/readme-section.md
+	$(Q)python3 $(BENCH_DIR)/bench.py --readme doc/performance.md --section $(BENCH_OUT)/readme-section.md \
+		$(if $(wildcard $(BENCH_OUT)/exec-cost.md),--exec-cost-section $(BENCH_OUT)/exec-cost.md)
 
 # The minimum: hand-written, one R+X segment plus PT_GNU_STACK.
 $(BENCH_B)/min: $(BENCH_DIR)/min.asm $(BENCH_DIR)/min.ld
@@ -55,6 +71,17 @@ $(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm l
 	@mkdir -p $(dir $@)
 	$(Q)nasm -f elf64 -Wall -D$(if $(filter data,$*),DATA,BSS) -o $@.o $<
 	$(Q)ld -s --build-id=none -z noexecstack -T linker/clonelab.ld -o $@ $@.o
+
+# The exec-cost variants: text<n>k[-touched] pads the R+X segment, bss<n>k[-touched]
+# the .bss (pad.asm says how).
+pad_n = $(patsubst text%k,%,$(patsubst bss%k,%,$(firstword $(subst -, ,$(1)))))
+pad_flags = $(if $(filter text%,$(1)),-DPADK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DTOUCH),\
+	-DBSSK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DBTOUCH))
+$(BENCH_B)/pad/%: $(BENCH_DIR)/pad.asm linker/clonelab.ld
+	@mkdir -p $(dir $@)
+	$(Q)nasm -f elf64 -Wall $(call pad_flags,$*) -o $@.o $<
+	$(Q)ld -s --build-id=none -z noexecstack -T linker/clonelab.ld -o $@ $@.o
+	$(Q)rm -f $@.o
 
 $(BENCH_B)/bench-exec: $(BENCH_DIR)/exec.c $(BENCH_DIR)/hosted.h
 	@mkdir -p $(dir $@)

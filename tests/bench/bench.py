@@ -2,14 +2,25 @@
 """bench.py: clonelab's benchmarks (issue 7), run side by side in interleaved rounds.
 
     bench.py --bin build/bench/progs --out build/bench [--quick]
+    bench.py --bin build/bench/progs --check-output
+    bench.py --bin build/bench/progs --out build/bench --exec-cost [--quick] [--also NAME=PATH[,ARG]]
     bench.py --validate build/bench/results.md
     bench.py --readme doc/performance.md --section build/bench/readme-section.md
+             [--exec-cost-section build/bench/exec-cost.md]
 
 Every comparison runs its candidates in rounds, A B C .. then B C .. A and so on (the
 order rotated each round), so that whatever else the machine does hits all of them
 alike. A ratio is taken inside each round (candidate / reference of that same round);
-the table gives the median of those per-round ratios and their min-max spread.
-Absolute times are printed for orientation only: only the ratios travel.
+the table gives the median of those per-round ratios and their interquartile range
+(the middle half of the rounds: min-max over a hundred rounds on a shared machine only
+records its worst moment). Absolute times are printed for orientation only: only the
+ratios travel. Page faults (minor, from wait4's rusage) are counts, the same on a busy
+machine as on an idle one.
+
+--check-output runs each example and its libc peers (tests/bench/ex_<example>.c) once
+and fails unless they print the same lines (pids and tids aside) and exit alike: the
+comparison of section 2 is only fair between programs that do the same thing.
+--exec-cost runs the exec-cost experiment (tests/bench/pad.asm) alone, into exec-cost.md.
 
 Writes results.md (the full table), readme-section.md (for doc/performance.md's benchmark
 section), raw.txt (every per-round figure) into --out.
@@ -20,6 +31,7 @@ import platform
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -69,6 +81,11 @@ def rotations(items, rounds):
         yield r, [items[(i + r) % n] for i in range(n)]
 
 
+def quartiles(xs):
+    """(25th, 75th) percentile, by nearest rank."""
+    return pct(xs, 25), pct(xs, 75)
+
+
 def run_out(cmd):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
@@ -82,6 +99,7 @@ class Section:
     def __init__(self, key, title):
         self.key, self.title = key, title
         self.values = {}    # name -> [per-round value]
+        self.faults = {}    # name -> [per-round minor faults per run], where counted
         self.order = []
 
     def add(self, name, rnd, value):
@@ -101,9 +119,15 @@ def fmt_us(ns):
 
 
 def fmt_ratio(rs):
+    """The median ratio, and its spread: the interquartile range over the rounds."""
     if not rs:
         return "n/a", "n/a"
-    return "%.3fx" % median(rs), "%.3f-%.3f" % (min(rs), max(rs))
+    lo, hi = quartiles(rs)
+    return "%.3fx" % median(rs), "%.3f-%.3f" % (lo, hi)
+
+
+def fmt_faults(xs):
+    return "%g" % median(xs) if xs else "n/a"
 
 
 def verdict(rs, goal):
@@ -115,32 +139,122 @@ def verdict(rs, goal):
 
 # ---------------------------------------------------------------- 1. start-up
 
-def bench_startup(a, raw):
-    b = a.bin
-    cands = [("asm minimum", os.path.join(b, "min")),
-             ("asm + R+W segment (.data, .bss)", os.path.join(b, "min-data")),
-             ("asm + R+W segment (.bss only)", os.path.join(b, "min-bss"))]
-    ex_dir = os.path.join(ROOT, "build", "x86_64", "examples")
-    examples = sorted(f for f in os.listdir(ex_dir)) if os.path.isdir(ex_dir) else []
-    for e in examples:
-        cands.append(("example %s" % e, os.path.join(ex_dir, e)))
-    cands += [
-        ("clonelab --version", os.path.join(ROOT, "build", "x86_64", "clonelab") + ",--version"),
-        ("musl static hello", os.path.join(b, "musl-static", "hello")),
-        ("glibc static hello", os.path.join(b, "glibc-static", "hello")),
-        ("glibc dynamic hello", os.path.join(b, "glibc-dyn", "hello")),
-    ]
-    args = [os.path.join(b, "bench-exec"), str(a.rounds), str(a.batch)]
+def run_execs(a, raw, key, title, cands, rounds, batch):
+    """cands: [(name, "PATH[,ARG...]")], timed by bench-exec (vfork + execve + wait4),
+    side by side in rotated rounds; per-round ns and minor faults per run."""
+    args = [os.path.join(a.bin, "bench-exec"), str(rounds), str(batch)]
     names = {}
     for i, (name, spec) in enumerate(cands):
         names["c%d" % i] = name
         args.append("c%d=%s" % (i, spec))
-    s = Section("startup", "1. Start-up: execve + exit")
+    s = Section(key, title)
     for line in run_out(args).splitlines():
-        raw.write("startup " + line + "\n")
-        _, cid, rnd, ns = line.split()
-        s.add(names[cid], int(rnd), float(ns))
-    s.examples = ["example %s" % e for e in examples]
+        raw.write(key + " " + line + "\n")
+        f = line.split()
+        s.add(names[f[1]], int(f[2]), float(f[3]))
+        s.faults.setdefault(names[f[1]], []).append(int(f[4]))
+    return s
+
+
+def clonelab_bin():
+    return os.path.join(ROOT, "build", "x86_64", "clonelab")
+
+
+def bench_startup(a, raw):
+    b = a.bin
+    cands = [("asm minimum", os.path.join(b, "min")),
+             ("asm + R+W segment (.data, .bss)", os.path.join(b, "min-data")),
+             ("asm + R+W segment (.bss only)", os.path.join(b, "min-bss")),
+             ("clonelab --version", clonelab_bin() + ",--version"),
+             ("musl static hello", os.path.join(b, "musl-static", "hello")),
+             ("glibc static hello", os.path.join(b, "glibc-static", "hello")),
+             ("glibc dynamic hello", os.path.join(b, "glibc-dyn", "hello"))]
+    return run_execs(a, raw, "startup", "1. Start-up: execve + exit", cands, a.rounds, a.batch)
+
+
+# ------------------------------------------- 2. the examples against libc peers
+
+LIBCS = (("musl static", "musl-static"), ("glibc static", "glibc-static"),
+         ("glibc dynamic", "glibc-dyn"))
+# Where the examples print a pid or a tid: the values differ from run to run, the
+# pattern (which of them are equal) must not.
+IDS = re.compile(r"(pid is |child's pid |getpid\(\) = |gettid\(\) = )(-?\d+)")
+
+
+def canon(text):
+    """text with each pid or tid replaced by <id1>, <id2>... in order of first sight."""
+    seen = {}
+    return IDS.sub(lambda m: m.group(1) + seen.setdefault(m.group(2), "<id%d>" % (len(seen) + 1)),
+                   text)
+
+
+def examples_dir():
+    return os.path.join(ROOT, "build", "x86_64", "examples")
+
+
+def example_names():
+    d = examples_dir()
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def peer_path(a, libc_dir, e):
+    return os.path.join(a.bin, libc_dir, "ex_" + e)
+
+
+def check_output(a):
+    """Run each example and its libc peers once; return {example: exit status} when
+    every peer printed the same (canonical) lines and exited alike, else stop with
+    what differed. Exit 3 (not possible here) is a status like another: such an
+    example is then left out of the timing, and said so."""
+    errs, status = [], {}
+    names = example_names()
+    if not names:
+        sys.exit("bench: no examples in %s: build them first" % examples_dir())
+
+    def run(path):
+        try:
+            p = subprocess.run([path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return None, str(e), ""
+        return p.returncode, canon(p.stdout.decode(errors="replace")), \
+            p.stderr.decode(errors="replace")
+
+    for e in names:
+        ref = run(os.path.join(examples_dir(), e))
+        if ref[0] not in (0, 3):
+            errs.append("example %s: exit %s, stderr %r" % (e, ref[0], ref[2]))
+            continue
+        for label, d in LIBCS:
+            p = peer_path(a, d, e)
+            if not os.path.exists(p):
+                errs.append("example %s has no %s peer: %s (write tests/bench/ex_%s.c)"
+                            % (e, label, p, e))
+                continue
+            got = run(p)
+            if got != ref:
+                errs.append("%s differs from example %s:\n  example: exit %s, stdout %r, "
+                            "stderr %r\n  peer:    exit %s, stdout %r, stderr %r"
+                            % (p, e, ref[0], ref[1], ref[2], got[0], got[1], got[2]))
+        status[e] = ref[0]
+    for x in errs:
+        print("bench: " + x, file=sys.stderr)
+    if errs:
+        sys.exit(1)
+    print("bench: %d examples and their %d libc peers print the same lines and exit alike"
+          % (len(names), len(names) * len(LIBCS)), file=sys.stderr)
+    return status
+
+
+def bench_examples(a, raw, status):
+    cands = []
+    for e in sorted(x for x in status if status[x] == 0):
+        cands.append(("%s: clonelab example" % e, os.path.join(examples_dir(), e)))
+        cands += [("%s: %s" % (e, label), peer_path(a, d, e)) for label, d in LIBCS]
+    s = run_execs(a, raw, "examples", "2. Examples against the same program with a libc",
+                  cands, a.rounds, a.ex_batch) if cands else \
+        Section("examples", "2. Examples against the same program with a libc")
+    s.status = status
     return s
 
 
@@ -159,7 +273,7 @@ def bench_loops(a, raw, key, title, cands):
 
 def bench_threads(a, raw):
     b, n = a.bin, str(a.thread_n)
-    return bench_loops(a, raw, "thread", "2. Thread create + join", [
+    return bench_loops(a, raw, "thread", "3. Thread create + join", [
         ("clonelab cl_thread_spawn/join", [os.path.join(b, "free", "thr_cl"), n]),
         ("floor: raw clone, one stack", [os.path.join(b, "free", "thr_floor"), n]),
         ("glibc pthread, default attr", [os.path.join(b, "glibc-dyn", "thr_pthread"), n]),
@@ -171,7 +285,7 @@ def bench_threads(a, raw):
 def bench_procs(a, raw):
     b, n, m = a.bin, str(a.fork_n), str(a.spawn_n)
     target = os.path.join(b, "min")
-    return bench_loops(a, raw, "process", "3. Process create + wait", [
+    return bench_loops(a, raw, "process", "4. Process create + wait", [
         ("clonelab cl_fork (tiny binary)", [os.path.join(b, "free", "proc_cl"), n]),
         ("glibc fork+waitpid (dynamic)", [os.path.join(b, "glibc-dyn", "proc_fork"), n]),
         ("musl fork+waitpid (static)", [os.path.join(b, "musl-static", "proc_fork"), n]),
@@ -283,7 +397,83 @@ def trampoline_counts(out_dir):
     return rows
 
 
-# ------------------------------------------------------------------- 5. sizes
+# ------------------------------------------------------------- the exec's cost
+
+def elf_nobits(path):
+    """Bytes of a 64-bit ELF's PT_LOAD segments that are memory but not file (.bss)."""
+    with open(path, "rb") as f:
+        h = f.read(64)
+        if h[:4] != b"\x7fELF" or h[4] != 2:
+            return None
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phentsize, phnum = struct.unpack_from("<HH", h, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    total = 0
+    for i in range(phnum):
+        typ, _, _, _, _, filesz, memsz, _ = struct.unpack_from("<IIQQQQQQ", ph, i * phentsize)
+        if typ == 1:
+            total += memsz - filesz
+    return total
+
+
+PAD = (("two segments, no padding", "text0k"),
+       ("+ 10 KiB of text, untouched", "text10k"), ("+ 10 KiB of text, touched", "text10k-touched"),
+       ("+ 100 KiB of text, untouched", "text100k"),
+       ("+ 100 KiB of text, touched", "text100k-touched"),
+       ("+ 1000 KiB of text, untouched", "text1000k"),
+       ("+ 1000 KiB of text, touched", "text1000k-touched"),
+       ("+ 568 KiB of .bss, untouched", "bss568k"), ("+ 568 KiB of .bss, touched", "bss568k-touched"),
+       ("+ 4 MiB of .bss, untouched", "bss4096k"), ("+ 4 MiB of .bss, touched", "bss4096k-touched"))
+
+
+def exec_cost(a):
+    """The exec-cost experiment: what makes one static program's execve + exit dearer
+    than another's. The asm minimum, then the same code in clonelab's two-segment
+    layout padded with text (file size) or .bss, untouched or touched a byte a page,
+    side by side with clonelab --version (and --also candidates)."""
+    b = a.bin
+    cands = [("asm minimum", os.path.join(b, "min"))]
+    cands += [(name, os.path.join(b, "pad", f)) for name, f in PAD]
+    cands.append(("clonelab --version", clonelab_bin() + ",--version"))
+    for x in a.also:
+        name, spec = x.split("=", 1)
+        cands.append((name, spec))
+    rounds, batch = (3, 2) if a.quick else (301, 10)
+    t0 = time.time()
+    with open(os.path.join(a.out, "exec-cost-raw.txt"), "w") as raw:
+        s = run_execs(a, raw, "exec-cost", "exec cost", cands, rounds, batch)
+    base = "two segments, no padding"
+    rows = []
+    for name, spec in cands:
+        path = spec.split(",")[0]
+        rs, rb = s.ratios(name, "asm minimum"), s.ratios(name, base)
+        r, sp = fmt_ratio(rs)
+        extra = median(s.faults[name]) - median(s.faults[base])
+        d_us = (median(list(s.values[name].values())) - median(list(s.values[base].values()))) / 1000
+        rows.append((name, "{:,}".format(os.path.getsize(path)), "{:,}".format(elf_nobits(path)),
+                     fmt_faults(s.faults[name]), "%+g" % extra,
+                     fmt_us(median(list(s.values[name].values()))),
+                     "1 (reference)" if name == "asm minimum" else r,
+                     "-" if name == "asm minimum" else sp,
+                     fmt_ratio(rb)[0] if name != base else "1"))
+    L = ["### The experiment's table" + (" (QUICK run)" if a.quick else ""), "",
+         "Generated by `make bench-exec-cost` on %s, %d rounds of %d runs each, the "
+         "candidates rotated every round; took %.0f s. Ratio: median of the per-round "
+         "ratios, spread: their interquartile range. Page faults: minor faults per run "
+         "(wait4's rusage, including the two the kernel takes writing the new stack); "
+         "Δ: against the unpadded two-segment program. Absolute times are this "
+         "machine's, for orientation." % (machine(), rounds, batch, time.time() - t0), ""]
+    L += table(rows, ["candidate", "file bytes", ".bss bytes", "page faults", "Δ faults",
+                      "median", "ratio to asm minimum", "spread", "ratio to unpadded"])
+    L.append("")
+    md = "\n".join(L)
+    open(os.path.join(a.out, "exec-cost.md"), "w").write(md)
+    print(md)
+    print("bench: wrote %s/exec-cost.md" % a.out, file=sys.stderr)
+
+
+# ------------------------------------------------------------------- 6. sizes
 
 def sizes(a):
     rows = []
@@ -327,16 +517,18 @@ def table(rows, head):
     return out
 
 
-def report(a, st, th, pr, clat, tramp, sz, elapsed):
+def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
     L, goals = [], []
     kind = "QUICK run (smoke test: too short for the figures to mean anything)" if a.quick \
         else "full run"
     L += ["# clonelab benchmarks", "",
           "Machine: %s. %s; %d rounds per comparison, candidates interleaved with the "
           "order rotated every round. Ratio = candidate / reference inside one round; "
-          "median of the per-round ratios, spread = min-max over rounds. Absolute times "
-          "are this machine's medians and do not travel: only the ratios do. "
-          "Took %.0f s." % (machine(), kind, a.rounds, elapsed), ""]
+          "median of the per-round ratios, spread = their interquartile range (the "
+          "middle half of the rounds). Absolute times are this machine's medians and do "
+          "not travel: only the ratios do. Page faults: minor faults per run, from "
+          "wait4's rusage (a count, not a time). Took %.0f s."
+          % (machine(), kind, a.rounds, elapsed), ""]
 
     def comp(sec, ref, rows, goal_for):
         out = []
@@ -348,8 +540,11 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
             v = verdict(rs, g)
             if g is not None:
                 goals.append((sec.title.split(":")[0], name, ref, r, g, v))
-            out.append((name, fmt_us(median(vals)), r if name != ref else "1 (reference)",
-                        sp if name != ref else "-", v))
+            row = [name, fmt_us(median(vals)), r if name != ref else "1 (reference)",
+                   sp if name != ref else "-", v]
+            if sec.faults:
+                row.insert(1, fmt_faults(sec.faults.get(name)))
+            out.append(tuple(row))
         return out
 
     L += ["## " + st.title, "", "Each figure: vfork + execve + exit + wait4 from a small "
@@ -357,14 +552,48 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
           "hand-written one-segment assembly program that only calls exit_group "
           "(tests/bench/min.asm)." % a.batch, ""]
     L += table(comp(st, "asm minimum", None,
-                    lambda n: 1.02 if n in st.examples else (1.05 if n == "clonelab --version" else None)),
-               ["candidate", "median", "ratio to minimum", "spread", "goal"])
-    L += ["", "Examples do their work (a fork, a thread, a user namespace) inside this "
-          "figure, as a real run does. The two \"asm +\" rows are the minimum linked with "
+                    lambda n: VERSION_GOAL if n == "clonelab --version" else None),
+               ["candidate", "page faults", "median", "ratio to minimum", "spread", "goal"])
+    L += ["", "The two \"asm +\" rows are the minimum linked with "
           "clonelab's own linker script, with a written word in .data and 8 KiB of .bss, "
           "or with both in .bss: what a second, writable segment costs by itself, and how "
           "much of that is its file-backed part (a segment with no file contents is mapped "
-          "anonymous, with no copy-on-write page and no zeroing of a partial file page).", ""]
+          "anonymous, with no copy-on-write page and no zeroing of a partial file page). "
+          "`clonelab --version` makes three system calls (arch_prctl, write, exit_group): "
+          "the rest of its cost is the exec, mostly its page faults (doc/performance.md, "
+          "\"What an exec costs\").", ""]
+
+    L += ["## " + ex.title, "",
+          "Each example (src/examples/) against the same program written with a libc "
+          "(tests/bench/ex_<example>.c, built with musl-gcc -static, gcc -static and gcc): "
+          "the same clone with the same flags, the same wait, the same lines (checked "
+          "before timing: `make bench-check`). Each figure is a whole run: vfork + execve "
+          "+ the program's clone, its child, the wait and the output + exit + wait4, %d "
+          "per candidate per round, all %d candidates in one rotation. Ratio = the "
+          "example's time / this program's, inside each round."
+          % (a.ex_batch, len(ex.order)), ""]
+    rows = []
+    for name in ex.order:
+        e, who = name.split(": ", 1)
+        path = os.path.join(examples_dir(), e) if who == "clonelab example" else \
+            peer_path(a, dict(LIBCS)[who], e)
+        mine = "%s: clonelab example" % e
+        rs = ex.ratios(mine, name)
+        r, sp = fmt_ratio(rs)
+        g = EXAMPLE_GOAL if who == "musl static" else None
+        v = verdict(rs, g)
+        if g is not None:
+            goals.append(("2. Examples", "example " + e, "%s (same program)" % who, r, g, v))
+        rows.append((e, who, "{:,}".format(os.path.getsize(path)),
+                     fmt_faults(ex.faults.get(name)), fmt_us(median(list(ex.values[name].values()))),
+                     "-" if name == mine else r, "-" if name == mine else sp, v))
+    for e, st_ in sorted(ex.status.items()):
+        if st_ != 0:
+            rows.append((e, "not timed", "-", "-", "-", "-", "-",
+                         "not possible here (the example exits %d)" % st_))
+    L += table(rows, ["example", "program", "bytes", "page faults", "median",
+                      "example / this", "spread", "goal"])
+    L += [""]
 
     floor = "floor: raw clone, one stack"
     glibc_t = "glibc pthread, default attr"
@@ -394,7 +623,7 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
                      fmt_us(median(list(pr.values[ref].values()))), r, sp, v))
     L += table(rows, ["candidate", "median", "against", "its median", "ratio", "spread", "goal"])
 
-    L += ["", "## 4. Clone to first instruction", "",
+    L += ["", "## 5. Clone to first instruction", "",
           "Cycle counter read by the parent just before the clone syscall and by the child "
           "as its first act (cl_clone_snap), converted to ns. \"same CPU\": the program is "
           "pinned to one CPU; \"another CPU\": unpinned, the parent spinning (not sleeping) "
@@ -417,7 +646,7 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
           "t0 on riscv64), so the snapshot still shows the child's registers as the kernel left "
           "them: they add no work between the syscall and the timestamp.", ""]
 
-    L += ["## 5. Size", "", "Bytes on disk, as built (`make bench` builds every "
+    L += ["## 6. Size", "", "Bytes on disk, as built (`make bench` builds every "
           "architecture in arch/ARCHES). Peers are host (%s) only: timing under QEMU would "
           "mean little, so no other architecture's libc peers are built. glibc's dynamic hello also needs libc.so "
           "(~2 MB) at run time." % platform.machine(), ""]
@@ -431,12 +660,29 @@ def report(a, st, th, pr, clat, tramp, sz, elapsed):
     return "\n".join(L), goals
 
 
-def readme_section(a, results_md, goals):
+VERSION_GOAL = 1.10     # clonelab --version / the asm minimum
+EXAMPLE_GOAL = 0.95     # each example / the same program with musl, static
+
+
+def readme_section(a, results_md, goals, ex):
     L = ["## Benchmarks", "",
          "Generated by `make bench` (tests/bench/) on %s. Only the ratios travel: the "
          "absolute times are this shared, noisy machine's. Ratios are medians of "
-         "side-by-side rounds; the full table with spreads is build/bench/results.md." % machine(),
+         "side-by-side rounds (%d of them); the full table with spreads (interquartile "
+         "ranges) is build/bench/results.md." % (machine(), a.rounds),
          ""]
+    rows = []
+    for e in sorted(ex.status):
+        mine = "%s: clonelab example" % e
+        if ex.status[e] != 0 or mine not in ex.values:
+            rows.append((e, "not possible here", "", ""))
+            continue
+        rows.append([e] + [fmt_ratio(ex.ratios(mine, "%s: %s" % (e, who)))[0] for who, _ in LIBCS])
+    L += ["Each example (src/examples/, a whole run: exec, clone, wait, output, exit) "
+          "against the same program written with a libc (tests/bench/ex_<example>.c), "
+          "time of the example / time of the libc program:", ""]
+    L += table(rows, ["example"] + ["/ %s" % who for who, _ in LIBCS])
+    L += ["", "Goals:", ""]
     L += table([(sec, name, "/ " + ref, r, "≤ %.2fx" % g, v) for sec, name, ref, r, g, v in goals],
                ["section", "candidate", "against", "median ratio", "goal", "verdict"])
     L.append("")
@@ -445,8 +691,8 @@ def readme_section(a, results_md, goals):
 
 # --------------------------------------------------------- validation, README
 
-HEADINGS = ("## 1. Start-up", "## 2. Thread create", "## 3. Process create",
-            "## 4. Clone to first instruction", "## 5. Size", "## Goals")
+HEADINGS = ("## 1. Start-up", "## 2. Examples against", "## 3. Thread create",
+            "## 4. Process create", "## 5. Clone to first instruction", "## 6. Size", "## Goals")
 
 
 def validate(path):
@@ -460,8 +706,8 @@ def validate(path):
         elif cur:
             blocks.append(cur)
             cur = []
-    if len(blocks) < 7:
-        errs.append("expected at least 7 tables, found %d" % len(blocks))
+    if len(blocks) < 8:
+        errs.append("expected at least 8 tables, found %d" % len(blocks))
     for b in blocks:
         n = b[0].count("|")
         if len(b) < 3:
@@ -485,18 +731,22 @@ def validate(path):
     print("bench: %s is well formed (%d tables)" % (path, len(blocks)))
 
 
-def readme(readme_path, section_path):
-    sec = open(section_path).read()
-    if "QUICK run" in sec:
-        sys.exit("bench: %s comes from a QUICK run: run a full `make bench` first" % section_path)
+def readme(readme_path, section_path, exec_cost_path=None):
     text = open(readme_path).read()
-    b, e = "<!-- bench:begin -->", "<!-- bench:end -->"
-    if b not in text or e not in text:
-        sys.exit("bench: %s has no %s ... %s markers" % (readme_path, b, e))
-    head, rest = text.split(b, 1)
-    _, tail = rest.split(e, 1)
-    open(readme_path, "w").write(head + b + "\n" + sec.rstrip("\n") + "\n" + e + tail)
-    print("bench: %s updated from %s" % (readme_path, section_path))
+    for path, marker in ((section_path, "bench"), (exec_cost_path, "exec-cost")):
+        if not path:
+            continue
+        sec = open(path).read()
+        if "QUICK run" in sec:
+            sys.exit("bench: %s comes from a QUICK run: run a full one first" % path)
+        b, e = "<!-- %s:begin -->" % marker, "<!-- %s:end -->" % marker
+        if b not in text or e not in text:
+            sys.exit("bench: %s has no %s ... %s markers" % (readme_path, b, e))
+        head, rest = text.split(b, 1)
+        _, tail = rest.split(e, 1)
+        text = head + b + "\n" + sec.rstrip("\n") + "\n" + e + tail
+        print("bench: %s updated from %s" % (readme_path, path))
+    open(readme_path, "w").write(text)
 
 
 def main():
@@ -507,40 +757,52 @@ def main():
     ap.add_argument("--validate")
     ap.add_argument("--readme")
     ap.add_argument("--section")
+    ap.add_argument("--exec-cost-section")
+    ap.add_argument("--check-output", action="store_true")
+    ap.add_argument("--exec-cost", action="store_true")
+    ap.add_argument("--also", action="append", default=[],
+                    help="NAME=PATH[,ARG...]: one more candidate for --exec-cost")
     a = ap.parse_args()
     if a.validate:
         return validate(a.validate)
     if a.readme:
-        return readme(a.readme, a.section)
+        return readme(a.readme, a.section, a.exec_cost_section)
+    a.bin = os.path.abspath(a.bin)
+    if a.check_output:
+        check_output(a)
+        return
     if a.quick:
-        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 3, 5, 200, 50, 30
+        a.rounds, a.batch, a.ex_batch, a.thread_n, a.fork_n, a.spawn_n = 3, 5, 2, 200, 50, 30
         a.clat_rounds, a.clat_n = 2, 30
     else:
         # Many short rounds rather than a few long ones: the load that other jobs put
         # on a shared machine changes within a second, and a ratio is only fair when
         # both of its sides ran under the same load, a few milliseconds apart.
-        a.rounds, a.batch, a.thread_n, a.fork_n, a.spawn_n = 151, 20, 200, 40, 40
+        a.rounds, a.batch, a.ex_batch, a.thread_n, a.fork_n, a.spawn_n = 151, 20, 5, 200, 40, 40
         a.clat_rounds, a.clat_n = 20, 200
-    a.bin = os.path.abspath(a.bin)
     os.makedirs(a.out, exist_ok=True)
+    if a.exec_cost:
+        return exec_cost(a)
     t0 = time.time()
     with open(os.path.join(a.out, "raw.txt"), "w") as raw:
-        print("bench: 1/5 start-up", file=sys.stderr)
+        print("bench: 1/6 start-up", file=sys.stderr)
         st = bench_startup(a, raw)
-        print("bench: 2/5 threads", file=sys.stderr)
+        print("bench: 2/6 examples against libc peers", file=sys.stderr)
+        ex = bench_examples(a, raw, check_output(a))
+        print("bench: 3/6 threads", file=sys.stderr)
         th = bench_threads(a, raw)
-        print("bench: 3/5 processes", file=sys.stderr)
+        print("bench: 4/6 processes", file=sys.stderr)
         pr = bench_procs(a, raw)
-        print("bench: 4/5 clone to first instruction", file=sys.stderr)
+        print("bench: 5/6 clone to first instruction", file=sys.stderr)
         clat = bench_clat(a, raw)
-    print("bench: 5/5 sizes", file=sys.stderr)
+    print("bench: 6/6 sizes", file=sys.stderr)
     tramp = trampoline_counts(a.out)
     sz = sizes(a)
-    md, goals = report(a, st, th, pr, clat, tramp, sz, time.time() - t0)
+    md, goals = report(a, st, ex, th, pr, clat, tramp, sz, time.time() - t0)
     if a.quick:
         md = md.replace("# clonelab benchmarks", "# clonelab benchmarks (QUICK run)", 1)
     open(os.path.join(a.out, "results.md"), "w").write(md)
-    sec = readme_section(a, md, goals)
+    sec = readme_section(a, md, goals, ex)
     if a.quick:
         sec = "QUICK run: not for the README.\n\n" + sec
     open(os.path.join(a.out, "readme-section.md"), "w").write(sec)

@@ -27,8 +27,9 @@ struct cand { const char *name; char *argv[8]; };
 
 static FILE *errs;
 
-static long long run_batch(struct cand *c, int batch)
+static long long run_batch(struct cand *c, int batch, long *minflt)
 {
+	long faults = 0;
 	long long t0 = now_ns();
 	for (int i = 0; i < batch; i++) {
 		pid_t pid = vfork();
@@ -37,13 +38,17 @@ static long long run_batch(struct cand *c, int batch)
 			_exit(127);
 		}
 		int st;
-		if (pid < 0 || wait4(pid, &st, 0, 0) != pid || st != 0) {
+		struct rusage ru;
+		if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || st != 0) {
 			fprintf(errs, "bench-exec: %s failed (status 0x%x)\n", c->name,
 				pid < 0 ? -1 : st);
 			exit(1);
 		}
+		faults += ru.ru_minflt;
 	}
-	return (now_ns() - t0) / batch;
+	long long ns = (now_ns() - t0) / batch;
+	*minflt = faults / batch;
+	return ns;
 }
 
 int main(int argc, char **argv)
@@ -75,9 +80,10 @@ int main(int argc, char **argv)
 	for (int r = 0; r <= rounds; r++)
 		for (int j = 0; j < n; j++) {
 			struct cand *x = &c[(j + r) % n];
-			long long ns = run_batch(x, r ? batch : 2);
+			long minflt;
+			long long ns = run_batch(x, r ? batch : 2, &minflt);
 			if (r)
-				fprintf(res, "exec %s %d %lld\n", x->name, r, ns);
+				fprintf(res, "exec %s %d %lld %ld\n", x->name, r, ns, minflt);
 		}
 	fclose(res);
 	return 0;
