@@ -8,9 +8,11 @@
     bench.py --readme doc/performance.md --section build/bench/readme-section.md
              [--exec-cost-section build/bench/exec-cost.md]
 
-Every comparison runs its candidates in rounds, A B C .. then B C .. A and so on (the
-order rotated each round), so that whatever else the machine does hits all of them
-alike. A ratio is taken inside each round (candidate / reference of that same round);
+Every comparison runs its candidates in rounds, A B C .. then C A B .. and so on (the
+order shuffled anew each round, the same shuffles every run), so that whatever else
+the machine does hits all of them alike. Shuffled, not rotated: a rotation keeps each
+candidate's neighbours, and one that leaves the kernel work behind would always slow
+down the same next one. A ratio is taken inside each round (candidate / reference of that same round);
 the table gives the median of those per-round ratios and their interquartile range
 (the middle half of the rounds: min-max over a hundred rounds on a shared machine only
 records its worst moment). Absolute times are printed for orientation only: only the
@@ -28,6 +30,7 @@ section), raw.txt (every per-round figure) into --out.
 import argparse
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -74,11 +77,13 @@ def pct(xs, p):
     return s[k]
 
 
-def rotations(items, rounds):
-    """Round r runs items rotated left by r: every candidate gets every slot."""
-    n = len(items)
+def shuffles(items, rounds):
+    """Round r runs items in an order of its own (seeded: the same every run)."""
+    rng = random.Random(20)
     for r in range(rounds):
-        yield r, [items[(i + r) % n] for i in range(n)]
+        order = list(items)
+        rng.shuffle(order)
+        yield r, order
 
 
 def quartiles(xs):
@@ -100,6 +105,7 @@ class Section:
         self.key, self.title = key, title
         self.values = {}    # name -> [per-round value]
         self.faults = {}    # name -> [per-round minor faults per run], where counted
+        self.cpu = None     # a Section of the same runs' CPU times, where measured
         self.order = []
 
     def add(self, name, rnd, value):
@@ -126,6 +132,12 @@ def fmt_ratio(rs):
     return "%.3fx" % median(rs), "%.3f-%.3f" % (lo, hi)
 
 
+def fmt_cell(rs):
+    """A ratio and its spread in one cell: 0.912x (0.874-0.951)."""
+    r, sp = fmt_ratio(rs)
+    return r if not rs else "%s (%s)" % (r, sp)
+
+
 def fmt_faults(xs):
     return "%g" % median(xs) if xs else "n/a"
 
@@ -141,18 +153,23 @@ def verdict(rs, goal):
 
 def run_execs(a, raw, key, title, cands, rounds, batch):
     """cands: [(name, "PATH[,ARG...]")], timed by bench-exec (vfork + execve + wait4),
-    side by side in rotated rounds; per-round ns and minor faults per run."""
+    side by side in shuffled rounds; per-round ns and minor faults per run, and in
+    s.cpu the child's CPU time per run (user + system, its waited-for children's
+    included)."""
     args = [os.path.join(a.bin, "bench-exec"), str(rounds), str(batch)]
     names = {}
     for i, (name, spec) in enumerate(cands):
         names["c%d" % i] = name
         args.append("c%d=%s" % (i, spec))
     s = Section(key, title)
+    s.cpu = Section(key + "-cpu", title + " (CPU time)")
     for line in run_out(args).splitlines():
         raw.write(key + " " + line + "\n")
         f = line.split()
         s.add(names[f[1]], int(f[2]), float(f[3]))
         s.faults.setdefault(names[f[1]], []).append(int(f[4]))
+        s.cpu.add(names[f[1]], int(f[2]), float(f[5]))
+    s.order = s.cpu.order = [n for n, _ in cands if n in s.values]     # as given, not as run
     return s
 
 
@@ -263,11 +280,12 @@ def bench_examples(a, raw, status):
 def bench_loops(a, raw, key, title, cands):
     """cands: [(name, argv)]; each program prints ns per operation."""
     s = Section(key, title)
-    for rnd, order in rotations(cands, a.rounds):
+    for rnd, order in shuffles(cands, a.rounds):
         for name, argv in order:
             v = float(run_out(argv).split()[0])
             raw.write("%s %s %d %.0f\n" % (key, name.replace(" ", "_"), rnd, v))
             s.add(name, rnd, v)
+    s.order = [n for n, _ in cands]     # as given, not as run
     return s
 
 
@@ -300,7 +318,7 @@ def bench_clat(a, raw):
     exe = os.path.join(a.bin, "free", "clat")
     cfgs = [("thread", "same"), ("thread", "any"), ("process", "same"), ("process", "any")]
     samples = {}
-    for rnd, order in rotations(cfgs, a.clat_rounds):
+    for rnd, order in shuffles(cfgs, a.clat_rounds):
         for kind, where in order:
             for line in run_out([exe, kind, where, str(a.clat_n)]).splitlines():
                 pc, cc, ns = (int(x) for x in line.split())
@@ -443,29 +461,30 @@ def exec_cost(a):
     t0 = time.time()
     with open(os.path.join(a.out, "exec-cost-raw.txt"), "w") as raw:
         s = run_execs(a, raw, "exec-cost", "exec cost", cands, rounds, batch)
-    base = "two segments, no padding"
+    base, ref = "two segments, no padding", "asm minimum"
     rows = []
     for name, spec in cands:
         path = spec.split(",")[0]
-        rs, rb = s.ratios(name, "asm minimum"), s.ratios(name, base)
-        r, sp = fmt_ratio(rs)
         extra = median(s.faults[name]) - median(s.faults[base])
-        d_us = (median(list(s.values[name].values())) - median(list(s.values[base].values()))) / 1000
         rows.append((name, "{:,}".format(os.path.getsize(path)), "{:,}".format(elf_nobits(path)),
                      fmt_faults(s.faults[name]), "%+g" % extra,
+                     fmt_us(median(list(s.cpu.values[name].values()))),
+                     "1" if name == ref else fmt_cell(s.cpu.ratios(name, ref)),
+                     "1" if name == base else fmt_cell(s.cpu.ratios(name, base)),
                      fmt_us(median(list(s.values[name].values()))),
-                     "1 (reference)" if name == "asm minimum" else r,
-                     "-" if name == "asm minimum" else sp,
-                     fmt_ratio(rb)[0] if name != base else "1"))
+                     "1" if name == ref else fmt_cell(s.ratios(name, ref))))
     L = ["### The experiment's table" + (" (QUICK run)" if a.quick else ""), "",
-         "Generated by `make bench-exec-cost` on %s, %d rounds of %d runs each, the "
-         "candidates rotated every round; took %.0f s. Ratio: median of the per-round "
-         "ratios, spread: their interquartile range. Page faults: minor faults per run "
-         "(wait4's rusage, including the two the kernel takes writing the new stack); "
-         "Δ: against the unpadded two-segment program. Absolute times are this "
-         "machine's, for orientation." % (machine(), rounds, batch, time.time() - t0), ""]
+         "Generated by `make bench-exec-cost` on %s: %d rounds of %d runs of each "
+         "candidate, in an order shuffled every round; took %.0f s. Page faults: minor "
+         "faults per run (wait4's rusage; the asm minimum's two are the kernel's, writing "
+         "the new stack), Δ: against the unpadded two-segment program. CPU: the child's "
+         "CPU time (user + system) per run; wall: the driver's vfork to wait4, "
+         "waiting for a busy CPU included. Ratios: medians of the per-round ratios, "
+         "their interquartile range in brackets. Absolute times are this machine's, for "
+         "orientation." % (machine(), rounds, batch, time.time() - t0), ""]
     L += table(rows, ["candidate", "file bytes", ".bss bytes", "page faults", "Δ faults",
-                      "median", "ratio to asm minimum", "spread", "ratio to unpadded"])
+                      "CPU", "CPU / asm minimum", "CPU / unpadded", "wall",
+                      "wall / asm minimum"])
     L.append("")
     md = "\n".join(L)
     open(os.path.join(a.out, "exec-cost.md"), "w").write(md)
@@ -523,12 +542,16 @@ def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
         else "full run"
     L += ["# clonelab benchmarks", "",
           "Machine: %s. %s; %d rounds per comparison, candidates interleaved with the "
-          "order rotated every round. Ratio = candidate / reference inside one round; "
+          "order shuffled every round. Ratio = candidate / reference inside one round; "
           "median of the per-round ratios, spread = their interquartile range (the "
           "middle half of the rounds). Absolute times are this machine's medians and do "
           "not travel: only the ratios do. Page faults: minor faults per run, from "
-          "wait4's rusage (a count, not a time). Took %.0f s."
-          % (machine(), kind, a.rounds, elapsed), ""]
+          "wait4's rusage (a count, not a time). Where a whole program is timed "
+          "(sections 1 and 2), CPU is its CPU time (user + system, from wait4's rusage, "
+          "its own children's included) and wall the driver's vfork to wait4: CPU time "
+          "leaves out the waits for a CPU that another job holds, so on a shared machine "
+          "it is the steadier figure, and the one the goals of those sections judge. "
+          "Took %.0f s." % (machine(), kind, a.rounds, elapsed), ""]
 
     def comp(sec, ref, rows, goal_for):
         out = []
@@ -537,14 +560,23 @@ def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
             rs = sec.ratios(name, ref)
             r, sp = fmt_ratio(rs)
             g = goal_for(name)
+            if sec.cpu:     # a whole program: CPU time judges, wall time is shown
+                crs = sec.cpu.ratios(name, ref)
+                v = verdict(crs, g)
+                if g is not None:
+                    goals.append((sec.title.split(":")[0], name + " (CPU)", ref,
+                                  fmt_ratio(crs)[0], g, v))
+                out.append((name, fmt_faults(sec.faults.get(name)),
+                            fmt_us(median(list(sec.cpu.values[name].values()))),
+                            "1 (reference)" if name == ref else fmt_cell(crs),
+                            fmt_us(median(vals)),
+                            "1 (reference)" if name == ref else fmt_cell(rs), v))
+                continue
             v = verdict(rs, g)
             if g is not None:
                 goals.append((sec.title.split(":")[0], name, ref, r, g, v))
-            row = [name, fmt_us(median(vals)), r if name != ref else "1 (reference)",
-                   sp if name != ref else "-", v]
-            if sec.faults:
-                row.insert(1, fmt_faults(sec.faults.get(name)))
-            out.append(tuple(row))
+            out.append((name, fmt_us(median(vals)), r if name != ref else "1 (reference)",
+                        sp if name != ref else "-", v))
         return out
 
     L += ["## " + st.title, "", "Each figure: vfork + execve + exit + wait4 from a small "
@@ -553,7 +585,8 @@ def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
           "(tests/bench/min.asm)." % a.batch, ""]
     L += table(comp(st, "asm minimum", None,
                     lambda n: VERSION_GOAL if n == "clonelab --version" else None),
-               ["candidate", "page faults", "median", "ratio to minimum", "spread", "goal"])
+               ["candidate", "page faults", "CPU", "CPU / minimum", "wall", "wall / minimum",
+                "goal"])
     L += ["", "The two \"asm +\" rows are the minimum linked with "
           "clonelab's own linker script, with a written word in .data and 8 KiB of .bss, "
           "or with both in .bss: what a second, writable segment costs by itself, and how "
@@ -569,8 +602,8 @@ def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
           "the same clone with the same flags, the same wait, the same lines (checked "
           "before timing: `make bench-check`). Each figure is a whole run: vfork + execve "
           "+ the program's clone, its child, the wait and the output + exit + wait4, %d "
-          "per candidate per round, all %d candidates in one rotation. Ratio = the "
-          "example's time / this program's, inside each round."
+          "per candidate per round, all %d candidates shuffled together. Ratio = the "
+          "example's time / this program's, inside each round; CPU judges the goal."
           % (a.ex_batch, len(ex.order)), ""]
     rows = []
     for name in ex.order:
@@ -578,21 +611,24 @@ def report(a, st, ex, th, pr, clat, tramp, sz, elapsed):
         path = os.path.join(examples_dir(), e) if who == "clonelab example" else \
             peer_path(a, dict(LIBCS)[who], e)
         mine = "%s: clonelab example" % e
-        rs = ex.ratios(mine, name)
-        r, sp = fmt_ratio(rs)
+        rs, crs = ex.ratios(mine, name), ex.cpu.ratios(mine, name)
         g = EXAMPLE_GOAL if who == "musl static" else None
-        v = verdict(rs, g)
+        v = verdict(crs, g)
         if g is not None:
-            goals.append(("2. Examples", "example " + e, "%s (same program)" % who, r, g, v))
+            goals.append(("2. Examples", "example %s (CPU)" % e, "%s (same program)" % who,
+                          fmt_ratio(crs)[0], g, v))
         rows.append((e, who, "{:,}".format(os.path.getsize(path)),
-                     fmt_faults(ex.faults.get(name)), fmt_us(median(list(ex.values[name].values()))),
-                     "-" if name == mine else r, "-" if name == mine else sp, v))
+                     fmt_faults(ex.faults.get(name)),
+                     fmt_us(median(list(ex.cpu.values[name].values()))),
+                     "-" if name == mine else fmt_cell(crs),
+                     fmt_us(median(list(ex.values[name].values()))),
+                     "-" if name == mine else fmt_cell(rs), v))
     for e, st_ in sorted(ex.status.items()):
         if st_ != 0:
-            rows.append((e, "not timed", "-", "-", "-", "-", "-",
+            rows.append((e, "not timed", "-", "-", "-", "-", "-", "-",
                          "not possible here (the example exits %d)" % st_))
-    L += table(rows, ["example", "program", "bytes", "page faults", "median",
-                      "example / this", "spread", "goal"])
+    L += table(rows, ["example", "program", "bytes", "page faults", "CPU",
+                      "example / this, CPU", "wall", "example / this, wall", "goal"])
     L += [""]
 
     floor = "floor: raw clone, one stack"
@@ -677,10 +713,11 @@ def readme_section(a, results_md, goals, ex):
         if ex.status[e] != 0 or mine not in ex.values:
             rows.append((e, "not possible here", "", ""))
             continue
-        rows.append([e] + [fmt_ratio(ex.ratios(mine, "%s: %s" % (e, who)))[0] for who, _ in LIBCS])
+        rows.append([e] + [fmt_ratio(ex.cpu.ratios(mine, "%s: %s" % (e, who)))[0]
+                           for who, _ in LIBCS])
     L += ["Each example (src/examples/, a whole run: exec, clone, wait, output, exit) "
           "against the same program written with a libc (tests/bench/ex_<example>.c), "
-          "time of the example / time of the libc program:", ""]
+          "CPU time of the example / CPU time of the libc program:", ""]
     L += table(rows, ["example"] + ["/ %s" % who for who, _ in LIBCS])
     L += ["", "Goals:", ""]
     L += table([(sec, name, "/ " + ref, r, "≤ %.2fx" % g, v) for sec, name, ref, r, g, v in goals],
