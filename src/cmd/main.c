@@ -71,7 +71,9 @@ int main(int argc, char **argv, char **envp)
 		return cl_out_status(CL_EXIT_OK);
 	}
 	if (cl_streq(c, "--version")) {
-		outf("clonelab %s (%s)\n", CLONELAB_VERSION, CL_ARCH_NAME);
+		/* One literal, main's own: a string shared with another function may be
+		 * merged into that one's copy, pages away from the rest (linker/clonelab.ld) */
+		outf("clonelab " CLONELAB_VERSION " (" CL_ARCH_NAME ")\n");
 		return cl_out_status(CL_EXIT_OK);
 	}
 	/* "Under QEMU user mode?" is decided now, before any command, while we are surely

@@ -24,7 +24,7 @@ BENCH_FREE := thr_cl thr_floor proc_cl spawn_cl clat
 BENCH_HOSTED := hello thr_pthread proc_fork spawn_posix $(BENCH_EXAMPLES:%=ex_%)
 # The exec-cost experiment: the asm minimum padded (text<n>k: n KiB in the file;
 # bss<n>k: n KiB more .bss), its padding untouched or touched (a byte each page).
-BENCH_PAD := text0k $(foreach v,text10k text100k text1000k bss568k bss4096k,$(v) $(v)-touched)
+BENCH_PAD := text0k $(foreach v,text10k text100k text1000k bss568k bss4096k,$(v) $(v)-touched) twin
 BENCH_BINS := $(BENCH_B)/min $(BENCH_B)/min-data $(BENCH_B)/min-bss $(BENCH_B)/bench-exec \
 	$(BENCH_FREE:%=$(BENCH_B)/free/%) $(BENCH_PAD:%=$(BENCH_B)/pad/%) \
 	$(foreach l,glibc-dyn glibc-static musl-static,$(BENCH_HOSTED:%=$(BENCH_B)/$(l)/%))
@@ -75,8 +75,11 @@ $(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm l
 # The exec-cost variants: text<n>k[-touched] pads the R+X segment, bss<n>k[-touched]
 # the .bss (pad.asm says how).
 pad_n = $(patsubst text%k,%,$(patsubst bss%k,%,$(firstword $(subst -, ,$(1)))))
-pad_flags = $(if $(filter text%,$(1)),-DPADK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DTOUCH),\
-	-DBSSK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DBTOUCH))
+# twin: clonelab --version's sizes (98 KiB of text and rodata, 556 KiB of .bss beyond
+# the word) and its three system calls.
+pad_flags = $(if $(filter twin,$(1)),-DTWIN -DPADK=98 -DBSSK=556,\
+	$(if $(filter text%,$(1)),-DPADK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DTOUCH),\
+	-DBSSK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DBTOUCH)))
 $(BENCH_B)/pad/%: $(BENCH_DIR)/pad.asm linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(Q)nasm -f elf64 -Wall $(call pad_flags,$*) -o $@.o $<

@@ -4,6 +4,9 @@
 ;   -DTOUCH    ... and read one byte of each of their pages first
 ;   -DBSSK=n   n KiB more of .bss, in the R+W segment (which has no file contents)
 ;   -DBTOUCH   ... and write one byte of each of their pages first
+;   -DTWIN     make clonelab --version's three system calls: arch_prctl(ARCH_SET_FS),
+;              a write of its line to stdout, exit_group (with -DPADK and -DBSSK of
+;              its sizes: clonelab --version's twin in assembly)
 ; so that the file's size, its touched pages, .bss's size and its touched pages can
 ; each be varied alone. Every variant writes one word of .bss, as clonelab does.
 
@@ -34,9 +37,24 @@ _start:
 	dec	ecx
 	jnz	.write
 %endif
+%ifdef TWIN
+	mov	eax, 158		; arch_prctl
+	mov	edi, 0x1002		; ARCH_SET_FS
+	lea	rsi, [rel slot]		; rsi = a thread pointer, as clonelab's start-up sets
+	syscall
+	mov	eax, 1			; write
+	mov	edi, 1			; stdout
+	lea	rsi, [rel line]
+	mov	edx, line.len
+	syscall
+%endif
 	mov	eax, 231		; exit_group
 	xor	edi, edi		; status 0
 	syscall
+%ifdef TWIN
+line:	db "clonelab 0.1.0 (x86_64)", 10
+.len	equ $ - line
+%endif
 %if PADK > 0
 pad:	times PADK * 1024 db 0xcc
 %endif
