@@ -457,7 +457,10 @@ def exec_cost(a):
     layout padded with text (file size) or .bss, untouched or touched a byte a page,
     side by side with clonelab --version (and --also candidates)."""
     b = a.bin
-    cands = [("asm minimum", os.path.join(b, "min") + SAME_ARGV)]
+    # The control: the same file twice. Its ratio, 1 but for noise, says how far
+    # apart two candidates must be to differ.
+    cands = [("asm minimum", os.path.join(b, "min") + SAME_ARGV),
+             ("asm minimum again (control)", os.path.join(b, "min") + SAME_ARGV)]
     cands += [(name, os.path.join(b, "pad", f) + SAME_ARGV) for name, f in PAD]
     cands.append(("clonelab --version", clonelab_bin() + SAME_ARGV))
     for x in a.also:
