@@ -769,6 +769,9 @@ def validate(path):
             errs.append("no size for %s clonelab" % arch)
     if not re.search(r"^\| x86_64 \| cl_clone_snap \| first timestamp \| \d+ \|", text, re.M):
         errs.append("no instruction count for x86_64 cl_clone_snap")
+    for e in example_names():
+        if not re.search(r"^\| %s \| (musl static|not timed) \|" % re.escape(e), text, re.M):
+            errs.append("section 2 has no row for example %s against musl" % e)
     if re.search(r"\bnan\b", text):
         errs.append("a figure is nan")
     for e in errs:
