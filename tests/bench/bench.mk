@@ -1,5 +1,5 @@
 # tests/bench/bench.mk: the benchmarks (issue 7), included by the Makefile.
-#   make bench [QUICK=1]   build every peer, run all five comparisons side by side and
+#   make bench [QUICK=1]   build every peer, run all six comparisons side by side and
 #                          write $(BENCH_OUT)/results.md and readme-section.md
 #   make bench-build       build only (both architectures, the bench programs, the peers)
 #   make bench-check       build; check that each example and its libc peers print the
