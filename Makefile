@@ -5,6 +5,8 @@
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
 #   make gdb SCENARIO=thread [ARCH=...]: the scenario under gdb, stopped at the child's first instruction
+#   make walk SCENARIO=thread [ARCH=...] [KERNEL=...] [JSON=1] | walk-all: the child's way back to user
+#       space, instruction by instruction, on a Debian kernel under qemu-system (tools/walk)
 # Adding an architecture: one more folder, arch/<arch>/, and its name in arch/ARCHES
 # (linker/clonelab.ld serves all; the folder's bed.tab and tools.txt tell the tests).
 
@@ -321,6 +323,18 @@ SCENARIO ?= thread
 BATCH ?= 0
 gdb: all
 	$(Q)PROG=$(O)/debug/clonelab tools/gdb/run.sh $(ARCH) $(SCENARIO) $(BATCH)
+
+# make walk SCENARIO=thread [ARCH=...] [KERNEL=label] [JSON=1]: the new task's way back to
+# user space, instruction by instruction, on the bed's Debian kernel in qemu-system, with
+# gdb-multiarch on QEMU's gdb stub (tools/walk/walk.py). make walk-all: every kernel of
+# every architecture (arch/*/bed.tab's kernels column).
+.PHONY: walk walk-all
+walk:
+	$(Q)$(MAKE) --no-print-directory -s ARCH=$(ARCH) O=build/$(ARCH) all >&2
+	$(Q)tools/walk/walk.py $(ARCH) --scenario $(SCENARIO) $(if $(KERNEL),--kernel $(KERNEL)) $(if $(JSON),--json)
+
+walk-all: all-arches
+	$(Q)tools/walk/walk.py --all --scenario $(SCENARIO) $(if $(JSON),--json)
 
 # make outsider [ARCH=...]: tests/outsider's programs, built from a `make install` into
 # $(O)/outsider-prefix only, into $(O)/outsider/ (tests/unit/outsider.c runs them, natively

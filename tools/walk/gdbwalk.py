@@ -25,14 +25,15 @@ into = {int(a, 16) for a in cfg["into"]}
 calls = set(cfg["calls"])
 returns = set(cfg["returns"])
 regnames = cfg["regs"]
-MAX_STEPS = cfg.get("max_steps", 200000)
+MAX_STEPS = cfg.get("max_steps", 20000)
 out = {"steps": [], "calls": [], "return": None, "user_regs": None, "parent": None,
        "error": None, "hits": [], "seconds": None}
 
 
 def reg(name):
     try:
-        return int(gdb.selected_frame().read_register(name)) & MASK
+        v = gdb.selected_frame().read_register(name)
+        return int(v) & (2 ** (8 * v.type.sizeof) - 1)  # a 32-bit cpsr is not sign-extended
     except (gdb.error, ValueError):
         return None
 
@@ -70,21 +71,48 @@ def stepi():
     gdb.execute("stepi", to_string=True)
 
 
+STACK = 16384  # THREAD_SIZE of Debian's kernels on all three architectures
+task_stack = None  # (low, high): the walked task's kernel stack, from sp at its entry
+
+
+def ours():
+    sp = reg("sp")
+    return sp is not None and task_stack[0] <= sp < task_stack[1]
+
+
 def run_call(ret_addr, sp0):
     """Step through a call until it returns to ret_addr with the stack unwound to sp0 or
-    above. Count the instructions; note the functions it calls (their addresses)."""
-    n, callees, prev_call = 0, {}, False
+    above. Count the instructions; note the functions it calls (their addresses). Should
+    the task be switched out inside (preempted: sp leaves its kernel stack), stop stepping
+    the CPU, which now runs other tasks: let the guest run, both CPUs, until the task
+    comes back to ret_addr, and say so."""
+    n, callees, prev_call, away = 0, {}, False, []
     while n < MAX_STEPS:
         pc = reg("pc")
         if prev_call:
             callees[pc] = callees.get(pc, 0) + 1
         if pc == ret_addr and reg("sp") >= sp0:
-            return n, callees, None
+            return n, callees, away, None
+        if not ours():
+            # Switched out: catch the task where the call returns, on whichever CPU.
+            leave = {"after": n, "cpu": cpu(), "pc": pc}
+            gdb.execute("set scheduler-locking off")
+            gdb.execute(f"hbreak *{ret_addr:#x}", to_string=True)
+            bp = gdb.breakpoints()[-1]
+            for _ in range(1000):
+                gdb.execute("continue", to_string=True)
+                if reg("pc") == ret_addr and ours():
+                    break
+            bp.delete()
+            gdb.execute("set scheduler-locking on")
+            leave["back_on_cpu"] = cpu()
+            away.append(leave)
+            return n, callees, away, None if ours() else "the task did not come back"
         asm, _ = insn(pc)
         prev_call = mnemonic(asm) in calls
         stepi()
         n += 1
-    return n, callees, f"no return within {MAX_STEPS} instructions"
+    return n, callees, away, f"no return within {MAX_STEPS} instructions"
 
 
 def consumed(asm):
@@ -106,12 +134,14 @@ def consumed(asm):
     return got
 
 
-def walk(first_note):
+def walk():
     """From here to the first user instruction: every instruction, its changes; calls
     stepped through and summarized."""
+    global task_stack
+    sp = reg("sp")
+    task_stack = (sp - STACK, sp + 1024)
     steps, summaries = [], []
     before = regs()
-    t0 = time.monotonic()
     while len(steps) < MAX_STEPS:
         pc = reg("pc")
         if user(pc):
@@ -126,9 +156,10 @@ def walk(first_note):
         stepi()
         if m in calls and reg("pc") not in into and not user(reg("pc")):
             target = reg("pc")
-            n, callees, err = run_call(pc + length, sp0)
+            call_cpu = cpu()
+            n, callees, away, err = run_call(pc + length, sp0)
             summaries.append({"at": pc, "target": target, "instructions": n + 1,
-                              "cpu": cpu(), "callees": callees})
+                              "cpu": call_cpu, "callees": callees, "switched_out": away})
             step["call"] = len(summaries) - 1
             if err:
                 return steps, summaries, err
@@ -186,7 +217,9 @@ def main():
             gdb.execute("set scheduler-locking on")
             hit["ours"] = "child"
             out["child_cpu"] = cpu()
-            steps, summaries, err = walk("child")
+            t0 = time.monotonic()
+            steps, summaries, err = walk()
+            out["walk_seconds"] = round(time.monotonic() - t0, 3)
             out["steps"], out["calls"], out["error"] = steps, summaries, err
             out["user_regs"] = {r: reg(r) for r in cfg["user_regs"]}
             out["user_cpu"] = cpu()
@@ -204,7 +237,9 @@ def main():
             hit["ours"] = "parent"
             saved_return = out["return"]
             out["return"] = None
-            steps, summaries, err = walk("parent")
+            t0 = time.monotonic()
+            steps, summaries, err = walk()
+            out["parent_seconds"] = round(time.monotonic() - t0, 3)
             out["parent"] = {"steps": steps, "calls": summaries, "error": err,
                              "return": out["return"], "cpu": cpu(), "end_pc": reg("pc"),
                              "user_regs": {r: reg(r) for r in cfg["user_regs"]}}
@@ -222,7 +257,9 @@ def main():
 try:
     main()
 except Exception as e:  # reported, never a hang: walk.py ends the guest either way
+    import traceback
     out["error"] = f"{type(e).__name__}: {e}"
+    out["traceback"] = traceback.format_exc()
 finally:
     with open(os.environ["WALK_OUT"], "w") as f:
         json.dump(out, f)

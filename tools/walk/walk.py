@@ -17,6 +17,25 @@ The guest: nokaslr, busybox; its /init prints the kallsyms entries the walk need
 for a "go" line on its console (written by gdb once its breakpoints are in), runs the
 scenario, then names the addresses the walk went through (the host sends them back over
 the console) and powers off. QEMU always runs under timeout.
+The architecture's facts, from arch/<arch>/tools.txt:
+  walk_gdb_arch     gdb's name for the architecture
+  walk_entry        the first code a new task runs: the first of these names the guest's
+                    kallsyms has (x86_64 6.5 on: ret_from_fork_asm; before: ret_from_fork)
+  walk_into         calls the walk steps into, as part of the way (the C ret_from_fork
+                    that ret_from_fork_asm calls); every other call is stepped through,
+                    counted and summarized
+  walk_pt_regs_pc   at walk_entry's first instruction, the user pc in pt_regs is at
+                    sp + this (the stack pointer points at the child's pt_regs there)
+  walk_pt_regs_ret  and the syscall's return value at sp + this
+  walk_calls        the call mnemonics, as gdb disassembles them
+  walk_regs         the registers shown when they change (gdb's names)
+  walk_user         the snapshot's registers (regs.h), as GDBNAME[=SNAPNAME][/MASK]
+  walk_return       the instructions that leave for user mode
+  walk_consumed_I   what instruction I takes: reg:R or mem:R+OFF, each =what it becomes
+  walk_parent       CALLEE HOLDER: the parent's way back starts after `call CALLEE` in
+                    HOLDER, with its pt_regs at sp (x86_64: do_syscall_64 in
+                    entry_SYSCALL_64); none: the child's way only
+
 Exit status: 0 the walk ends at the child's entry with the snapshot's registers;
 1 it does not (or the guest or gdb failed); 2 usage; 3 a tool is missing.
 """
@@ -285,7 +304,7 @@ def walk(a):
         if not a.raw:
             shutil.rmtree(tmp, ignore_errors=True)
     result.update(build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry))
-    result["seconds"] = {"walk": w.get("seconds"), "gdb": round(t_walk, 3),
+    result["seconds"] = {"walk": w.get("walk_seconds"), "parent_walk": w.get("parent_seconds"), "gdb": round(t_walk, 3),
                          "boot": round(t_ready - t_start, 3), "total": round(time.monotonic() - t_start, 3)}
     return result
 
@@ -339,9 +358,10 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
     def calls_of(part):
         out = []
         for c in part.get("calls", []):
-            callees = sorted(((int(k), v) for k, v in c["callees"].items()), key=lambda kv: int(kv[0]))
+            callees = [(int(k), v) for k, v in c["callees"].items()]  # in the order first called
             out.append({"name": name(c["target"]), "address": hx(c["target"]), "at": hx(c["at"]),
                         "instructions": c["instructions"], "cpu": c["cpu"],
+                        "switched_out": c.get("switched_out") or [],
                         "calls": [{"name": name(k), "times": v} for k, v in callees]})
         return out
 
@@ -443,6 +463,9 @@ def steps_text(steps, calls):
             more = f", ... ({len(c['calls'])} in all)" if len(c["calls"]) > 8 else ""
             L.append(f"{'':26}-> {c['name']}: {c['instructions']} instructions on CPU {c['cpu']}"
                      + (f"; it calls {inner}{more}" if inner else ""))
+            for sw in c["switched_out"]:
+                L.append(f"{'':26}   switched out after {sw['after']} of them (CPU {sw['cpu']} ran other tasks,"
+                         f" not stepped); back on CPU {sw.get('back_on_cpu')}")
     return L
 
 
@@ -469,7 +492,9 @@ def ret_text(r):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("arch", choices=arches.arches_here())
+    ap.add_argument("arch", nargs="?", choices=arches.arches_here())
+    ap.add_argument("--all", action="store_true",
+                    help="every kernel of every architecture (bed.tab's kernels column), one after the other")
     ap.add_argument("--kernel", help="a LABEL of bed.tab's kernels column (default: the first)")
     ap.add_argument("--scenario", default="thread", choices=SCENARIOS)
     ap.add_argument("--json", action="store_true", help="one JSON object")
@@ -477,9 +502,29 @@ def main():
     ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole guest (default 120)")
     ap.add_argument("--no-parent", action="store_true", help="the child's way only")
     a = ap.parse_args()
-    r = walk(a)
-    print(json.dumps(r) if a.json else text(r))
-    sys.exit(0 if r["ok"] else 1)
+    if a.all == bool(a.arch):
+        ap.error("name one ARCH, or --all")
+    if not a.all:
+        r = walk(a)
+        print(json.dumps(r) if a.json else text(r))
+        sys.exit(0 if r["ok"] else 1)
+    results = []
+    for arch in arches.arches_here():
+        for _, label, _ in arches.system_beds(arch):
+            a.arch, a.kernel = arch, label
+            r = walk(a)
+            results.append(r)
+            if not a.json:
+                print(text(r) + "\n", flush=True)
+    bad = [f"{r['bed']}" for r in results if not r["ok"]]
+    if a.json:
+        print(json.dumps({"walks": results, "failed": bad}))
+    else:
+        for r in results:
+            print(f"{r['bed']:<22} {r['kernel'] or '?':<28} {len(r['steps']):4} instructions, "
+                  f"{r['return_instruction']['insn'] if r['return_instruction'] else 'no return seen':<8} "
+                  f"{r['seconds']['walk']} s  {'ok' if r['ok'] else 'FAILED'}")
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":
