@@ -78,10 +78,13 @@ sed 's/^/walk: json /' /tmp/out
 sed 's/^/walk: stderr /' /tmp/err
 echo "walk: names?"
 : >/tmp/q
-while read -r a; do [ "$a" = end ] && break; echo "$a ~ ?" >>/tmp/q; done
-# Each address after the last text symbol at or below it: sort puts "~" after a letter.
-{ grep ' [tTwW] ' /proc/kallsyms; cat /tmp/q; } | sort |
-    awk '$2 == "~" { print "walk: name " $1 " " s " " n; next } { s = $1; n = $3 }'
+while read -r a; do [ "$a" = end ] && break; echo "$a" >>/tmp/q; done
+# Each address after the last text symbol at or below it, in one pass: the queries come
+# sorted, and so is kallsyms (the kernel's own symbols, by address).
+awk 'BEGIN { n = 0; i = 0 }
+     NR == FNR { if ($1 != "") q[n++] = $1; next }
+     $2 ~ /^[tTwW]$/ { while (i < n && q[i] < $1) { print "walk: name " q[i] " " s " " f; i++ } s = $1; f = $3 }
+     END { while (i < n) { print "walk: name " q[i] " " s " " f; i++ } }' /tmp/q /proc/kallsyms
 echo "walk: done"
 poweroff -f
 """
@@ -97,9 +100,16 @@ def facts(arch):
     return f
 
 
+class WalkError(Exception):
+    """The walk could not be made (exit status 1; 2 usage; 3 a tool missing)."""
+
+    def __init__(self, msg, code=1):
+        super().__init__(msg)
+        self.code = code
+
+
 def die(msg, code=1):
-    print(f"walk: {msg}", file=sys.stderr)
-    sys.exit(code)
+    raise WalkError(msg, code)
 
 
 def run(cmd, **kw):
@@ -215,6 +225,9 @@ def walk(a):
     tmp = tempfile.mkdtemp(prefix="clonelab-walk.")
     raw = a.raw or tmp
     os.makedirs(raw, exist_ok=True)
+    for old in ("gdb.json", "meta.json", "gdb.log"):  # never judge a previous walk's files
+        if os.path.exists(os.path.join(raw, old)):
+            os.remove(os.path.join(raw, old))
     want = f["walk_entry"] + f.get("walk_into", []) + f.get("walk_parent", [])
     with open(os.path.join(tmp, "init"), "w") as fh:
         fh.write(INIT.replace("@SYMS@", "|".join(sorted(set(want)))).replace("@SCENARIO@", a.scenario))
@@ -233,13 +246,10 @@ def walk(a):
     fin = os.open(fifo, os.O_RDWR)  # read-write: opening never blocks, and QEMU never sees EOF
     proc = subprocess.Popen(qemu, stdin=fin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     con = Console(proc, os.path.join(raw, "console.log"))
-    result = {"arch": arch, "bed": bed, "kernel": None, "scenario": a.scenario}
     try:
         if con.wait(lambda ln: ln == "walk: ready", a.timeout) is None:
             die(f"the guest never became ready; console: {os.path.join(raw, 'console.log')}")
         t_ready = time.monotonic()
-        kv = con.tagged("kernel")
-        result["kernel"] = kv[0] if kv else None
         ksyms = {}
         for ln in con.tagged("sym"):
             p = ln.split()
@@ -277,23 +287,21 @@ def walk(a):
         w = json.load(open(gout))
         # Name the addresses: ask the guest, over its console, once it runs again.
         if con.wait(lambda ln: ln == "walk: names?", 60) is None:
-            die(f"the guest did not finish the scenario; console: {os.path.join(raw, 'console.log')}")
-        addrs = sorted(collect_addrs(w))
-        with open(fifo, "w") as fh:
-            fh.write("".join(f"{x:016x}\n" for x in addrs) + "end\n")
-        if con.wait(lambda ln: ln == "walk: done", 120) is None:
-            die(f"the guest did not name the addresses; console: {os.path.join(raw, 'console.log')}")
-        names = {}
-        for ln in con.tagged("name"):
-            q, s, n = ln.split()
-            names[int(q, 16)] = (n, int(q, 16) - int(s, 16))
-        snap = None
-        js = "".join(con.tagged("json"))
-        try:
-            snap = json.loads(js)
-        except ValueError:
-            pass
-        status = con.tagged("status")
+            w["error"] = (w.get("error") or "") + " the guest did not finish the scenario"
+        else:
+            addrs = sorted(collect_addrs(w))
+            with open(fifo, "w") as fh:
+                fh.write("".join(f"{x:016x}\n" for x in addrs) + "end\n")
+            if con.wait(lambda ln: ln == "walk: done", 120) is None:
+                w["error"] = (w.get("error") or "") + " the guest did not name the addresses"
+        meta = {"arch": arch, "bed": bed, "scenario": a.scenario, "entry": entry,
+                "child_entries": {k: hex(v) for k, v in child_syms.items()},
+                "seconds": {"walk": w.get("walk_seconds"), "parent_walk": w.get("parent_seconds"),
+                            "gdb": round(t_walk, 3), "boot": round(t_ready - t_start, 3)}}
+        with open(os.path.join(raw, "meta.json"), "w") as fh:
+            json.dump(meta, fh)
+        with open(gout, "w") as fh:
+            json.dump(w, fh)
     finally:
         try:  # the guest powers off by itself after "walk: done"
             proc.wait(timeout=20)
@@ -301,11 +309,47 @@ def walk(a):
             proc.kill()
             proc.wait()
         os.close(fin)
-        if not a.raw:
-            shutil.rmtree(tmp, ignore_errors=True)
-    result.update(build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry))
-    result["seconds"] = {"walk": w.get("walk_seconds"), "parent_walk": w.get("parent_seconds"), "gdb": round(t_walk, 3),
-                         "boot": round(t_ready - t_start, 3), "total": round(time.monotonic() - t_start, 3)}
+        con.log.close()
+    result = judge(raw)
+    result["seconds"]["total"] = round(time.monotonic() - t_start, 3)
+    if not a.raw:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def judge(raw):
+    """The result, from a walk's raw files (meta.json, gdb.json, console.log): what
+    walk.py --from DIR shows again, and what the tests alter to see the verdict fail."""
+    meta = json.load(open(os.path.join(raw, "meta.json")))
+    w = json.load(open(os.path.join(raw, "gdb.json")))
+    text_ = open(os.path.join(raw, "console.log"), errors="replace").read()
+    lines = [re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", ln) for ln in re.split(r"\r?\n|\r|\x1bc", text_)]
+
+    def tagged(tag):
+        p = f"walk: {tag} "
+        return [ln[len(p):] for ln in lines if ln.startswith(p)]
+
+    ksyms = {}
+    for ln in tagged("sym"):
+        p = ln.split()
+        if len(p) >= 3:
+            ksyms.setdefault(p[2], int(p[0], 16))
+    names = {}
+    for ln in tagged("name"):
+        p = ln.split()
+        if len(p) == 3:
+            names[int(p[0], 16)] = (p[2], int(p[0], 16) - int(p[1], 16))
+    try:
+        snap = json.loads("".join(tagged("json")))
+    except ValueError:
+        snap = None
+    kv = tagged("kernel")
+    child_syms = {k: int(v, 16) for k, v in meta["child_entries"].items()}
+    result = {"arch": meta["arch"], "bed": meta["bed"], "kernel": kv[0] if kv else None,
+              "scenario": meta["scenario"]}
+    result.update(build_result(meta["arch"], facts(meta["arch"]), w, names, snap, child_syms,
+                               tagged("status"), ksyms, meta["entry"]))
+    result["seconds"] = dict(meta["seconds"])
     return result
 
 
@@ -442,7 +486,7 @@ def text(r):
         L.append(f"  first user instruction: {p['ends_at']['pc']} {p['ends_at']['symbol'] or ''}")
     L.append("")
     L.append(f"  walk {r['seconds']['walk']} s in gdb; boot {r['seconds']['boot']} s; "
-             f"total {r['seconds']['total']} s")
+             f"total {r['seconds'].get('total', 'not timed')} s")
     if r["error"]:
         L.append(f"  error: {r['error']}")
     L.append(f"  verdict: {'ok' if r['ok'] else 'FAILED'}: the walk ends at "
@@ -501,18 +545,35 @@ def main():
     ap.add_argument("--raw", help="keep the console log, gdb's log and its raw result in this folder")
     ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole guest (default 120)")
     ap.add_argument("--no-parent", action="store_true", help="the child's way only")
+    ap.add_argument("--from", dest="from_", metavar="DIR",
+                    help="no guest: judge and show again the walk kept in DIR by --raw")
     a = ap.parse_args()
+    if a.from_:
+        r = judge(a.from_)
+        print(json.dumps(r) if a.json else text(r))
+        sys.exit(0 if r["ok"] else 1)
     if a.all == bool(a.arch):
         ap.error("name one ARCH, or --all")
     if not a.all:
-        r = walk(a)
+        try:
+            r = walk(a)
+        except WalkError as e:
+            print(f"walk: {e}", file=sys.stderr)
+            sys.exit(e.code)
         print(json.dumps(r) if a.json else text(r))
         sys.exit(0 if r["ok"] else 1)
     results = []
     for arch in arches.arches_here():
-        for _, label, _ in arches.system_beds(arch):
+        for bed, label, _ in arches.system_beds(arch):
             a.arch, a.kernel = arch, label
-            r = walk(a)
+            try:
+                r = walk(a)
+            except WalkError as e:
+                r = {"arch": arch, "bed": bed, "kernel": None, "ok": False, "error": str(e), "steps": [],
+                     "return_instruction": None, "seconds": {"walk": None}}
+                print(f"walk: {bed}: {e}", file=sys.stderr)
+                results.append(r)
+                continue
             results.append(r)
             if not a.json:
                 print(text(r) + "\n", flush=True)
