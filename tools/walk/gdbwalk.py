@@ -43,6 +43,8 @@ def regs():
 
 
 def mem64(addr):
+    if cfg.get("step") == "packet":
+        gdb.execute("maint flush dcache", to_string=True)  # gdb does not know the target ran
     try:
         v = gdb.selected_inferior().read_memory(addr, 8)
     except gdb.MemoryError:
@@ -50,9 +52,14 @@ def mem64(addr):
     return int.from_bytes(bytes(v), "little")
 
 
+code = {}  # pc -> (text, length): kernel code does not change under the walk
+
+
 def insn(pc):
-    d = gdb.selected_inferior().architecture().disassemble(pc, count=1)[0]
-    return d["asm"], d["length"]
+    if pc not in code:
+        d = gdb.selected_inferior().architecture().disassemble(pc, count=1)[0]
+        code[pc] = (d["asm"], d["length"])
+    return code[pc]
 
 
 def mnemonic(asm):
@@ -67,8 +74,25 @@ def cpu():
     return gdb.selected_thread().num - 1  # QEMU's stub: one thread per vCPU, in order
 
 
+trace = []  # the last instructions stepped (pc, sp), for the report when a walk fails
+
+
 def stepi():
-    gdb.execute("stepi", to_string=True)
+    trace.append((reg("pc"), reg("sp"), insn(reg("pc"))[0]))
+    del trace[:-48]
+    if cfg.get("step") == "packet":
+        # gdb steps some architectures (riscv) in software: a breakpoint after the
+        # instruction, then continue. That cannot follow sret (its target is in sepc), and
+        # it lets interrupts in. So ask the stub for its own single step, on this vCPU only.
+        pid, lwp, _ = gdb.selected_thread().ptid
+        got = gdb.execute(f"maint packet vCont;s:p{pid:x}.{lwp:x}", to_string=True)
+        gdb.execute("maint flush register-cache", to_string=True)
+        if 'received: "T' not in got:
+            raise gdb.GdbError(f"the stub's single step answered {got.strip()!r}")
+    else:
+        gdb.execute("stepi", to_string=True)
+    if reg("pc") is None:
+        raise gdb.GdbError("the stub no longer answers (QEMU reported the target exited)")
 
 
 STACK = 16384  # THREAD_SIZE of Debian's kernels on all three architectures
@@ -193,6 +217,8 @@ def main():
     gdb.execute("set confirm off")
     gdb.execute("set print thread-events off")
     gdb.execute(f"set architecture {cfg['gdb_arch']}", to_string=True)
+    if os.environ.get("WALK_REMOTE_LOG"):  # every packet, for when the stub misbehaves
+        gdb.execute(f"set remotelogfile {os.environ['WALK_REMOTE_LOG']}")
     gdb.execute(f"target remote 127.0.0.1:{cfg['port']}", to_string=True)
     gdb.execute("set scheduler-locking off")
     child_bp = int(cfg["entry"], 16)
@@ -259,6 +285,7 @@ try:
 except Exception as e:  # reported, never a hang: walk.py ends the guest either way
     import traceback
     out["error"] = f"{type(e).__name__}: {e}"
+    out["trace_tail"] = trace
     out["traceback"] = traceback.format_exc()
 finally:
     with open(os.environ["WALK_OUT"], "w") as f:

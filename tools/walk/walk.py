@@ -32,6 +32,9 @@ The architecture's facts, from arch/<arch>/tools.txt:
   walk_user         the snapshot's registers (regs.h), as GDBNAME[=SNAPNAME][/MASK]
   walk_return       the instructions that leave for user mode
   walk_consumed_I   what instruction I takes: reg:R or mem:R+OFF, each =what it becomes
+  walk_bits         NAME SHIFT WIDTH TEXT: a field of a consumed value worth naming
+  walk_step         packet: step with the stub's own vCont;s (a raw packet), not gdb's
+                    stepi, where gdb would step in software (riscv: it cannot follow sret)
   walk_parent       CALLEE HOLDER: the parent's way back starts after `call CALLEE` in
                     HOLDER, with its pt_regs at sp (x86_64: do_syscall_64 in
                     entry_SYSCALL_64); none: the child's way only
@@ -95,7 +98,9 @@ def facts(arch):
     f = {}
     for line in open(os.path.join(ROOT, "arch", arch, "tools.txt")):
         line = line.split("#")[0].split()
-        if line:
+        if line and line[0] == "walk_bits":
+            f.setdefault("walk_bits", []).append(line[1:])
+        elif line:
             f[line[0]] = line[1:]
     return f
 
@@ -269,6 +274,7 @@ def walk(a):
             "user_regs": [u.split("=")[0].split("/")[0] for u in f["walk_user"]],
             "consumed": {k[len("walk_consumed_"):]: v for k, v in f.items() if k.startswith("walk_consumed_")},
             "seconds": max(10, a.timeout - 30),
+            "step": (f.get("walk_step") or ["stepi"])[0],
         }
         if "walk_parent" in f and not a.no_parent:
             cfg["parent_at"] = parent_site(f, ksyms, arch, kernel)
@@ -363,7 +369,7 @@ def parent_site(f, ksyms, arch, kernel):
 
 
 def collect_addrs(w):
-    s = set()
+    s = {t[0] for t in w.get("trace_tail", []) if t[0]}
     for part in (w, w.get("parent") or {}):
         for st in part.get("steps", []):
             s.add(st["pc"])
@@ -413,6 +419,12 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
         if not r:
             return None, None
         cons = {k: {"from": v["from"], "value": hx(v["value"])} for k, v in (r["consumed"] or {}).items()}
+        for name_, shift, width, *words in f.get("walk_bits", []):
+            v = (r["consumed"] or {}).get(name_, {}).get("value")
+            if v is not None:
+                cons[name_]["field"] = {"bits": f"{int(shift) + int(width) - 1}:{shift}",
+                                        "value": (v >> int(shift)) & ((1 << int(width)) - 1),
+                                        "meaning": " ".join(words)}
         return {"pc": hx(r["pc"]), "symbol": name(r["pc"]), "insn": r["asm"]}, cons
 
     ret, cons = ret_of(w.get("return"))
@@ -444,6 +456,8 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
         "snapshot": compare, "matches_snapshot": matches,
         "scenario_status": int(status[0]) if status else None,
         "error": w.get("error"),
+        "trace_tail": [{"pc": hx(t[0]), "symbol": name(t[0]), "sp": hx(t[1]), "insn": t[2]}
+                       for t in w.get("trace_tail", [])],
         "hits": [{"pc": hx(h["pc"]), "cpu": h["cpu"], "user_pc": hx(h["user_pc"]),
                   "ours": h.get("ours")} for h in w.get("hits", [])],
     }
@@ -483,6 +497,8 @@ def text(r):
             L.append(f"  left with {p['return_instruction']['insn']}, which consumed:")
             for k, v in (p["consumed"] or {}).items():
                 L.append(f"    {k:<8} {v['value'] or 'not seen':>18}  from {v['from']}")
+                if "field" in v:
+                    L.append(f"{'':14}bits {v['field']['bits']} = {v['field']['value']}: {v['field']['meaning']}")
         L.append(f"  first user instruction: {p['ends_at']['pc']} {p['ends_at']['symbol'] or ''}")
     L.append("")
     L.append(f"  walk {r['seconds']['walk']} s in gdb; boot {r['seconds']['boot']} s; "
@@ -520,6 +536,8 @@ def ret_text(r):
         L.append(f"  the return: {ri['insn']} at {ri['pc']} ({ri['symbol']}), which consumed:")
         for k, v in (r["consumed"] or {}).items():
             L.append(f"    {k:<8} {v['value'] or 'not seen':>18}  from {v['from']}")
+            if "field" in v:
+                L.append(f"{'':14}bits {v['field']['bits']} = {v['field']['value']}: {v['field']['meaning']}")
     else:
         L.append("  the return instruction: not seen")
     L.append("")
@@ -543,7 +561,7 @@ def main():
     ap.add_argument("--scenario", default="thread", choices=SCENARIOS)
     ap.add_argument("--json", action="store_true", help="one JSON object")
     ap.add_argument("--raw", help="keep the console log, gdb's log and its raw result in this folder")
-    ap.add_argument("--timeout", type=int, default=120, help="seconds for the whole guest (default 120)")
+    ap.add_argument("--timeout", type=int, default=240, help="seconds for the whole guest (default 240)")
     ap.add_argument("--no-parent", action="store_true", help="the child's way only")
     ap.add_argument("--from", dest="from_", metavar="DIR",
                     help="no guest: judge and show again the walk kept in DIR by --raw")
