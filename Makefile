@@ -228,7 +228,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
 .PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
-	readme-kernel mutate fuzz
+	readme-kernel readme-walk mutate fuzz
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
 for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
@@ -379,6 +379,11 @@ readme: size deps
 # doc/kernel.md's --kernel examples, from both architectures' Debian kernels (about a minute).
 readme-kernel: both
 	$(Q)tests/system/kview-readme.sh aarch64 x86_64
+
+# doc/kernel.md's walks, from real runs: each architecture's first kernel (a few minutes).
+readme-walk: both
+	$(Q)for a in $(ARCHES); do tools/walk/walk.py $$a >build/walk-$$a.txt || exit 1; \
+		tests/readme-section.py walk-$$a build/walk-$$a.txt --code || exit 1; done
 
 clean:
 	rm -rf build
