@@ -32,6 +32,8 @@ The architecture's facts, from arch/<arch>/tools.txt:
   walk_user         the snapshot's registers (regs.h), as GDBNAME[=SNAPNAME][/MASK]
   walk_return       the instructions that leave for user mode
   walk_consumed_I   what instruction I takes: reg:R or mem:R+OFF, each =what it becomes
+  walk_restore      what marks an instruction that loads registers from the stack (pt_regs),
+                    as text in its disassembly ("pop ", "[sp", "(sp)")
   walk_bits         NAME SHIFT WIDTH TEXT: a field of a consumed value worth naming
   walk_step         packet: step with the stub's own vCont;s (a raw packet), not gdb's
                     stepi, where gdb would step in software (riscv: it cannot follow sret)
@@ -427,6 +429,20 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
                                         "meaning": " ".join(words)}
         return {"pc": hx(r["pc"]), "symbol": name(r["pc"]), "insn": r["asm"]}, cons
 
+    def restored(steps):
+        """The registers the exit path loads from pt_regs: after the last call, each
+        instruction that reads the stack, and what it set (not the stack pointer itself,
+        unless it is the last: the user sp)."""
+        marks = f.get("walk_restore", [])
+        last_call = max((i for i, st in enumerate(steps) if "call" in st), default=-1)
+        got = []
+        for i, st in enumerate(steps[last_call + 1:], start=last_call + 1):
+            if any(m in st["asm"] for m in marks):
+                for r, v in st["changed"].items():
+                    if r not in ("rsp", "sp") or v < 2**63:
+                        got.append({"register": r, "value": hx(v), "step": i + 1})
+        return got
+
     ret, cons = ret_of(w.get("return"))
     ur = w.get("user_regs") or {}
     user_regs = {g: hx(ur.get(g)) for g in ur}
@@ -450,6 +466,7 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
     res = {
         "kernel_entry": entry, "child_cpu": w.get("child_cpu"),
         "steps": steps_of(w), "calls": calls_of(w),
+        "restored": restored(w.get("steps", [])),
         "return_instruction": ret, "consumed": cons,
         "user_regs": user_regs, "user_cpu": w.get("user_cpu"),
         "ends_at": {"pc": hx(end_pc), "symbol": ends_at},
@@ -464,7 +481,8 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
     p = w.get("parent")
     if p:
         pret, pcons = ret_of(p.get("return"))
-        res["parent"] = {"steps": steps_of(p), "calls": calls_of(p), "return_instruction": pret,
+        res["parent"] = {"steps": steps_of(p), "calls": calls_of(p), "restored": restored(p.get("steps", [])),
+                         "return_instruction": pret,
                          "consumed": pcons, "cpu": p.get("cpu"),
                          "ends_at": {"pc": hx(p.get("end_pc")), "symbol": name(p.get("end_pc"))},
                          "user_regs": {g: hx(v) for g, v in (p.get("user_regs") or {}).items()},
@@ -493,6 +511,7 @@ def text(r):
         L.append("")
         L.append(f"the parent's way back from the same clone (CPU {p['cpu']}), for contrast:")
         L += steps_text(p["steps"], p["calls"])
+        L += restored_text(p.get("restored"))
         if p["return_instruction"]:
             L.append(f"  left with {p['return_instruction']['insn']}, which consumed:")
             for k, v in (p["consumed"] or {}).items():
@@ -502,7 +521,7 @@ def text(r):
         L.append(f"  first user instruction: {p['ends_at']['pc']} {p['ends_at']['symbol'] or ''}")
     L.append("")
     L.append(f"  walk {r['seconds']['walk']} s in gdb; boot {r['seconds']['boot']} s; "
-             f"total {r['seconds'].get('total', 'not timed')} s")
+             + (f"total {r['seconds']['total']} s" if "total" in r["seconds"] else "total not timed (--from)"))
     if r["error"]:
         L.append(f"  error: {r['error']}")
     L.append(f"  verdict: {'ok' if r['ok'] else 'FAILED'}: the walk ends at "
@@ -529,8 +548,21 @@ def steps_text(steps, calls):
     return L
 
 
+def restored_text(rest):
+    if not rest:
+        return ["  registers restored from pt_regs: not seen"]
+    L, line = ["  registers loaded from pt_regs on the way out, in order (those it changed):"], "   "
+    for x in rest:
+        item = f" {x['register']}={x['value']}"
+        if len(line) + len(item) > 100:
+            L.append(line)
+            line = "   "
+        line += item
+    return L + [line]
+
+
 def ret_text(r):
-    L = []
+    L = restored_text(r.get("restored")) + [""]
     ri = r["return_instruction"]
     if ri:
         L.append(f"  the return: {ri['insn']} at {ri['pc']} ({ri['symbol']}), which consumed:")
