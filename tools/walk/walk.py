@@ -50,6 +50,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -127,6 +128,17 @@ def run(cmd, **kw):
 def fetch(arch, label):
     row = arches.table()[arch]
     beds = arches.system_beds(arch)
+    if label is not None and os.sep in label:
+        # A kernel file, not a label (kernels not in bed.tab, e.g. for a try).
+        if not os.path.exists(label):
+            die(f"no kernel file {label}", 2)
+        kernel, bed = os.path.abspath(label), f"file:{label}"
+        bb = row["busybox"]
+        try:
+            busybox = run(["tests/system/fetch-deb.sh", "--suite", bb[0], arch, bb[1], bb[2]]).splitlines()[-1]
+        except subprocess.CalledProcessError as e:
+            die(f"fetching busybox failed:\n{e.stderr}")
+        return bed, kernel, busybox, None
     if label is None:
         bed = beds[0][0]
     else:
@@ -140,8 +152,7 @@ def fetch(arch, label):
         busybox = run(["tests/system/fetch-deb.sh", "--suite", bb[0], arch, bb[1], bb[2]]).splitlines()[-1]
     except subprocess.CalledProcessError as e:
         die(f"fetching the kernel or busybox failed:\n{e.stderr}")
-    version = open(os.path.join(os.path.dirname(kernel), "VERSION")).read().split()
-    return bed, kernel, busybox, version
+    return bed, kernel, busybox, None
 
 
 def symbols_of(elf, names):
@@ -227,7 +238,7 @@ def walk(a):
     if arch != os.uname().machine and not os.environ.get("NM"):
         os.environ["NM"] = f"{arch}-linux-gnu-nm"
     child_syms = symbols_of(debug, CHILD_ENTRIES)
-    bed, kernel, busybox, version = fetch(arch, a.kernel)
+    bed, kernel, busybox, _ = fetch(arch, a.kernel)
 
     tmp = tempfile.mkdtemp(prefix="clonelab-walk.")
     raw = a.raw or tmp
@@ -585,11 +596,14 @@ def ret_text(r):
 
 
 def main():
+    # Killed politely (timeout, Ctrl-C): the finally clauses end the guest, never left running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("arch", nargs="?", choices=arches.arches_here())
     ap.add_argument("--all", action="store_true",
                     help="every kernel of every architecture (bed.tab's kernels column), one after the other")
-    ap.add_argument("--kernel", help="a LABEL of bed.tab's kernels column (default: the first)")
+    ap.add_argument("--kernel", help="a LABEL of bed.tab's kernels column (default: the first), "
+                    "or the path of a kernel file")
     ap.add_argument("--scenario", default="thread", choices=SCENARIOS)
     ap.add_argument("--json", action="store_true", help="one JSON object")
     ap.add_argument("--raw", help="keep the console log, gdb's log and its raw result in this folder")
