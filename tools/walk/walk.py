@@ -85,11 +85,12 @@ sed 's/^/walk: stderr /' /tmp/err
 echo "walk: names?"
 : >/tmp/q
 while read -r a; do [ "$a" = end ] && break; echo "$a" >>/tmp/q; done
-# Each address after the last text symbol at or below it, in one pass: the queries come
-# sorted, and so is kallsyms (the kernel's own symbols, by address).
+# Each address after the last text symbol at or below it (all its names, TYPE:NAME), in one
+# pass: the queries come sorted, and so is kallsyms (the kernel's own symbols, by address).
 awk 'BEGIN { n = 0; i = 0 }
      NR == FNR { if ($1 != "") q[n++] = $1; next }
-     $2 ~ /^[tTwW]$/ { while (i < n && q[i] < $1) { print "walk: name " q[i] " " s " " f; i++ } s = $1; f = $3 }
+     $2 ~ /^[tTwW]$/ { while (i < n && q[i] < $1) { print "walk: name " q[i] " " s " " f; i++ }
+                       if ($1 == s) f = f "," $2 ":" $3; else { s = $1; f = $2 ":" $3 } }
      END { while (i < n) { print "walk: name " q[i] " " s " " f; i++ } }' /tmp/q /proc/kallsyms
 echo "walk: done"
 poweroff -f
@@ -336,6 +337,18 @@ def walk(a):
     return result
 
 
+def best_name(aliases):
+    """One name among those at an address (TYPE:NAME,...): not a linker marker (__...), a
+    global one (T) before a local one, else the first. 6.1's
+    swapgs_restore_regs_and_return_to_usermode shares its address with
+    common_interrupt_return and __irqentry_text_end."""
+    got = [a.split(":", 1) for a in aliases.split(",") if ":" in a]
+    if not got:
+        return aliases
+    order = sorted(range(len(got)), key=lambda i: (got[i][1].startswith("__"), got[i][0] not in "TW", i))
+    return got[order[0]][1]
+
+
 def judge(raw):
     """The result, from a walk's raw files (meta.json, gdb.json, console.log): what
     walk.py --from DIR shows again, and what the tests alter to see the verdict fail."""
@@ -357,7 +370,7 @@ def judge(raw):
     for ln in tagged("name"):
         p = ln.split()
         if len(p) == 3:
-            names[int(p[0], 16)] = (p[2], int(p[0], 16) - int(p[1], 16))
+            names[int(p[0], 16)] = (best_name(p[2]), int(p[0], 16) - int(p[1], 16))
     try:
         snap = json.loads("".join(tagged("json")))
     except ValueError:
