@@ -164,6 +164,7 @@ def walk():
     global task_stack
     sp = reg("sp")
     task_stack = (sp - STACK, sp + 1024)
+    out["pt_regs_at"] = sp  # where both ways start, sp points at pt_regs
     steps, summaries = [], []
     before = regs()
     while len(steps) < MAX_STEPS:
@@ -177,6 +178,7 @@ def walk():
             step["consumed"] = consumed(asm)
             out["return"] = {"pc": pc, "asm": asm, "insn": m, "consumed": step["consumed"]}
         sp0 = reg("sp")
+        step["sp"] = sp0
         stepi()
         if m in calls and reg("pc") not in into and not user(reg("pc")):
             target = reg("pc")
@@ -247,6 +249,7 @@ def main():
             steps, summaries, err = walk()
             out["walk_seconds"] = round(time.monotonic() - t0, 3)
             out["steps"], out["calls"], out["error"] = steps, summaries, err
+            out["child_pt_regs_at"] = out["pt_regs_at"]
             out["user_regs"] = {r: reg(r) for r in cfg["user_regs"]}
             out["user_cpu"] = cpu()
             out["end_pc"] = reg("pc")
@@ -267,6 +270,7 @@ def main():
             steps, summaries, err = walk()
             out["parent_seconds"] = round(time.monotonic() - t0, 3)
             out["parent"] = {"steps": steps, "calls": summaries, "error": err,
+                             "pt_regs_at": out.pop("pt_regs_at"),
                              "return": out["return"], "cpu": cpu(), "end_pc": reg("pc"),
                              "user_regs": {r: reg(r) for r in cfg["user_regs"]}}
             out["return"] = saved_return

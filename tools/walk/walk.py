@@ -425,6 +425,7 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
         out = []
         for st in part.get("steps", []):
             s = {"pc": hx(st["pc"]), "symbol": name(st["pc"]), "cpu": st["cpu"], "insn": st["asm"],
+                 "sp": hx(st.get("sp")),
                  "changed": {r: hx(v) for r, v in st["changed"].items()}}
             if "call" in st:
                 s["call"] = st["call"]
@@ -453,14 +454,16 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
                                         "meaning": " ".join(words)}
         return {"pc": hx(r["pc"]), "symbol": name(r["pc"]), "insn": r["asm"]}, cons
 
-    def restored(steps):
-        """The registers the exit path loads from pt_regs: after the last call, each
-        instruction that reads the stack, and what it set (not the stack pointer itself,
-        unless it is the last: the user sp)."""
+    def restored(steps, base):
+        """The registers the exit path loads from pt_regs: each instruction that reads the
+        stack (walk_restore) while sp is within pt_regs (from where sp was when the walk
+        began: a C function's own pops are below it), and what it set (the stack pointer
+        only when it is the user's)."""
         marks = f.get("walk_restore", [])
-        last_call = max((i for i, st in enumerate(steps) if "call" in st), default=-1)
         got = []
-        for i, st in enumerate(steps[last_call + 1:], start=last_call + 1):
+        for i, st in enumerate(steps):
+            if base is None or st.get("sp") is None or not base <= st["sp"] < base + 512:
+                continue
             if any(m in st["asm"] for m in marks):
                 for r, v in st["changed"].items():
                     if r not in ("rsp", "sp") or v < 2**63:
@@ -490,7 +493,7 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
     res = {
         "kernel_entry": entry, "child_cpu": w.get("child_cpu"),
         "steps": steps_of(w), "calls": calls_of(w),
-        "restored": restored(w.get("steps", [])),
+        "restored": restored(w.get("steps", []), w.get("child_pt_regs_at")),
         "return_instruction": ret, "consumed": cons,
         "user_regs": user_regs, "user_cpu": w.get("user_cpu"),
         "ends_at": {"pc": hx(end_pc), "symbol": ends_at},
@@ -505,7 +508,7 @@ def build_result(arch, f, w, names, snap, child_syms, status, ksyms, entry):
     p = w.get("parent")
     if p:
         pret, pcons = ret_of(p.get("return"))
-        res["parent"] = {"steps": steps_of(p), "calls": calls_of(p), "restored": restored(p.get("steps", [])),
+        res["parent"] = {"steps": steps_of(p), "calls": calls_of(p), "restored": restored(p.get("steps", []), p.get("pt_regs_at")),
                          "return_instruction": pret,
                          "consumed": pcons, "cpu": p.get("cpu"),
                          "ends_at": {"pc": hx(p.get("end_pc")), "symbol": name(p.get("end_pc"))},
