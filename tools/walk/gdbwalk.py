@@ -19,7 +19,6 @@ import time
 import gdb
 
 cfg = json.load(open(os.environ["WALK_CFG"]))
-MASK = 2**64 - 1
 entries = {int(a, 16): n for a, n in cfg["child_entries"].items()}
 into = {int(a, 16) for a in cfg["into"]}
 calls = set(cfg["calls"])
@@ -255,7 +254,7 @@ def main():
             out["end_pc"] = reg("pc")
             want.discard("child")
             gdb.execute("set scheduler-locking off")
-            gdb.execute(f"delete", to_string=True)
+            gdb.execute("delete", to_string=True)
             if parent_bp and "parent" in want:
                 gdb.execute(f"hbreak *{parent_bp:#x}", to_string=True)
         elif pc == parent_bp and "parent" in want:
@@ -276,7 +275,7 @@ def main():
             out["return"] = saved_return
             want.discard("parent")
             gdb.execute("set scheduler-locking off")
-            gdb.execute(f"delete", to_string=True)
+            gdb.execute("delete", to_string=True)
             if "child" in want:
                 gdb.execute(f"hbreak *{child_bp:#x}", to_string=True)
     if want:
