@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """walk_check.py ARCH...: the walk bed (tests/check.sh walk), as TAP.
 
-For each ARCH, one walk (tools/walk/walk.py ARCH: the bed's first kernel, clonelab thread):
+For each ARCH, one walk (tools/walk/walk.py ARCH: the bed's first kernel, clonelab thread;
+the walks side by side, WALK_JOBS at a time, default 3):
 ok if it ends at the trampoline's child entry with every register equal to the snapshot
 that the trampoline took of the same clone, and the return instruction was seen. Then,
 on the first walk that passed, the verdict itself is held to failing: walk.py --from judges
 the kept walk again, unaltered (must pass), with its last instruction's address moved
 (the walk ends elsewhere: must fail) and with one user register changed (must fail).
 """
+import concurrent.futures
 import json
 import os
 import shutil
@@ -45,10 +47,18 @@ def main():
     tmp = tempfile.mkdtemp(prefix="clonelab-walk-check.")
     kept = None
     try:
-        for arch in arches:
+        # The walks run side by side (WALK_JOBS, default 3): each guest is one TCG thread,
+        # and most of a walk is its guest booting.
+        def one(arch):
+            cmd = [sys.executable, WALK, arch, "--json", "--raw", os.path.join(tmp, arch)]
+            try:
+                return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+            except subprocess.TimeoutExpired:  # walk.py's own guest timeout should come first
+                return subprocess.CompletedProcess(cmd, 124, "", "walk.py did not end within 600 s")
+        with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("WALK_JOBS", "3"))) as pool:
+            done = list(pool.map(one, arches))
+        for arch, p in zip(arches, done):
             raw = os.path.join(tmp, arch)
-            p = subprocess.run([sys.executable, WALK, arch, "--json", "--raw", raw],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=400)
             try:
                 r = json.loads(p.stdout)
             except ValueError:

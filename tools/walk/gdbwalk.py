@@ -218,6 +218,8 @@ def main():
     gdb.execute("set confirm off")
     gdb.execute("set print thread-events off")
     gdb.execute(f"set architecture {cfg['gdb_arch']}", to_string=True)
+    # A loaded host can keep QEMU from answering a packet within gdb's default 2 s.
+    gdb.execute("set remotetimeout 60")
     if os.environ.get("WALK_REMOTE_LOG"):  # every packet, for when the stub misbehaves
         gdb.execute(f"set remotelogfile {os.environ['WALK_REMOTE_LOG']}")
     gdb.execute(f"target remote 127.0.0.1:{cfg['port']}", to_string=True)
