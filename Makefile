@@ -5,6 +5,8 @@
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
 #   make gdb SCENARIO=thread [ARCH=...]: the scenario under gdb, stopped at the child's first instruction
+#   make walk SCENARIO=thread [ARCH=...] [KERNEL=...] [JSON=1] | walk-all: the child's way back to user
+#       space, instruction by instruction, on a Debian kernel under qemu-system (tools/walk)
 # Adding an architecture: one more folder, arch/<arch>/, and its name in arch/ARCHES
 # (linker/clonelab.ld serves all; the folder's bed.tab and tools.txt tell the tests).
 
@@ -226,7 +228,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
 .PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
-	readme-kernel mutate fuzz
+	readme-kernel readme-walk mutate fuzz
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
 for_arches = $(foreach a,$(ARCHES),$(MAKE) --no-print-directory ARCH=$(a) O=build/$(a) $(1) &&) true
@@ -322,6 +324,18 @@ BATCH ?= 0
 gdb: all
 	$(Q)PROG=$(O)/debug/clonelab tools/gdb/run.sh $(ARCH) $(SCENARIO) $(BATCH)
 
+# make walk SCENARIO=thread [ARCH=...] [KERNEL=label] [JSON=1]: the new task's way back to
+# user space, instruction by instruction, on the bed's Debian kernel in qemu-system, with
+# gdb-multiarch on QEMU's gdb stub (tools/walk/walk.py). make walk-all: every kernel of
+# every architecture (arch/*/bed.tab's kernels column).
+.PHONY: walk walk-all
+walk:
+	$(Q)$(MAKE) --no-print-directory -s ARCH=$(ARCH) O=build/$(ARCH) all >&2
+	$(Q)tools/walk/walk.py $(ARCH) --scenario $(SCENARIO) $(if $(KERNEL),--kernel $(KERNEL)) $(if $(JSON),--json)
+
+walk-all: all-arches
+	$(Q)tools/walk/walk.py --all --scenario $(SCENARIO) $(if $(JSON),--json)
+
 # make outsider [ARCH=...]: tests/outsider's programs, built from a `make install` into
 # $(O)/outsider-prefix only, into $(O)/outsider/ (tests/unit/outsider.c runs them, natively
 # and as /outsider/* in the system beds' guests).
@@ -365,6 +379,11 @@ readme: size deps
 # doc/kernel.md's --kernel examples, from both architectures' Debian kernels (about a minute).
 readme-kernel: both
 	$(Q)tests/system/kview-readme.sh aarch64 x86_64
+
+# doc/kernel.md's walks, from real runs: each architecture's first kernel (a few minutes).
+readme-walk: both
+	$(Q)for a in $(ARCHES); do tools/walk/walk.py $$a >build/walk-$$a.txt || exit 1; \
+		tests/readme-section.py walk-$$a build/walk-$$a.txt --code || exit 1; done
 
 clean:
 	rm -rf build

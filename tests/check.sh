@@ -6,7 +6,8 @@
 # (QEMU user mode), system-ARCH and system-ARCH-LABEL (a Debian kernel under
 # qemu-system, the test binary as /init: bed.tab's kernels column); and uapi
 # (tests/check_uapi.py), ship (tests/ship.sh), shell (make shell-system, tested) and
-# fuzz (tests/fuzz/fuzz.py for FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14).
+# fuzz (tests/fuzz/fuzz.py for FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14)
+# and walk (make walk on each architecture's first kernel: tests/walk_check.py).
 # A BED may be a glob: 'system-*', 'system-aarch64*'. Default: all of them.
 # Each native/user bed runs build/<arch>/tests/clonelab-test, then the host tests
 # (tests/host/run.py --bed NAME). Every TAP line is shown with a [bed/stream] prefix;
@@ -275,6 +276,21 @@ shell_result() {  # shell_result NAME PROBLEM...: one TAP line in $logdir/shell
     fi
 }
 
+# The walk bed: make walk on each architecture's first kernel (tools/walk/walk.py), and
+# its verdict held to failing (tests/walk_check.py).
+bed_walk() {
+    local a arches=()
+    need walk gdb-multiarch python3 timeout || return
+    for a in $(cl_arches); do
+        need_build walk "$a" || return
+        cl_arch "$a"
+        need walk "${a_qemu[0]}" || return
+        arches+=("$a")
+    done
+    timeout -k 5 1500 python3 tests/walk_check.py "${arches[@]}" </dev/null >"$logdir/walk" 2>&1
+    show_tap walk "$logdir/walk" $?
+}
+
 # ---- the beds ----
 all_beds() {  # every bed name, for every architecture in arch/ARCHES
     local a
@@ -282,7 +298,7 @@ all_beds() {  # every bed name, for every architecture in arch/ARCHES
     for a in $(cl_arches); do echo "native-$a"; done
     for a in $(cl_arches); do echo "user-$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
-    echo shell; echo fuzz
+    echo shell; echo fuzz; echo walk
 }
 
 default_beds() {  # what `make check` runs: every bed this host can run
@@ -290,7 +306,7 @@ default_beds() {  # what `make check` runs: every bed this host can run
     echo uapi; echo ship; echo "native-$hostarch"
     for a in $(cl_arches); do echo "user-$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
-    echo shell; echo fuzz
+    echo shell; echo fuzz; echo walk
 }
 
 if [ "${1:-}" = --shell ]; then
@@ -326,6 +342,7 @@ for bed in "${beds[@]}"; do
         ship) bed_ship ;;
         shell) bed_shell ;;
         fuzz) bed_fuzz ;;
+        walk) bed_walk ;;
     esac
     timings+=("$bed $(( ($(now_ms) - t0) / 1000 )).$(printf %03d $(( ($(now_ms) - t0) % 1000 )))s")
 done
