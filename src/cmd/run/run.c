@@ -222,15 +222,15 @@ static int check_root(struct container *c)
 		return root_fail(c, CL_EXIT_FAIL, fd, fd == -ENOENT ? "no such directory" :
 				 fd == -ENOTDIR ? "not a directory" : 0);
 	int same = is_our_root(fd);
-	long p = c->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
+	/* Not followed if a symlink: the child mounts on this directory only (child.c). */
+	long p = c->mount_proc ? run_open_proc_dir(fd) : 0;
 	SYS1(close, fd);
 	if (same)
 		return root_fail(c, CL_EXIT_USAGE, -EINVAL, "this is already the root directory, "
 				 "there is nothing to pivot into: leave out --root (--cwd / for the "
 				 "directory)");
 	if (cl_is_err(p))
-		return root_fail(c, CL_EXIT_FAIL, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
-				 "proc directory in this tree: create DIR/proc" : 0);
+		return root_fail(c, CL_EXIT_FAIL, p, run_proc_dir_why(p));
 	SYS1(close, p);
 	return 0;
 }
@@ -396,8 +396,8 @@ static int release_child(struct container *c, int pid)
 			return CL_EXIT_FAIL;
 		}
 	}
+	/* The write end stays open until we die: the child's sign that we live. */
 	SYS3(write, c->release_pipe[1], &c->release, sizeof c->release);
-	SYS1(close, c->release_pipe[1]);
 	return 0;
 }
 
@@ -425,6 +425,7 @@ int cmd_run(int argc, char **argv)
 		return run_fail(c, "mmap", -ENOMEM, 0);
 	c->out_uid = (unsigned)SYS0(geteuid);
 	c->out_gid = (unsigned)SYS0(getegid);
+	c->parent_pid = (int)SYS0(getpid);
 	long pid = start_child(c);
 	if (pid < 0)
 		return (int)-pid;
