@@ -653,6 +653,14 @@ def test_run_seccomp_blocks_tiocsti(bed):
             assert parse_try(r.out) == {"tiocsti": "EPERM", "tiocsti-high": "EPERM",
                                         "tioclinux": "EPERM", "tcgets": "EBADF", "nnp": "1"}, \
                 (what, user, r)
+    if bed.arch == "x86_64":
+        # The other ABIs' ioctl: i386 (int $0x80, number 54) and x32 (0x40000000 | 514).
+        outside = parse_try(subprocess.run([exe, "tiocsti-i386", "tiocsti-x32"], capture_output=True,
+                                           text=True, timeout=30).stdout)
+        r = run(bed, ["--", exe, "tiocsti-i386", "tiocsti-x32"])
+        want = {"tiocsti-i386": "EPERM" if outside["tiocsti-i386"] == "EBADF" else "no-ia32",
+                "tiocsti-x32": "EPERM"}
+        assert parse_try(r.out) == want, (outside, r)
 
 
 def test_run_kill0_stays_inside(bed):
@@ -717,7 +725,7 @@ def test_run_trusted_runner(bed):
 def test_run_cwd_not_an_inherited_fd(bed):
     """runc's CVE-2024-21626 pattern: --cwd /proc/self/fd/N, N a descriptor the caller
     left open on a host directory, put COMMAND's working directory outside --root."""
-    exe = try_syscall(bed)
+    native(bed)
     root = busybox_tree(bed)
     host_dir = os.path.join(bed.tmpdir(), "host-only")
     os.makedirs(host_dir, exist_ok=True)
@@ -736,7 +744,6 @@ def test_run_cwd_not_an_inherited_fd(bed):
     finally:
         os.close(fd)
         os.close(8)
-    del exe
 
 
 def test_run_never_reexecs_itself(bed):
@@ -828,3 +835,36 @@ def test_run_root_proc_symlink(bed):
         else:
             assert r.rc == 1 and obj["result"] == "error" and "symbolic link" in obj["explanation"], r
             assert lines[1:] == [], r
+
+
+def test_run_terminal_ctrl_c_reaches_command(bed):
+    """In its own session COMMAND no longer gets the terminal's signals from the kernel:
+    Ctrl-C (SIGINT from the tty, si_code SI_KERNEL) reaches the outer clonelab only,
+    which must forward it like any other."""
+    native(bed)
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    try:
+        def as_session_leader():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        script = 'trap "echo got INT; exit 5" INT; echo ready; while :; do sleep 0.05; done'
+        p = subprocess.Popen(bed.command(["run", "--", "sh", "-c", script]), stdin=slave,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=as_session_leader)
+        try:
+            line = p.stdout.readline()
+            if p.poll() == 3:
+                raise Skip(p.stderr.read().strip())
+            assert line == "ready\n", (line, p.stderr.read())
+            os.write(master, b"\x03")        # ^C: the line discipline signals the group
+            out, err = p.communicate(timeout=20)
+        finally:
+            p.kill()
+            p.wait()
+        assert p.returncode == 5 and out == "got INT\n", (p.returncode, out, err)
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -8,6 +8,9 @@
  *         where a seccomp filter refuses it before the kernel looks at the descriptor.
  *         tiocsti-high is TIOCSTI with bit 32 set (CVE-2019-10063's bypass of an
  *         exact compare: the tty layer reads the request as 32 bits).
+ *     tiocsti-i386 tiocsti-x32   (x86_64) the same through the other ABIs: int $0x80
+ *         (ioctl is 54 there; "no-ia32" if the kernel has no ia32 emulation) and an
+ *         x32 call (0x40000000 | 514; ENOSYS where x32 is off).
  *     tiocsti0       ioctl(0, TIOCSTI, "X"): "ok" (the byte was queued) or the errno.
  *     nnp            prctl(PR_GET_NO_NEW_PRIVS)
  *     pdeathsig      prctl(PR_GET_PDEATHSIG)
@@ -25,7 +28,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -53,13 +58,40 @@ static const char *ename(int e)
 	}
 }
 
-static void try_ioctl(const char *name, int fd, unsigned long req)
+static void try_nr(const char *name, long nr, int fd, unsigned long req)
 {
 	char c = 'X';
 	/* syscall(), not ioctl(): a C library may truncate the request to 32 bits. */
-	long r = syscall(SYS_ioctl, fd, req, &c);
+	long r = syscall(nr, fd, req, &c);
 	printf("%s %s\n", name, ename(r < 0 ? errno : 0));
 }
+
+static void try_ioctl(const char *name, int fd, unsigned long req)
+{
+	try_nr(name, SYS_ioctl, fd, req);
+}
+
+#ifdef __x86_64__
+/* ioctl(-1, TIOCSTI) through int $0x80, the i386 ABI, in a child: a kernel without ia32
+ * emulation answers with SIGSEGV. */
+static void try_i386(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		long r;
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(54L), "b"(-1L), "c"((long)TIOCSTI), "d"(0L)
+				 : "memory");
+		_exit(r < 0 && r > -4096 ? (int)-r : 0);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st))
+		printf("tiocsti-i386 no-ia32\n");
+	else
+		printf("tiocsti-i386 %s\n", ename(WEXITSTATUS(st)));
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -81,6 +113,12 @@ int main(int argc, char **argv)
 			try_ioctl(w, -1, TIOCSTI);
 		else if (!strcmp(w, "tiocsti-high"))
 			try_ioctl(w, -1, (1UL << 32) | TIOCSTI);
+#ifdef __x86_64__
+		else if (!strcmp(w, "tiocsti-i386"))
+			try_i386();
+		else if (!strcmp(w, "tiocsti-x32"))
+			try_nr(w, 0x40000000L | 514, -1, TIOCSTI);
+#endif
 		else if (!strcmp(w, "tioclinux"))
 			try_ioctl(w, -1, TIOCLINUX);
 		else if (!strcmp(w, "tcgets"))

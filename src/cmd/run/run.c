@@ -27,12 +27,12 @@ static const char usage[] =
 	"  --cwd DIR         the working directory inside (default: / with --root)\n"
 	"  --env KEY=VAL     set a variable (repeatable); --clear-env: start from none\n"
 	"  --no-init         COMMAND itself is PID 1, as with unshare --fork\n"
-	"  --json            report what was set up, before exec, on --report-fd N\n"
-	"                    (default 1)\n\n"
+	"  --json            the set-up report, before exec, on --report-fd N (default 1)\n\n"
 	"Otherwise PID 1 is clonelab's init: it reaps orphans, forwards HUP INT QUIT\n"
 	"USR1 USR2 TERM to COMMAND and exits with its status, so COMMAND keeps the usual\n"
 	"signal semantics (PID 1 ignores signals it has no handler for). COMMAND is\n"
-	"searched in PATH. No descriptor but 0, 1 and 2 reaches it.\n\n"
+	"searched in PATH, in a session of its own, with no_new_privs, no TIOCSTI, a new\n"
+	"session keyring; no descriptor but 0, 1 and 2 reaches it.\n\n"
 	"Exit status: COMMAND's, 128+N if signal N killed it, 126 found but not runnable,\n"
 	"127 not found, 1 clonelab failed, 2 usage error, 3 not possible here.\n";
 
