@@ -161,8 +161,8 @@ static int parent_gone(struct container *c)
 {
 	struct { int fd; short events, revents; } p = { c->release_pipe[0], 0, 0 };
 	struct { long sec, nsec; } zero = { 0, 0 };
-	long n = SYS5(ppoll, &p, 1, &zero, 0, 8);
-	if (n < 0 || (n > 0 && (p.revents & POLLHUP)))
+	long n = SYS5(ppoll, &p, 1, &zero, 0, 8);	/* refused (a filter): getppid only */
+	if (n > 0 && (p.revents & POLLHUP))
 		return 1;
 	return !(c->flags & CL_CLONE_NEWPID) && SYS0(getppid) != c->parent_pid;
 }
