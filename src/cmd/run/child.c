@@ -1,9 +1,11 @@
 /* child.c: the child of `clonelab run`'s one clone, in its new namespaces.
  *
- * It waits on the release pipe until the parent has written its id maps (before that
- * it is nobody in its user namespace, and may not touch hostname or mounts), then sets
- * up hostname, mounts, root and cwd, writes the --json report, and either becomes
- * COMMAND (--no-init, or no new pid namespace) or stays as PID 1 (init.c). */
+ * It leaves the caller's session, waits on the release pipe until the parent has
+ * written its id maps (before that it is nobody in its user namespace, and may not
+ * touch hostname or mounts), checks that the parent still lives, closes what it
+ * inherited, joins a new session keyring, sets up hostname, mounts, root and cwd,
+ * writes the --json report, confines itself (exec.c), and either becomes COMMAND
+ * (--no-init, or no new pid namespace) or stays as PID 1 (init.c). */
 #include "run.h"
 
 #define MS_NOSUID 2

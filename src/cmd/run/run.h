@@ -4,7 +4,8 @@
  *   report.c  what it says: the --json report and the errors
  *   child.c   the child: its namespaces' set-up (hostname, mounts, root)
  *   init.c    PID 1: supervise COMMAND, forward signals, reap orphans
- *   exec.c    becoming COMMAND (from child.c, or from init.c's own child)
+ *   exec.c    becoming COMMAND (from child.c, or from init.c's own child), and
+ *             what it may not do (no_new_privs, the seccomp filter)
  * The calls go one way: run.c -> child.c -> init.c -> exec.c (child.c may exec too). */
 #ifndef CL_RUN_H
 #define CL_RUN_H
