@@ -5,8 +5,10 @@ kernel's own UAPI headers, and print TAP.
 - every CL_NR_* in arch/<arch>/sysnr.h against __NR_* of that architecture's
   <asm/unistd.h> (gcc -E -dM; aarch64-linux-gnu-gcc for aarch64, whose generic table
   is followed through its __NR3264_* aliases), and for x86_64 also <asm/unistd_64.h>;
-- arch/<arch>/abi.h: O_DIRECTORY and O_NOFOLLOW against <asm/fcntl.h>, and struct
-  cl_ksigaction has a restorer field exactly when <asm/signal.h> defines SA_RESTORER;
+- arch/<arch>/abi.h: every O_* against <asm/fcntl.h>; struct cl_ksigaction has a
+  restorer field exactly when <asm/signal.h> defines SA_RESTORER; the seccomp facts
+  (CL_AUDIT_ARCH*, CL_TIOC*, and on x86_64 the i386 and x32 ioctl numbers) against
+  <linux/audit.h>, <asm/ioctls.h>, <asm/unistd_32.h>, <asm/unistd_x32.h>;
 - every CL_CLONE_* and CL_CSIGNAL in src/include/clonelab.h against CLONE_* / CSIGNAL
   in <linux/sched.h>.
 ARCH defaults to every architecture in arch/ARCHES. The compiler is gcc for the host's
@@ -27,7 +29,9 @@ DEFINE = re.compile(r"^#define\s+(\w+)\s+(.*?)\s*$")
 
 def macros(cc, header):
     """Every macro that `#include <header>` defines, resolved to an int where possible."""
-    r = subprocess.run([cc, "-E", "-dM", "-include", header, "-x", "c", "/dev/null"],
+    headers = [header] if isinstance(header, str) else list(header)
+    r = subprocess.run([cc, "-E", "-dM"] + [a for h in headers for a in ("-include", h)]
+                       + ["-x", "c", "/dev/null"],
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{cc} -include {header}: {r.stderr.strip()[:300]}")
@@ -165,10 +169,11 @@ def check_abi(tap, arch):
         tap.ok(False, f"uapi {arch}: {rel} and <asm/fcntl.h>, <asm/signal.h> readable", str(e))
         return
     ourvals, _ = ours(path, "O_")
-    for flag in ("O_DIRECTORY", "O_NOFOLLOW"):
-        tap.ok(ourvals.get(flag) == fcntl.get(flag) is not None,
-               f"uapi {arch}: {rel}'s {flag} == <asm/fcntl.h>'s",
-               f"clonelab says {ourvals.get(flag)}, the kernel {fcntl.get(flag)}")
+    for name in sorted(ourvals):
+        tap.ok(ourvals[name] == fcntl.get(name) is not None,
+               f"uapi {arch}: {rel}'s {name} == <asm/fcntl.h>'s",
+               f"clonelab says {ourvals[name]}, the kernel {fcntl.get(name)}")
+    check_seccomp_facts(tap, arch, cc, path, rel)
     struct = re.search(r"struct cl_ksigaction \{(.*?)\};", text, re.S)
     has_field = bool(struct and re.search(r"\brestorer;", struct.group(1)))
     kernel_has = "SA_RESTORER" in signal
@@ -177,6 +182,41 @@ def check_abi(tap, arch):
            f"{'(SA_RESTORER exists)' if kernel_has else '(no SA_RESTORER here)'}",
            f"abi.h {'has' if has_field else 'has no'} restorer field; <asm/signal.h> "
            f"{'defines' if kernel_has else 'does not define'} SA_RESTORER")
+
+
+AUDIT = {"x86_64": ("AUDIT_ARCH_X86_64", "AUDIT_ARCH_I386"),
+         "aarch64": ("AUDIT_ARCH_AARCH64", "AUDIT_ARCH_ARM"),
+         "riscv64": ("AUDIT_ARCH_RISCV64", "AUDIT_ARCH_RISCV32")}
+
+
+def check_seccomp_facts(tap, arch, cc, path, rel):
+    """abi.h's facts for run's seccomp filter: the audit arches, the terminal requests,
+    and (x86_64, whose headers have the other tables) the compat and x32 ioctl numbers."""
+    ourvals, _ = ours(path, "CL_")
+    try:
+        kernel = macros(cc, "linux/audit.h")
+        kernel.update(macros(cc, "asm/ioctls.h"))
+    except (OSError, RuntimeError) as e:
+        tap.ok(False, f"uapi {arch}: <linux/audit.h>, <asm/ioctls.h> readable", str(e))
+        return
+    pairs = [("CL_TIOCSTI", "TIOCSTI"), ("CL_TIOCLINUX", "TIOCLINUX")]
+    if arch in AUDIT:
+        pairs += [("CL_AUDIT_ARCH", AUDIT[arch][0]), ("CL_AUDIT_ARCH_COMPAT", AUDIT[arch][1])]
+    if arch == "x86_64":
+        try:
+            i386 = macros(cc, "asm/unistd_32.h")
+            x32 = macros(cc, ("asm/unistd.h", "asm/unistd_x32.h"))
+            kernel["__NR_ioctl_32"] = i386.get("__NR_ioctl")
+            kernel["__NR_ioctl_x32"] = x32.get("__NR_ioctl", 0) - x32.get("__X32_SYSCALL_BIT", 0)
+            kernel["__X32_SYSCALL_BIT"] = x32.get("__X32_SYSCALL_BIT")
+            pairs += [("CL_COMPAT_NR_IOCTL", "__NR_ioctl_32"), ("CL_X32_NR_IOCTL", "__NR_ioctl_x32"),
+                      ("CL_X32_SYSCALL_BIT", "__X32_SYSCALL_BIT")]
+        except (OSError, RuntimeError) as e:
+            tap.ok(False, "uapi x86_64: <asm/unistd_32.h>, <asm/unistd_x32.h> readable", str(e))
+    for ours_name, k in pairs:
+        tap.ok(ourvals.get(ours_name) == kernel.get(k) is not None,
+               f"uapi {arch}: {rel}'s {ours_name} == {k}",
+               f"clonelab says {ourvals.get(ours_name)}, the kernel's headers {kernel.get(k)}")
 
 
 def check_clone_flags(tap):

@@ -4,7 +4,8 @@
 #define CL_ABI_H
 
 /* Open flags that differ between architectures: arm64 has its own fcntl.h, where
- * 040000 is O_DIRECTORY and 0200000 (the generic O_DIRECTORY) is O_DIRECT. */
+ * 040000 is O_DIRECTORY and 0200000 (the generic O_DIRECTORY) is O_DIRECT, 0100000
+ * O_NOFOLLOW (generic: 0400000). */
 #define O_DIRECTORY 040000
 #define O_NOFOLLOW 0100000
 
@@ -57,4 +58,15 @@ struct cl_ksigaction {
 /* Where a frame's record is, counted in words from the frame pointer GCC keeps (x29):
  * x29 points at the record itself, {saved x29, saved x30}. */
 #define CL_FRAME_RECORD 0
+
+/* seccomp (include/uapi/linux/audit.h): the arch field a filter sees for this ABI's
+ * system calls, and for the other ABI a task here may use, with that ABI's number for
+ * ioctl. A filter must check the arch first: the same number is another call there. */
+#define CL_AUDIT_ARCH 0xc00000b7U	/* AUDIT_ARCH_AARCH64: EM_AARCH64 (183), 64-bit, little-endian */
+#define CL_AUDIT_ARCH_COMPAT 0x40000028U	/* AUDIT_ARCH_ARM: AArch32 tasks on a CONFIG_COMPAT kernel */
+#define CL_COMPAT_NR_IOCTL 54
+/* The terminal requests the seccomp filter of `run` refuses (<asm/ioctls.h>: the generic
+ * values here; powerpc, mips, sparc and alpha have their own). */
+#define CL_TIOCSTI 0x5412
+#define CL_TIOCLINUX 0x541c
 #endif

@@ -69,6 +69,7 @@
 #define CL_NR_semctl 191
 #define CL_NR_semop 193
 #define CL_NR_munmap 215
+#define CL_NR_keyctl 219
 #define CL_NR_clone 220
 #define CL_NR_execve 221
 #define CL_NR_mmap 222

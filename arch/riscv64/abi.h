@@ -64,4 +64,15 @@ struct cl_ksigaction {
  * s0 points just above the frame (the caller's sp), with the saved s0 at s0-16 and
  * the saved ra at s0-8. */
 #define CL_FRAME_RECORD (-2)
+
+/* seccomp (include/uapi/linux/audit.h): the arch field a filter sees for this ABI's
+ * system calls, and for the other ABI a task here may use, with that ABI's number for
+ * ioctl. A filter must check the arch first: the same number is another call there. */
+#define CL_AUDIT_ARCH 0xc00000f3U	/* AUDIT_ARCH_RISCV64: EM_RISCV (243), 64-bit, little-endian */
+#define CL_AUDIT_ARCH_COMPAT 0x400000f3U	/* AUDIT_ARCH_RISCV32: rv32 tasks on a CONFIG_COMPAT kernel (5.19+) */
+#define CL_COMPAT_NR_IOCTL 29
+/* The terminal requests the seccomp filter of `run` refuses (<asm/ioctls.h>: the generic
+ * values here; powerpc, mips, sparc and alpha have their own). */
+#define CL_TIOCSTI 0x5412
+#define CL_TIOCLINUX 0x541c
 #endif

@@ -52,4 +52,20 @@ struct cl_ksigaction {
 /* Where a frame's record is, counted in words from the frame pointer GCC keeps (rbp):
  * rbp points at the saved rbp, with the return address just above it. */
 #define CL_FRAME_RECORD 0
+
+/* seccomp (include/uapi/linux/audit.h): the arch field a filter sees for this ABI's
+ * system calls, and for the other ABI a task here may use, with that ABI's number for
+ * ioctl. A filter must check the arch first: the same number is another call there. */
+#define CL_AUDIT_ARCH 0xc000003eU	/* AUDIT_ARCH_X86_64: EM_X86_64 (62), 64-bit, little-endian */
+#define CL_AUDIT_ARCH_COMPAT 0x40000003U	/* AUDIT_ARCH_I386: int $0x80 from a 64-bit process */
+#define CL_COMPAT_NR_IOCTL 54
+
+/* x32 calls come as AUDIT_ARCH_X86_64 with this bit set in the number; x32's ioctl
+ * is its own entry (compat_sys_ioctl), 514. */
+#define CL_X32_SYSCALL_BIT 0x40000000U
+#define CL_X32_NR_IOCTL 514
+/* The terminal requests the seccomp filter of `run` refuses (<asm/ioctls.h>: the generic
+ * values here; powerpc, mips, sparc and alpha have their own). */
+#define CL_TIOCSTI 0x5412
+#define CL_TIOCLINUX 0x541c
 #endif

@@ -63,6 +63,7 @@
 #define CL_NR_exit_group 231
 #define CL_NR_tgkill 234
 #define CL_NR_waitid 247
+#define CL_NR_keyctl 250
 #define CL_NR_ioprio_set 251
 #define CL_NR_ppoll 271
 #define CL_NR_openat 257

@@ -9,13 +9,14 @@ signal semantics), the test says so; --no-init gives unshare's behaviour back.
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
 
-from harness import ROOT, Skip
+from harness import ROOT, Result, Skip
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "hostile"))
 import hostile  # noqa: E402
@@ -555,3 +556,315 @@ def test_run_messages(bed):
         assert r.rc == 1 and "EPERM" in r.err and "add --pid" in r.err, r
         r = run(bed, ["--user", "--map-root", "--pid", "--mount-proc", "--", "true"], user=user)
         assert r.rc == 0, r
+
+
+# ---- issue 19 part A: what the container can reach of the caller (attacks.md 1-4, 18) ----
+
+def try_syscall(bed):
+    """tests/host/try_syscall.c, built static (gcc -static, else musl-gcc -static) into
+    the bed's scratch directory, world-readable (for user=65534 and --root trees)."""
+    native(bed)
+    out = os.path.join(bed.tmpdir(), "try_syscall")
+    if os.path.exists(out):
+        return out
+    src = os.path.join(ROOT, "tests", "host", "try_syscall.c")
+    errs = []
+    for cc in ("gcc", "musl-gcc"):
+        if shutil.which(cc) is None:
+            errs.append(f"{cc}: not installed")
+            continue
+        p = subprocess.run([cc, "-static", "-O1", "-o", out, src], capture_output=True, text=True)
+        if p.returncode == 0:
+            os.chmod(out, 0o755)
+            return out
+        errs.append(f"{cc}: {p.stderr.strip()[:300]}")
+    raise AssertionError("cannot build try_syscall.c static: " + "; ".join(errs))
+
+
+def parse_try(out):
+    """try_syscall's "CHECK RESULT" lines as a dict."""
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def on_terminal(bed, args, user=None, timeout=30):
+    """clonelab run ARGS with a new pty as the caller's controlling terminal (the caller
+    a session leader on it, as a login shell is) and as COMMAND's stdin; stdout and
+    stderr are pipes. Returns (Result, the bytes queued for the host side to read)."""
+    import fcntl
+    import pty
+    import termios
+    import tty
+    master, slave = pty.openpty()
+    try:
+        tty.setraw(slave)       # raw: FIONREAD counts every queued byte, not whole lines
+
+        def as_session_leader():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        cmd = bed.command(["run"] + list(args), user=user)
+        p = subprocess.run(cmd, stdin=slave, capture_output=True, text=True, timeout=timeout,
+                           preexec_fn=as_session_leader,
+                           cwd=bed.tmpdir() if user is not None else None)
+        import array
+        n = array.array("i", [0])
+        fcntl.ioctl(slave, termios.FIONREAD, n)
+        return Result(shlex.join(cmd), p.returncode, p.stdout, p.stderr), n[0]
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+# Each shape of container: (what it is, options, the users it runs as). Root without a
+# user namespace keeps CAP_SYS_ADMIN in the initial one: the kernel then allows TIOCSTI
+# on any terminal, and only the seccomp filter stops it.
+SHAPES = (("default: every namespace", [], USERS),
+          ("--pid --mount-proc: no user namespace", ["--pid", "--mount-proc"], (None,)),
+          ("--no-init", ["--no-init"], USERS),
+          ("--user --map-root: no pid namespace", ["--user", "--map-root"], USERS))
+
+
+def test_run_no_terminal_injection(bed):
+    """Finding 1 (CVE-2017-5226's pattern): COMMAND typed into the caller's terminal with
+    TIOCSTI, and the host shell ran the text after the container ended."""
+    exe = try_syscall(bed)
+    for what, args, users in SHAPES:
+        for user in users:
+            r, queued = on_terminal(bed, args + ["--", exe, "tiocsti0", "ctty", "session"], user=user)
+            if r.rc == 3:
+                raise Skip(r.err.strip())
+            assert r.rc == 0, (what, user, r)
+            got = parse_try(r.out)
+            assert got["tiocsti0"] in ("EPERM", "EIO"), (what, user, r)
+            assert queued == 0, f"{what}, user {user}: {queued} bytes reached the host's terminal"
+            # Its own session, and the caller's terminal is not its controlling one.
+            assert got["ctty"] == "none", (what, user, r)
+            assert got["session"] == "leader" or "--no-init" not in args, (what, user, r)
+
+
+def test_run_seccomp_blocks_tiocsti(bed):
+    """TIOCSTI and TIOCLINUX answer EPERM before the descriptor is looked at (a seccomp
+    filter), also with a high bit set in the request; TCGETS is still EBADF."""
+    exe = try_syscall(bed)
+    for what, args, users in SHAPES:
+        for user in users:
+            r = run(bed, args + ["--", exe, "tiocsti", "tiocsti-high", "tioclinux", "tcgets", "nnp"],
+                    user=user)
+            assert r.rc == 0, (what, user, r)
+            assert parse_try(r.out) == {"tiocsti": "EPERM", "tiocsti-high": "EPERM",
+                                        "tioclinux": "EPERM", "tcgets": "EBADF", "nnp": "1"}, \
+                (what, user, r)
+    if bed.arch == "x86_64":
+        # The other ABIs' ioctl: i386 (int $0x80, number 54) and x32 (0x40000000 | 514).
+        outside = parse_try(subprocess.run([exe, "tiocsti-i386", "tiocsti-x32"], capture_output=True,
+                                           text=True, timeout=30).stdout)
+        r = run(bed, ["--", exe, "tiocsti-i386", "tiocsti-x32"])
+        want = {"tiocsti-i386": "EPERM" if outside["tiocsti-i386"] == "EBADF" else "no-ia32",
+                "tiocsti-x32": "EPERM"}
+        assert parse_try(r.out) == want, (outside, r)
+
+
+def test_run_kill0_stays_inside(bed):
+    """Finding 2: kill(0, sig) from inside reached every process of the caller's group."""
+    native(bed)
+    cl = bed._reachable(bed.clonelab, 65534)
+    for user in USERS:
+        # A host process in the caller's group: TERM reaches it (exit 143) or it is
+        # still alive when the host kills it (137). The host bash ignores TERM.
+        script = ('sleep 30 & S=$!; trap "" TERM; "$CL" run -- sh -c "kill -TERM 0"; echo run $?; '
+                  'kill -KILL $S; wait $S; echo sleep $?')
+        cmd = ["bash", "-c", script]
+        if user is not None:
+            cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, start_new_session=True,
+                           env=dict(os.environ, CL=cl), cwd=bed.tmpdir())
+        if "run 3" in p.stdout:
+            raise Skip(p.stderr.strip())
+        assert p.stdout.splitlines()[-1] == "sleep 137", (user, p)
+        # The reproducer's second line: USR1 to group 0 killed the host shell of the pipe.
+        p = subprocess.run(cmd[:-1] + ['"$CL" run -- sh -c "kill -USR1 0" | cat; echo alive'],
+                           capture_output=True, text=True, timeout=60, start_new_session=True,
+                           env=dict(os.environ, CL=cl), cwd=bed.tmpdir())
+        assert p.returncode == 0 and p.stdout == "alive\n", (user, p)
+
+
+def test_run_no_session_keyring(bed):
+    """Finding 3: a secret in the caller's session keyring was readable inside."""
+    exe = try_syscall(bed)
+    for user in USERS:
+        pre = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"] if user else []
+        base = pre + [exe, "key-host", bed._reachable(bed.clonelab, user), "run"]
+        # The helper itself must see its key (else the check below proves nothing).
+        p = subprocess.run(pre + [exe, "key-host", exe, "key-read"], capture_output=True,
+                           text=True, timeout=30, cwd=bed.tmpdir())
+        assert p.returncode == 0 and p.stdout == "key-read found 7: 'hunter2'\n", p
+        for args in ([], ["--no-init"], ["--pid", "--mount-proc"] if user is None else ["--user"]):
+            p = subprocess.run(base + args + ["--", exe, "key-read"], capture_output=True,
+                               text=True, timeout=30, cwd=bed.tmpdir())
+            if p.returncode == 3:
+                raise Skip(p.stderr.strip())
+            assert p.returncode == 0, (user, args, p)
+            assert "hunter2" not in p.stdout and p.stdout == "key-read ENOKEY\n", (user, args, p)
+
+
+def test_run_trusted_runner(bed):
+    """What runc and bubblewrap also do: no_new_privs (by default), setgroups denied
+    in a user namespace, no inherited descriptor, COMMAND a session leader with
+    --no-init, and the death signal kept by COMMAND when it is the clone's child."""
+    exe = try_syscall(bed)
+    for user in USERS:
+        r = run(bed, ["--no-init", "--", exe, "nnp", "setgroups", "fds", "session", "pdeathsig"],
+                user=user)
+        assert r.rc == 0, r
+        assert parse_try(r.out) == {"nnp": "1", "setgroups": "deny", "fds": "none",
+                                    "session": "leader", "pdeathsig": str(int(signal.SIGKILL))}, r
+    r = run(bed, ["--pid", "--mount-proc", "--", exe, "nnp", "setgroups"])
+    # Without a user namespace the host's setgroups file is seen: "allow" there.
+    assert parse_try(r.out)["nnp"] == "1", r
+
+
+def test_run_cwd_not_an_inherited_fd(bed):
+    """runc's CVE-2024-21626 pattern: --cwd /proc/self/fd/N, N a descriptor the caller
+    left open on a host directory, put COMMAND's working directory outside --root."""
+    native(bed)
+    root = busybox_tree(bed)
+    host_dir = os.path.join(bed.tmpdir(), "host-only")
+    os.makedirs(host_dir, exist_ok=True)
+    open(os.path.join(host_dir, "HOST-MARKER"), "w").close()
+    fd = os.open(host_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.dup2(fd, 8, inheritable=True)
+        for args in ([], ["--no-init"]):
+            p = subprocess.run(bed.command(["run", "--root", root, "--cwd", "/proc/self/fd/8"] + args
+                                           + ["--", "/bin/ls"]),
+                               capture_output=True, text=True, pass_fds=(8,), timeout=30)
+            if p.returncode == 3:
+                raise Skip(p.stderr.strip())
+            assert "HOST-MARKER" not in p.stdout, (args, p)
+            assert p.returncode == 1 and "--cwd" in p.stderr and "ENOENT" in p.stderr, (args, p)
+    finally:
+        os.close(fd)
+        os.close(8)
+
+
+def test_run_never_reexecs_itself(bed):
+    """runc's CVE-2019-5736 came from re-executing /proc/self/exe inside: clonelab run
+    execs exactly once, COMMAND, and the init is the clone's child, not a new program."""
+    native(bed)
+    if shutil.which("strace") is None:
+        raise AssertionError("strace is not installed (tests/deps.sh installs it)")
+    log = os.path.join(bed.tmpdir(), "execve.log")
+    for args in ([], ["--no-init"]):
+        p = subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve,execveat", "-o", log]
+                           + bed.command(["run"] + args + ["--", "/bin/true"]),
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p
+        with open(log) as f:
+            execs = [line for line in f if "exec" in line and "= 0" in line]
+        assert len(execs) == 2 and bed.clonelab in execs[0] and "/bin/true" in execs[1], execs
+
+
+def test_run_dies_if_parent_died_before_pdeathsig(bed):
+    """PR_SET_PDEATHSIG's race: clonelab killed after it released the child but before
+    the child set the death signal. The child must notice and never run COMMAND.
+    strace holds the child's first prctl for 2 s; the parent is killed meanwhile."""
+    native(bed)
+    if os.geteuid() != 0:
+        raise Skip("needs root (strace of a process that makes a user namespace)")
+    if shutil.which("strace") is None:
+        raise AssertionError("strace is not installed (tests/deps.sh installs it)")
+    nr = None
+    with open(os.path.join(ROOT, "arch", bed.arch, "sysnr.h")) as f:
+        for line in f:
+            m = re.match(r"#define CL_NR_rt_sigtimedwait (\d+)", line)
+            if m:
+                nr = m.group(1)
+    for args in ([], ["--no-init"], ["--user", "--map-root"]):
+        marker = os.path.join(bed.tmpdir(), "ran")
+        if os.path.exists(marker):
+            os.unlink(marker)
+        s = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=prctl",
+                              "-e", "inject=prctl:delay_enter=2000000:when=1"]
+                             + bed.command(["run"] + args + ["--", "/bin/sh", "-c", f"echo ran > {marker}"]),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # clonelab is strace's child; once it waits in rt_sigtimedwait it has written
+            # the maps and the release (a bound on the wait, not a timing).
+            deadline = time.monotonic() + 20
+            cl = None
+            while time.monotonic() < deadline:
+                with open(f"/proc/{s.pid}/task/{s.pid}/children") as f:
+                    kids = f.read().split()
+                if kids:
+                    cl = int(kids[0])
+                    try:
+                        with open(f"/proc/{cl}/syscall") as f:
+                            if f.read().split()[0] == nr:
+                                break
+                    except (OSError, IndexError):
+                        pass
+                time.sleep(0.01)
+            else:
+                raise AssertionError("clonelab never reached its wait")
+            os.kill(cl, signal.SIGKILL)
+            out, err = s.communicate(timeout=30)
+        finally:
+            s.kill()
+            s.wait()
+        assert not os.path.exists(marker), (args, "COMMAND ran after clonelab had died", err)
+
+
+def test_run_root_proc_symlink(bed):
+    """Finding 18: DIR/proc a symlink to an absolute host path reported "proc": true
+    while the container had no /proc. It is refused now."""
+    native(bed)
+    root = busybox_tree(bed)
+    evil = os.path.join(bed.tmpdir(), "evil-tree")
+    if not os.path.exists(evil):
+        shutil.copytree(root, evil, symlinks=True)
+        os.rmdir(os.path.join(evil, "proc"))
+        os.symlink(bed.tmpdir(), os.path.join(evil, "proc"))
+    check = "ls /proc/self >/dev/null 2>&1 && echo has-proc || echo NO-proc"
+    for user in USERS:
+        r = bed.run(["run", "--json", "--root", evil, "--", "/bin/sh", "-c", check], user=user)
+        if r.rc == 3:
+            raise Skip(r.err.strip())
+        lines = r.out.splitlines()
+        obj = json.loads(lines[0])
+        if obj["result"] == "ok":     # the truth, at least
+            assert obj["proc"] is (lines[1:] == ["has-proc"]), r
+        else:
+            assert r.rc == 1 and obj["result"] == "error" and "symbolic link" in obj["explanation"], r
+            assert lines[1:] == [], r
+
+
+def test_run_terminal_ctrl_c_reaches_command(bed):
+    """In its own session COMMAND no longer gets the terminal's signals from the kernel:
+    Ctrl-C (SIGINT from the tty, si_code SI_KERNEL) reaches the outer clonelab only,
+    which must forward it like any other."""
+    native(bed)
+    import fcntl
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    try:
+        def as_session_leader():
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        script = 'trap "echo got INT; exit 5" INT; echo ready; while :; do sleep 0.05; done'
+        p = subprocess.Popen(bed.command(["run", "--", "sh", "-c", script]), stdin=slave,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=as_session_leader)
+        try:
+            line = p.stdout.readline()
+            if p.poll() == 3:
+                raise Skip(p.stderr.read().strip())
+            assert line == "ready\n", (line, p.stderr.read())
+            os.write(master, b"\x03")        # ^C: the line discipline signals the group
+            out, err = p.communicate(timeout=20)
+        finally:
+            p.kill()
+            p.wait()
+        assert p.returncode == 5 and out == "got INT\n", (p.returncode, out, err)
+    finally:
+        os.close(master)
+        os.close(slave)

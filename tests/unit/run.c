@@ -207,3 +207,39 @@ int t_run_init_hides_host(void)
 	ASSERT_STREQ(out, "0 1 2\nclean\n");
 	return T_PASS;
 }
+
+/* COMMAND is in a session of its own (attacks.md findings 1 and 2): the caller's
+ * terminal is not its controlling one (tty_nr 0) and kill(0) stays in its group. In
+ * /proc/self/stat: pid (comm) state ppid pgrp session tty_nr. */
+int t_run_own_session(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	static const char show[] = "read a b c d e f g rest < /proc/self/stat; echo $e $f $g";
+	int rc = crun(out, sizeof out, "--", SH, "-c", show, 0, 0);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "1 1 0\n");	/* the init's group and session */
+	rc = crun(out, sizeof out, "--no-init", "--", SH, "-c", show, 0);
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "1 1 0\n");	/* COMMAND is PID 1 and leads them */
+	return T_PASS;
+}
+
+/* no_new_privs and the seccomp filter (TIOCSTI, TIOCLINUX) are on for COMMAND, on
+ * every kernel the beds boot. */
+int t_run_confined(void)
+{
+	char out[256];
+	if (cl_under_qemu())
+		return skip("QEMU user mode");
+	int rc = crun(out, sizeof out, "--", SH, "-c", "while read k v; do case $k in "
+		      "NoNewPrivs:|Seccomp:) echo $k $v;; esac; done < /proc/self/status", 0, 0);
+	if (!usable(rc, out))
+		return skip("namespaces not possible here");
+	ASSERT_EQ(rc, 0);
+	ASSERT_STREQ(out, "NoNewPrivs: 1\nSeccomp: 2\n");
+	return T_PASS;
+}

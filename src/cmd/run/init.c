@@ -10,22 +10,22 @@
 #include "run.h"
 
 #define PR_SET_DUMPABLE 4
-#define SI_KERNEL 0x80
 
 int run_status_code(int st)
 {
 	return CL_WIFSIGNALED(st) ? 128 + CL_WTERMSIG(st) : CL_WEXITSTATUS(st);
 }
 
-/* Wait for pid, forwarding the FWD_SET signals that a process sent (a terminal's
- * signals, si_code SI_KERNEL, already reached the whole process group); with reap_all,
- * also reap every other child (orphans, as PID 1). Returns pid's wait status.
+/* Wait for pid, forwarding the FWD_SET signals, from a process or from a terminal:
+ * the container is in a session of its own (child.c), so a terminal's Ctrl-C reaches
+ * only the outer clonelab, and reaches COMMAND through it. With reap_all, also reap
+ * every other child (orphans, as PID 1). Returns pid's wait status.
  * Precondition: WAIT_SET is blocked, so that the signals queue for rt_sigtimedwait. */
 int run_supervise(int pid, int reap_all)
 {
 	uint64_t set = WAIT_SET;
 	for (;;) {
-		int info[32];	/* siginfo_t: si_signo, si_errno, si_code, ... */
+		int info[32];	/* siginfo_t: not read, but the kernel writes it */
 		long sig = SYS4(rt_sigtimedwait, &set, info, 0, 8);
 		if (sig == SIGCHLD) {
 			int st;
@@ -37,7 +37,7 @@ int run_supervise(int pid, int reap_all)
 				errf(ME ": wait4: ECHILD: the child was reaped by someone else\n");
 				return 1 << 8;
 			}
-		} else if (sig > 0 && info[2] != SI_KERNEL) {
+		} else if (sig > 0) {
 			SYS2(kill, pid, sig);
 		}
 	}

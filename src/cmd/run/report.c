@@ -20,6 +20,17 @@ int run_fail(struct container *c, const char *step, long e, const char *why)
 	return CL_EXIT_FAIL;
 }
 
+const char *run_proc_dir_why(long e)
+{
+	if (e == -ELOOP)
+		return "DIR/proc is a symbolic link: --mount-proc mounts only on a directory "
+		       "inside DIR (a link can lead out of it, and the mount would vanish with "
+		       "the old root)";
+	if (e == -ENOENT || e == -ENOTDIR)
+		return "--mount-proc needs a proc directory in this tree: create DIR/proc";
+	return 0;
+}
+
 /* Precondition: in the child, released (the maps are written). */
 void run_read_maps(struct container *c)
 {

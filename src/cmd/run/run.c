@@ -27,12 +27,12 @@ static const char usage[] =
 	"  --cwd DIR         the working directory inside (default: / with --root)\n"
 	"  --env KEY=VAL     set a variable (repeatable); --clear-env: start from none\n"
 	"  --no-init         COMMAND itself is PID 1, as with unshare --fork\n"
-	"  --json            report what was set up, before exec, on --report-fd N\n"
-	"                    (default 1)\n\n"
+	"  --json            the set-up report, before exec, on --report-fd N (default 1)\n\n"
 	"Otherwise PID 1 is clonelab's init: it reaps orphans, forwards HUP INT QUIT\n"
 	"USR1 USR2 TERM to COMMAND and exits with its status, so COMMAND keeps the usual\n"
 	"signal semantics (PID 1 ignores signals it has no handler for). COMMAND is\n"
-	"searched in PATH. No descriptor but 0, 1 and 2 reaches it.\n\n"
+	"searched in PATH, in a session of its own, with no_new_privs, no TIOCSTI, a new\n"
+	"session keyring; no descriptor but 0, 1 and 2 reaches it.\n\n"
 	"Exit status: COMMAND's, 128+N if signal N killed it, 126 found but not runnable,\n"
 	"127 not found, 1 clonelab failed, 2 usage error, 3 not possible here.\n";
 
@@ -222,15 +222,15 @@ static int check_root(struct container *c)
 		return root_fail(c, CL_EXIT_FAIL, fd, fd == -ENOENT ? "no such directory" :
 				 fd == -ENOTDIR ? "not a directory" : 0);
 	int same = is_our_root(fd);
-	long p = c->mount_proc ? SYS4(openat, fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) : 0;
+	/* Not followed if a symlink: the child mounts on this directory only (child.c). */
+	long p = c->mount_proc ? run_open_proc_dir(fd) : 0;
 	SYS1(close, fd);
 	if (same)
 		return root_fail(c, CL_EXIT_USAGE, -EINVAL, "this is already the root directory, "
 				 "there is nothing to pivot into: leave out --root (--cwd / for the "
 				 "directory)");
 	if (cl_is_err(p))
-		return root_fail(c, CL_EXIT_FAIL, p, p == -ENOENT || p == -ENOTDIR ? "--mount-proc needs a "
-				 "proc directory in this tree: create DIR/proc" : 0);
+		return root_fail(c, CL_EXIT_FAIL, p, run_proc_dir_why(p));
 	SYS1(close, p);
 	return 0;
 }
@@ -396,8 +396,8 @@ static int release_child(struct container *c, int pid)
 			return CL_EXIT_FAIL;
 		}
 	}
+	/* The write end stays open until we die: the child's sign that we live. */
 	SYS3(write, c->release_pipe[1], &c->release, sizeof c->release);
-	SYS1(close, c->release_pipe[1]);
 	return 0;
 }
 
@@ -425,6 +425,7 @@ int cmd_run(int argc, char **argv)
 		return run_fail(c, "mmap", -ENOMEM, 0);
 	c->out_uid = (unsigned)SYS0(geteuid);
 	c->out_gid = (unsigned)SYS0(getegid);
+	c->parent_pid = (int)SYS0(getpid);
 	long pid = start_child(c);
 	if (pid < 0)
 		return (int)-pid;

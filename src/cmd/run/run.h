@@ -4,7 +4,8 @@
  *   report.c  what it says: the --json report and the errors
  *   child.c   the child: its namespaces' set-up (hostname, mounts, root)
  *   init.c    PID 1: supervise COMMAND, forward signals, reap orphans
- *   exec.c    becoming COMMAND (from child.c, or from init.c's own child)
+ *   exec.c    becoming COMMAND (from child.c, or from init.c's own child), and
+ *             what it may not do (no_new_privs, the seccomp filter)
  * The calls go one way: run.c -> child.c -> init.c -> exec.c (child.c may exec too). */
 #ifndef CL_RUN_H
 #define CL_RUN_H
@@ -16,6 +17,8 @@
 #define FWD_SET (SIGBIT(1) | SIGBIT(2) | SIGBIT(3) | SIGBIT(10) | SIGBIT(12) | SIGBIT(15))
 #define WAIT_SET (FWD_SET | SIGBIT(SIGCHLD))
 #define MAX_ENV_SET 64
+#define ELOOP 40
+#define EDQUOT 122
 #define DROPPED_TIME_WHY "clone3 is refused here (ENOSYS: a seccomp filter, or a kernel " \
 	"before 5.3), and legacy clone has no bit for CLONE_NEWTIME"
 
@@ -44,7 +47,9 @@ struct container {
 	const char *set[MAX_ENV_SET];	/* the --env KEY=VALs */
 	int nset, map_root;
 	uint64_t implied;		/* namespaces other options need */
-	int release_pipe[2];		/* parent -> child: the struct release, or EOF */
+	int release_pipe[2];		/* parent -> child: the struct release, or EOF; the
+					 * parent holds the write end until it dies */
+	int parent_pid;			/* the outer clonelab, as its own pid namespace sees it */
 	struct release release;
 	const char *root_method;
 	char uid_map[40], gid_map[40];
@@ -56,6 +61,8 @@ struct container {
  * write it as one JSON object; run_fail returns CL_EXIT_FAIL. */
 void run_report_error(struct container *c, int status, const char *step, long e, const char *why);
 int run_fail(struct container *c, const char *step, long e, const char *why);
+/* Why DIR/proc could not be opened as a directory inside DIR (0: the errno says it). */
+const char *run_proc_dir_why(long e);
 /* In the child: read its id maps once released, report once set up. */
 void run_read_maps(struct container *c);
 /* 0, or -errno if the report could not be written (then COMMAND must not run). */
@@ -63,9 +70,16 @@ long run_report_ok(struct container *c);
 
 /* child.c */
 int run_child_main(void *container);
+/* DIR/proc (dir an open DIR) as a directory, never through a symlink: the fd, or
+ * -errno (-ELOOP for a symlink). */
+long run_open_proc_dir(long dir);
 /* exec.c */
 /* Only 0, 1 and 2 survive: the caller's descriptors stop at us. */
 void run_close_inherited(void);
+/* The same, but for keep (the --report-fd, until the report is written). */
+void run_close_inherited_but(int keep);
+/* no_new_privs, and the seccomp filter that refuses TIOCSTI and TIOCLINUX: 0 or -errno. */
+long run_confine(void);
 /* Restore the caller's signal state and become COMMAND: never returns (126, 127). */
 __attribute__((noreturn)) void run_exec(struct container *c);
 
