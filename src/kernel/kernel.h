@@ -8,6 +8,9 @@
 #include "offsets.h"	/* the BTF reader and the members --kernel reads */
 
 struct lab;
+/* --kernel=auto|kprobe|bpf (backend NULL: auto) and --show-bpf, before kview_enable.
+ * 0, or -1 for a backend that is none of those (said on stderr). */
+int kview_choose(const char *cmd, const char *backend, int show_bpf);
 /* For --kernel: find out what this kernel lets us see. -1 to go on, or the exit status
  * to return now (3 when nothing can be seen here, after saying why, in JSON if j). */
 int kview_enable(const char *cmd, struct cl_json *j);
