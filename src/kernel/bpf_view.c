@@ -234,6 +234,7 @@ static int fail(const char *what, const struct kbpf_prog *p, long r, const char 
 }
 
 static char verifier_log[65536];
+static long move_up(long fd);
 
 /* Load p and attach it: 0, or -1 with why_buf said. */
 static int load_attach(struct kbpf_prog *p)
@@ -245,7 +246,8 @@ static int load_attach(struct kbpf_prog *p)
 	if (r < 0)
 		return fail(p->fentry ? "could not attach fentry program" :
 			    "could not attach to its raw tracepoint", p, r, 0);
-	links[nlinks++] = (int)r;
+	links[nlinks++] = (int)move_up(r);
+	p->fd = (int)move_up(p->fd);
 	return 0;
 }
 
@@ -281,7 +283,7 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 
 	if ((r = kbpf_map_array("clonelab_kview", SLOT(NSLOT))) < 0)
 		return fail("could not make a map", 0, r, 0);
-	map_fd = (int)r;
+	map_fd = (int)move_up(r);
 	kbpf_init(&whoami, "clonelab_whoami", BPF_PROG_TYPE_RAW_TRACEPOINT, "");
 	whoami.insn[0] = BPF_CALL_HELPER(BPF_FUNC_get_current_pid_tgid);
 	whoami.insn[1] = BPF_EXIT_INSN();
@@ -293,6 +295,7 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 		close_all();
 		return -1;
 	}
+	whoami.fd = (int)move_up(whoami.fd);
 	build_fork(&progs[nprogs++]);
 	build_wakeup(&progs[nprogs++]);
 	build_switch(&progs[nprogs++]);
@@ -375,8 +378,27 @@ long kbpf_collect(struct kbpf_seen *s)
 	return 0;
 }
 
+/* fd, moved up to 512 or above, out of the way of the numbers a child allocates: a
+ * child that closes ours must not free a number that then means something else to it
+ * and to a parent sharing its memory (probe compares the two tables by number). */
+static int high;
+static long move_up(long fd)
+{
+	if (fd < 0)
+		return fd;
+	long h = SYS3(fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, 512);
+	if (h < 0) {	/* a tiny RLIMIT_NOFILE: keep it, and leave it to the child */
+		high = -1;
+		return fd;
+	}
+	SYS1(close, fd);
+	return h;
+}
+
 void kbpf_child(void)
 {
+	if (high < 0)
+		return;
 	/* the numbers only: with CLONE_VM these variables are the parent's too */
 	for (int i = 0; i < nlinks; i++)
 		SYS1(close, links[i]);

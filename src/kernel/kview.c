@@ -118,6 +118,7 @@ int kview_enable(const char *cmd, struct cl_json *j)
 			cl_json_error(j, CL_EXIT_UNSUPPORTED, "--kernel", 0, why);
 			cl_json_open(j, "kernel", '{');
 			cl_json_str(j, "mode", "none");
+			cl_json_null(j, "backend");
 			cl_json_open(j, "missing", '[');
 			cl_json_str(j, 0, why);
 			cl_json_close(j, ']');
