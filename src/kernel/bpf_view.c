@@ -28,7 +28,13 @@ struct fetch { int base, n, size, to, side, idx; long off[2]; const char *note[2
 static struct fetch fetches[NFETCH];
 static int nfetch, f_target = -1, f_prev = -1;
 
-static struct kbpf_prog progs[5], whoami;	/* whoami.fd: only once whoami.n */
+/* The programs and the verifier's log, in memory mapped when --kernel chooses BPF
+ * (bss would cost every run; arm64's tiny code model also caps it at 1 MiB). */
+struct space { struct kbpf_prog progs[5], whoami; char log[65536]; };
+static struct space *sp;
+#define progs (sp->progs)
+#define whoami (sp->whoami)
+#define verifier_log (sp->log)
 static int nprogs, map_fd = -1, links[5], nlinks, fentry_ok;
 static const char *fentry_why = "not tried";
 static char why_buf[640], notes[4096];
@@ -233,7 +239,6 @@ static int fail(const char *what, const struct kbpf_prog *p, long r, const char 
 	return -1;
 }
 
-static char verifier_log[65536];
 static long move_up(long fd);
 
 /* Load p and attach it: 0, or -1 with why_buf said. */
@@ -268,8 +273,14 @@ static void close_all(void)
 int kbpf_setup(const struct kv_off *o, const char **why)
 {
 	struct btf b;
-	long r = btf_load(&b, "/sys/kernel/btf/vmlinux");
 	*why = why_buf;
+	if (!sp) {
+		long m = SYS6(mmap, 0, sizeof *sp, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (cl_is_err(m))
+			return fail("no memory for the programs", 0, m, 0);
+		sp = (struct space *)m;
+	}
+	long r = btf_load(&b, "/sys/kernel/btf/vmlinux");
 	if (r < 0)
 		return fail("no BTF at /sys/kernel/btf/vmlinux", 0, r, 0);
 	const char *cpu_path = "cpu";

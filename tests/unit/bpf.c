@@ -81,7 +81,7 @@ static int no_bpf_here(void)
 int t_bpf_verifier_refuses(void)
 {
 	static struct kbpf_prog p;
-	static char log[65536];
+	static char log[8192];
 	if (no_bpf_here())
 		return skip("no bpf(2) here");
 	kbpf_init(&p, "clonelab_bad", BPF_PROG_TYPE_RAW_TRACEPOINT, "sched_switch");
@@ -101,7 +101,7 @@ int t_bpf_verifier_refuses(void)
 	return T_PASS;
 }
 
-static char out_a[65536], out_b[65536];
+static char out_a[24576], out_b[24576];	/* a scenario's JSON is a few KiB */
 
 /* The value of "key": as text up to the next , or }, into v. */
 static const char *value_of(const char *json, const char *key, char *v, size_t size)
