@@ -219,18 +219,29 @@ int t_kview_bpf_nothing_left(void)
 			SYS1(exit_group, 127);
 		}
 		/* wait until its programs are loaded (a bound, not a timing), then a little more */
-		struct cl_timespec ms = { 0, 1000000 };
-		for (int k = 0; k < 3000 && our_programs() == 0; k++)
+		struct cl_timespec ms = { 0, 10000000 };
+		int st = 0;
+		for (int k = 0; k < 300 && our_programs() == 0; k++) {
+			if (SYS4(wait4, pid, &st, CL_WNOHANG, 0) == pid) {	/* it ended first */
+				diag("clonelab tour --kernel=bpf ended first, with status %d", st);
+				return T_FAIL;
+			}
 			SYS2(nanosleep, &ms, 0);
+		}
 		seen_loaded += our_programs() > 0;
 		struct cl_timespec d = { 0, (i + 1) * 5000000L };
 		SYS2(nanosleep, &d, 0);
 		SYS2(kill, -pid, SIGKILL);
-		while (SYS4(wait4, -1, 0, CL_WALL, 0) != -ECHILD)
-			;
-		/* the kernel frees a program after an RCU grace period: wait for it, boundedly */
-		for (int k = 0; k < 2000 && our_programs() != 0; k++)
+		cl_wait((int)pid, 0, 0);
+		/* the kernel frees a program after an RCU grace period: wait for it, boundedly,
+		 * reaping the group's orphans, which come back to us */
+		for (int k = 0; k < 200 && our_programs() != 0; k++) {
+			while (SYS4(wait4, -1, 0, CL_WALL | CL_WNOHANG, 0) > 0)
+				;
 			SYS2(nanosleep, &ms, 0);
+		}
+		while (SYS4(wait4, -1, 0, CL_WALL | CL_WNOHANG, 0) > 0)
+			;
 		if (our_programs())
 			diag("left after a SIGKILL %d ms after loading", (i + 1) * 5);
 		ASSERT_EQ(our_programs(), 0);
