@@ -443,12 +443,37 @@ void kbpf_show(struct cl_out *o)
 }
 
 /* ---- into the kernel view (kview_int.h) ---- */
-/* A BPF time (bpf_ktime_get_ns) on the trace's clock: anchored at sched_process_fork,
- * which both saw (the trace's tracepoint and the fork program fire in the same call). */
-static int64_t on_trace_clock(int64_t anchor, uint64_t fork_ns, uint64_t ns)
+/* A BPF time (bpf_ktime_get_ns) on the trace's clock, through the events both saw
+ * (each raw tracepoint program fires in the same call as the trace's event of that
+ * name): between two of them, in proportion; after the last, at the rate between the
+ * first and the last. The clocks' rates are never assumed: under QEMU's TCG the TSC
+ * and the kernel's ns do not keep step. */
+static int on_trace_clock(const struct kbpf_seen *s, uint64_t ns, int64_t *t)
 {
-	int64_t d = (int64_t)(ns - fork_ns);
-	return anchor + (CL_KV_CLOCK_IS_COUNTER ? d * (int64_t)lab_counter_hz() / 1000000000LL : d);
+	static const char *const kinds[3] = { "process_fork", "wakeup_new", "switch_in" };
+	const int *seen[3] = { &s->fork, &s->wake, &s->sw };
+	int64_t an[3], at[3];	/* the anchors, in the order of the kernel's path */
+	int n = 0;
+	for (int a = 0; a < 3; a++)
+		for (int i = 0; *seen[a] && i < kv.nev; i++)
+			if (cl_streq(kv.ev[i].kind, kinds[a]) && (!n || (int64_t)s->ns[a] > an[n - 1])) {
+				an[n] = (int64_t)s->ns[a], at[n++] = kv.ev[i].t;
+				break;
+			}
+	if (!n)
+		return 0;
+	int k = 0;	/* the interval: from anchor k to k + 1, or the first to the last */
+	while (k + 2 < n && (int64_t)ns > an[k + 1])
+		k++;
+	int64_t d = (int64_t)ns - an[k];
+	if (n == 1)
+		*t = at[0] + (CL_KV_CLOCK_IS_COUNTER ? d * (int64_t)lab_counter_hz() / 1000000000LL : d);
+	else if ((int64_t)ns > an[n - 1] || (int64_t)ns < an[0])
+		*t = ns < (uint64_t)an[0] ? at[0] - (an[0] - (int64_t)ns) * (at[n - 1] - at[0]) / (an[n - 1] - an[0])
+					  : at[n - 1] + ((int64_t)ns - an[n - 1]) * (at[n - 1] - at[0]) / (an[n - 1] - an[0]);
+	else
+		*t = at[k] + d * (at[k + 1] - at[k]) / (an[k + 1] - an[k]);
+	return 1;
 }
 
 void kv_bpf_collect(const struct lab *l)
@@ -479,19 +504,13 @@ void kv_bpf_collect(const struct lab *l)
 		kv_missing(kbpf_no_fentry());
 		return;
 	}
-	int64_t anchor = 0;
-	int have = 0;
-	for (int i = 0; i < kv.nev; i++)
-		if (cl_streq(kv.ev[i].kind, "process_fork"))
-			anchor = kv.ev[i].t, have = 1;
-	if (!have)
-		return;	/* no common event: the fentry times cannot go on the trace's clock */
-	if (s.fe_wake)
-		kv_event(on_trace_clock(anchor, s.ns[EV_FORK], s.ns[EV_FEWAKE]), s.cpu[EV_FEWAKE],
-			 kv.ch->parent_tid, "wake_up_new_task", "wake_up_new_task: the child is made runnable");
-	if (s.tail) {
+	int64_t t;
+	if (s.fe_wake && on_trace_clock(&s, s.ns[EV_FEWAKE], &t))
+		kv_event(t, s.cpu[EV_FEWAKE], kv.ch->parent_tid, "wake_up_new_task",
+			 "wake_up_new_task: the child is made runnable");
+	if (s.tail)
 		kv.tail_seen = 1;
-		kv_event(on_trace_clock(anchor, s.ns[EV_FORK], s.ns[EV_TAIL]), s.cpu[EV_TAIL], (int)l->ret,
-			 "schedule_tail", "schedule_tail: the child's first kernel C function (from ret_from_fork)");
-	}
+	if (s.tail && on_trace_clock(&s, s.ns[EV_TAIL], &t))
+		kv_event(t, s.cpu[EV_TAIL], (int)l->ret, "schedule_tail",
+			 "schedule_tail: the child's first kernel C function (from ret_from_fork)");
 }
