@@ -27,6 +27,8 @@ enum { TO_OBJ, TO_REG, TO_STACK, TO_KSP, TO_TARGET, TO_PREV };
 struct fetch { int base, n, size, to, side, idx; long off[2]; const char *note[2]; };
 static struct fetch fetches[NFETCH];
 static int nfetch, f_target = -1, f_prev = -1;
+static long cpu_off = -1;	/* task_struct's cpu, where BTF has it */
+static const char *cpu_note;
 
 /* The programs and the verifier's log, in memory mapped when --kernel chooses BPF
  * (bss would cost every run; arm64's tiny code model also caps it at 1 MiB). */
@@ -225,6 +227,19 @@ static void build_fentry(struct kbpf_prog *p, const char *name, const char *fn, 
 	}
 	only_child(p, 7);
 	once(p, ev);
+	if (cpu_off >= 0) {
+		/* the CPU from the running task's cpu field: riscv64's 6.12 returns 0 from
+		 * bpf_get_smp_processor_id in a trampoline (seen in qemu-system, 2 vCPUs) */
+		int at = SLOT(S_EV + 3 * ev + 2);
+		E(BPF_ST_MEM(BPF_DW, 9, at, 0));
+		E(BPF_CALL_HELPER(BPF_FUNC_get_current_task));
+		E(BPF_MOV64_REG(3, 0));
+		EN(BPF_ALU64_IMM(BPF_ADD, 3, cpu_off), cpu_note);
+		E(BPF_MOV64_REG(1, 9));
+		E(BPF_ALU64_IMM(BPF_ADD, 1, at));
+		E(BPF_MOV64_IMM(2, 4));
+		E(BPF_CALL_HELPER(BPF_FUNC_probe_read_kernel));
+	}
 	kbpf_out(p);
 }
 
@@ -284,13 +299,14 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 	if (r < 0)
 		return fail("no BTF at /sys/kernel/btf/vmlinux", 0, r, 0);
 	const char *cpu_path = "cpu";
-	long cpu_off = btf_offset(&b, "task_struct", cpu_path, 0);
+	cpu_off = btf_offset(&b, "task_struct", cpu_path, 0);
 	if (cpu_off < 0)
 		cpu_off = btf_offset(&b, "task_struct", cpu_path = "thread_info.cpu", 0);
 	long pid_off = btf_offset(&b, "task_struct", "pid", 0);
 	uint32_t id_wake = btf_func_id(&b, "wake_up_new_task"), id_tail = btf_func_id(&b, "schedule_tail");
 	btf_free(&b);
 	plan(o, cpu_off, cpu_path, pid_off);
+	cpu_note = note("task_struct", cpu_path, -1);
 
 	if ((r = kbpf_map_array("clonelab_kview", SLOT(NSLOT))) < 0)
 		return fail("could not make a map", 0, r, 0);
