@@ -48,6 +48,17 @@ static int probe_mode(const char **why)
 	if (mode == MODE_FULL && !tfs_exists(&kv.t, "events/syscalls"))
 		kv_missing("syscall tracepoints (CONFIG_FTRACE_SYSCALLS): no syscall entry and exit");
 	int kprobes = tfs_exists(&kv.t, "kprobe_events");
+	static char refusal[128];
+	long r;
+	/* kprobe events may be there and every kprobe refused (riscv64's 6.12 under QEMU:
+	 * EINVAL): one tried now decides, and tfs_close removes it */
+	if (mode == MODE_FULL && kprobes && kv.want != KV_BPF &&
+	    (r = tfs_kprobe(&kv.t, "try", "arch_dup_task_struct", "src=" CL_KPROBE_ARG1 ":x64")) < 0) {
+		struct cl_out o = { -1, 0, sizeof refusal - 1, refusal };
+		cl_printf(&o, "kprobe on arch_dup_task_struct refused (%s)", cl_errno_name(r));
+		refusal[o.len] = 0;
+		kprobes = 0;
+	}
 	tfs_close(&kv.t);
 	if (mode == MODE_FULL) {
 		struct btf b;
@@ -70,15 +81,15 @@ static int probe_mode(const char **why)
 	/* kprobes where they work, BPF where they do not (or when asked) */
 	const char *no_bpf = 0;
 	if (kv.want == KV_KPROBE && !kprobes)
-		return *why = "--kernel=kprobe: this kernel has no kprobe events "
-			      "(CONFIG_KPROBE_EVENTS); --kernel=bpf may work", MODE_NONE;
+		return *why = *refusal ? refusal : "--kernel=kprobe: this kernel has no kprobe "
+			      "events (CONFIG_KPROBE_EVENTS); --kernel=bpf may work", MODE_NONE;
 	if (kv.want == KV_BPF || (kv.want == KV_AUTO && !kprobes)) {
 		if (use_bpf(&no_bpf) == 0)
 			return MODE_FULL;
 		if (kv.want == KV_BPF)
 			return *why = no_bpf, MODE_NONE;
-		kv_missing("kprobe events (CONFIG_KPROBE_EVENTS): no task_struct pointers, no "
-			"kernel-built registers, no schedule_tail");
+		kv_missing(*refusal ? refusal : "kprobe events (CONFIG_KPROBE_EVENTS): no "
+			   "task_struct pointers, no kernel-built registers, no schedule_tail");
 		kv_missing(no_bpf);
 		return MODE_PARTIAL;
 	}
