@@ -9,8 +9,8 @@
 
 static const char usage[] =
 "usage: clonelab probe [--flags LIST] [--signal SIG|none]\n"
-"                      [--api clone|clone3|auto] [--cpu N] [--json] [--kernel]\n"
-"                      [--svg FILE]\n\n"
+"                      [--api clone|clone3|auto] [--cpu N] [--json]\n"
+"                      [--kernel[=auto|kprobe|bpf]] [--show-bpf] [--svg FILE]\n\n"
 "One clone with the flags you name; then, for each resource, whether parent\n"
 "and child share it or hold copies: asked of the kernel (kcmp, /proc/*/ns) and\n"
 "shown by effect. Also both sides' ids, the tid words, registers, CPU, latency.\n\n"
