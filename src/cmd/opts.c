@@ -59,8 +59,9 @@ int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struc
 	    (k = cmd_json_dash(o->json, "--html", o->html)) >= 0)
 		return k;
 	struct cl_json j = { &cl_stdout, 0, 0 };
-	if (show_bpf && !o->kernel) {
-		errf("%s: --show-bpf shows the programs of --kernel: give both\n", cmd);
+	if (show_bpf && (!o->kernel || o->json)) {
+		errf(o->json ? "%s: --show-bpf prints BPF assembly, and --json only JSON: not both\n" :
+		     "%s: --show-bpf shows the programs of --kernel: give both\n", cmd);
 		return CL_EXIT_USAGE;
 	}
 	if (o->kernel && kview_choose(cmd, backend, show_bpf) < 0)

@@ -101,7 +101,7 @@ int t_bpf_verifier_refuses(void)
 	return T_PASS;
 }
 
-static char out_a[24576], out_b[24576];	/* a scenario's JSON is a few KiB */
+static char out_a[49152], out_b[16384];	/* a JSON is a few KiB; --show-bpf ~30 */
 
 /* The value of "key": as text up to the next , or }, into v. */
 static const char *value_of(const char *json, const char *key, char *v, size_t size)
@@ -281,5 +281,30 @@ int t_kview_forced_backend(void)
 	char *bad[] = { (char *)CLONELAB_PATH(), "fork", "--kernel=ebpf", 0 };
 	ASSERT_EQ(t_run_status(bad, out_a, sizeof out_a), 2);
 	ASSERT_HAS(t_last_stderr, "--kernel= takes auto, kprobe or bpf");
+	return T_PASS;
+}
+
+/* --show-bpf: each program the run loaded, as BPF assembly with the BTF names. */
+int t_kview_show_bpf(void)
+{
+	if (no_bpf_here())
+		return skip("no tracing here");
+	char *a[] = { (char *)CLONELAB_PATH(), "thread", "--kernel=bpf", "--show-bpf", 0 };
+	t_host_exclusive();
+	int st = t_run_status(a, out_a, sizeof out_a);
+	if (st == -1 || t_clonelab_under_qemu())
+		return skip("clonelab cannot trace here");
+	if (st == 3)
+		return skip("no BPF here");
+	ASSERT_EQ(st, 0);
+	ASSERT_HAS(out_a, "--kernel: full by bpf");
+	ASSERT_HAS(out_a, "clonelab_fork: raw tracepoint sched_process_fork");
+	ASSERT_HAS(out_a, "; task_struct.mm");
+	ASSERT_HAS(out_a, "; nsproxy.uts_ns");
+	ASSERT_HAS(out_a, "call bpf_probe_read_kernel#113");
+	ASSERT_HAS(out_a, "clonelab_wakeup: raw tracepoint sched_wakeup_new");
+	ASSERT_HAS(out_a, "clonelab_switch: raw tracepoint sched_switch");
+	char *j[] = { (char *)CLONELAB_PATH(), "thread", "--kernel", "--show-bpf", "--json", 0 };
+	ASSERT_EQ(t_run_status(j, out_b, sizeof out_b), 2);
 	return T_PASS;
 }

@@ -169,8 +169,9 @@ int cmd_probe(int argc, char **argv)
 		return k;
 	cl_sigchld_default(0);	/* we wait for our children: the kernel must not reap them */
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
-	if (show_bpf && !kernel) {
-		errf("clonelab probe: --show-bpf shows the programs of --kernel: give both\n");
+	if (show_bpf && (!kernel || json)) {
+		errf(json ? "clonelab probe: --show-bpf prints BPF assembly, and --json only JSON: not both\n" :
+		     "clonelab probe: --show-bpf shows the programs of --kernel: give both\n");
 		return CL_EXIT_USAGE;
 	}
 	if (kernel && kview_choose("clonelab probe", backend, show_bpf) < 0)
