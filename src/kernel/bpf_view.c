@@ -26,8 +26,9 @@ enum { EV_FORK, EV_WAKE, EV_SW, EV_FEWAKE, EV_TAIL };
 enum { TO_OBJ, TO_REG, TO_STACK, TO_KSP, TO_TARGET, TO_PREV };
 struct fetch { int base, n, size, to, side, idx; long off[2]; const char *note[2]; };
 static struct fetch fetches[NFETCH];
-static int nfetch, f_target = -1, f_prev = -1;
-static long cpu_off = -1;	/* task_struct's cpu, where BTF has it */
+/* none has an initial value: .data stays empty (linker/clonelab.ld); plan() sets them */
+static int nfetch, f_target, f_prev;
+static long cpu_off;	/* task_struct's cpu, where BTF has it; -1 if not */
 static const char *cpu_note;
 
 /* The programs and the verifier's log, in memory mapped when --kernel chooses BPF
@@ -37,8 +38,8 @@ static struct space *sp;
 #define progs (sp->progs)
 #define whoami (sp->whoami)
 #define verifier_log (sp->log)
-static int nprogs, map_fd = -1, links[5], nlinks, fentry_ok;
-static const char *fentry_why = "not tried";
+static int nprogs, map_fd, have_map, links[5], nlinks, fentry_ok;
+static const char *fentry_why;
 static char why_buf[640], notes[4096];
 static size_t notes_len;
 
@@ -280,8 +281,8 @@ static void close_all(void)
 			SYS1(close, progs[i].fd), progs[i].fd = -1;
 	if (whoami.n && whoami.fd >= 0)
 		SYS1(close, whoami.fd), whoami.fd = -1;
-	if (map_fd >= 0)
-		SYS1(close, map_fd), map_fd = -1;
+	if (have_map)
+		SYS1(close, map_fd), have_map = 0;
 	nlinks = nprogs = 0;
 }
 
@@ -310,7 +311,7 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 
 	if ((r = kbpf_map_array("clonelab_kview", SLOT(NSLOT))) < 0)
 		return fail("could not make a map", 0, r, 0);
-	map_fd = (int)move_up(r);
+	map_fd = (int)move_up(r), have_map = 1;
 	kbpf_init(&whoami, "clonelab_whoami", BPF_PROG_TYPE_RAW_TRACEPOINT, "");
 	whoami.insn[0] = BPF_CALL_HELPER(BPF_FUNC_get_current_pid_tgid);
 	whoami.insn[1] = BPF_EXIT_INSN();
@@ -359,12 +360,12 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 	return 0;
 }
 
-const char *kbpf_no_fentry(void) { return fentry_ok ? 0 : fentry_why; }
+const char *kbpf_no_fentry(void) { return fentry_ok ? 0 : fentry_why ? fentry_why : "fentry: not tried"; }
 
 void kbpf_arm(void)
 {
 	static uint64_t v[NSLOT];
-	if (map_fd < 0)
+	if (!have_map)
 		return;
 	long tid = kbpf_test_run(&whoami);	/* the global tid; Linux 5.10 on */
 	memset(v, 0, sizeof v);
@@ -376,7 +377,7 @@ long kbpf_collect(struct kbpf_seen *s)
 {
 	static uint64_t v[NSLOT];
 	memset(s, 0, sizeof *s);
-	if (map_fd < 0)
+	if (!have_map)
 		return -ENOENT;	/* no map: not set up */
 	long r = kbpf_map_lookup(map_fd, 0, v);
 	if (r < 0)
@@ -433,7 +434,7 @@ void kbpf_child(void)
 		SYS1(close, progs[i].fd);
 	if (whoami.n && whoami.fd >= 0)
 		SYS1(close, whoami.fd);
-	if (map_fd >= 0)
+	if (have_map)
 		SYS1(close, map_fd);
 }
 
