@@ -78,6 +78,7 @@
 #define CL_NR_setns 268
 #define CL_NR_kcmp 272
 #define CL_NR_renameat2 276
+#define CL_NR_bpf 280
 #define CL_NR_statx 291
 #define CL_NR_pidfd_send_signal 424
 #define CL_NR_fsopen 430

@@ -78,6 +78,7 @@
 #define CL_NR_getcpu 309
 #define CL_NR_kcmp 312
 #define CL_NR_renameat2 316
+#define CL_NR_bpf 321
 #define CL_NR_statx 332
 #define CL_NR_pidfd_send_signal 424
 #define CL_NR_fsopen 430

@@ -28,9 +28,10 @@ int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struc
 {
 	static const struct cl_opt opts[] = {
 		{ "--json", 0 }, { "--cpu", 1 }, { "--api", 1 }, { "--help", 0 }, { "--svg", 1 },
-		{ "--html", 1 }, { "--kernel", 0 }, { 0, 0 } };
+		{ "--html", 1 }, { "--kernel", 2 }, { "--show-bpf", 0 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
-	int k;
+	int k, show_bpf = 0;
+	const char *backend = 0;
 	*o = (struct cmd_opts){ .cpu = -1, .api = LAB_AUTO };
 	while ((k = cl_getopt(&a, opts, cmd)) != CL_ARG_END) {
 		if (k == 0)
@@ -45,7 +46,9 @@ int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struc
 		} else if (k == 4 || k == 5) {
 			*(k == 4 ? &o->svg : &o->html) = a.val;
 		} else if (k == 6) {
-			o->kernel = 1;
+			o->kernel = 1, backend = a.val;
+		} else if (k == 7) {
+			show_bpf = 1;
 		} else {
 			if (k == CL_ARG_POSITIONAL)
 				errf("%s: unexpected argument '%s' (try --help)\n", cmd, a.val);
@@ -56,6 +59,13 @@ int cmd_options(int argc, char **argv, const char *cmd, const char *usage, struc
 	    (k = cmd_json_dash(o->json, "--html", o->html)) >= 0)
 		return k;
 	struct cl_json j = { &cl_stdout, 0, 0 };
+	if (show_bpf && (!o->kernel || o->json)) {
+		errf(o->json ? "%s: --show-bpf prints BPF assembly, and --json only JSON: not both\n" :
+		     "%s: --show-bpf shows the programs of --kernel: give both\n", cmd);
+		return CL_EXIT_USAGE;
+	}
+	if (o->kernel && kview_choose(cmd, backend, show_bpf) < 0)
+		return CL_EXIT_USAGE;
 	return o->kernel ? kview_enable(cmd, o->json ? &j : 0) : -1;
 }
 

@@ -290,7 +290,10 @@ static int scenario_userns(struct cl_json *j, const struct cmd_opts *o)
 }
 
 #define SVG_HELP "\n--svg FILE draws what parent and child share, and the clone's CPUs and\n" \
-	"timing, as SVG (- for stdout, instead of the report).\n"
+	"timing, as SVG (- for stdout, instead of the report).\n" KERNEL_HELP
+#define KERNEL_HELP "--kernel adds the kernel's side of the clone (root; see README): by kprobes,\n" \
+	"or by BPF programs where there are none (=kprobe or =bpf to choose);\n" \
+	"--show-bpf prints those programs, with the BTF name of each offset.\n"
 
 static const struct {
 	const char *name;
@@ -298,21 +301,21 @@ static const struct {
 	const char *usage;
 } scenarios[] = {
 	{ "fork", scenario_fork, "usage: clonelab fork [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE] [--kernel]\n\n"
+	  "       [--svg FILE] [--kernel[=auto|kprobe|bpf]] [--show-bpf]\n\n"
 	  "fork emulated with clone(SIGCHLD) and no new stack: the call returns twice,\n"
 	  "0 in the child. Shows both returns, both pids, that the child's write stays\n"
 	  "its own, and the registers the kernel handed each side.\n" SVG_HELP },
 	{ "thread", scenario_thread, "usage: clonelab thread [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE] [--kernel]\n\n"
+	  "       [--svg FILE] [--kernel[=auto|kprobe|bpf]] [--show-bpf]\n\n"
 	  "A thread made with clone: one address space and one thread group (same pid,\n"
 	  "another tid), joined through the kernel's CHILD_CLEARTID futex wake.\n" SVG_HELP },
 	{ "userns", scenario_userns, "usage: clonelab userns [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE] [--kernel]\n\n"
+	  "       [--svg FILE] [--kernel[=auto|kprobe|bpf]] [--show-bpf]\n\n"
 	  "A child in a new user namespace: uid 65534 before its uid_map is written,\n"
 	  "0 after, and setuid(0) succeeds inside. Works unprivileged where the system\n"
 	  "allows user namespaces; exits 3 where it does not.\n" SVG_HELP },
 	{ "chimera", scenario_chimera, "usage: clonelab chimera [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--svg FILE] [--kernel]\n\n"
+	  "       [--svg FILE] [--kernel[=auto|kprobe|bpf]] [--show-bpf]\n\n"
 	  "CLONE_VM without CLONE_THREAD: two processes (two pids, separately waited for)\n"
 	  "sharing one address space. Impossible under QEMU user mode (exit 3).\n" SVG_HELP },
 };
@@ -355,14 +358,16 @@ static const char *const story[] = {
 };
 
 static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api clone|clone3|auto]\n"
-	  "       [--html FILE] [--kernel]\n\n"
+	  "       [--html FILE] [--kernel[=auto|kprobe|bpf]] [--show-bpf]\n\n"
 	"Runs fork, thread, userns and chimera in order, with the story that links them.\n"
 	"Exit status: 0 if all ran, 3 if some are not possible here, 1 on a failure.\n"
 	"--cpu N starts each child on CPU N; --api chooses clone3, legacy clone, or\n"
 	"clone3 with a fallback to clone where it is ENOSYS (auto, the default).\n"
 	"--html FILE writes one self-contained page: each scenario's story, its two\n"
 	"pictures (what is shared; CPUs and timing) and its registers (- for stdout).\n"
-"--kernel adds the kernel's side of each clone (root, tracefs; see README).\n";
+"--kernel adds the kernel's side of each clone (root, tracefs; see README):\n"
+"by kprobes, or by BPF programs where there are none (=kprobe or =bpf to\n"
+"choose); --show-bpf prints those programs.\n";
 
 int cmd_tour(int argc, char **argv)
 {

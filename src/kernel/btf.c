@@ -205,3 +205,13 @@ long btf_sizeof(const struct btf *b, const char *nm)
 	uint32_t id = find_struct(b, nm);
 	return id ? size_of(b, id) : -1;
 }
+
+uint32_t btf_func_id(const struct btf *b, const char *nm)
+{
+	for (uint32_t id = 1; id <= b->n; id++) {
+		const struct btf_type *t = type(b, id);
+		if (kind(t) == K_FUNC && cl_streq(name(b, t->name_off), nm))
+			return id;
+	}
+	return 0;
+}

@@ -25,4 +25,6 @@ void btf_free(struct btf *b);
 long btf_offset(const struct btf *b, const char *name, const char *path, long *size);
 /* sizeof(struct name), or -1. */
 long btf_sizeof(const struct btf *b, const char *name);
+/* The type id of the function called name (what fentry attaches to), or 0. */
+uint32_t btf_func_id(const struct btf *b, const char *name);
 #endif

@@ -3,6 +3,7 @@
  * mode kprobes read the two task_structs and the child's pt_regs at offsets found in the
  * running kernel's BTF. In the child: what kcmp and /proc say, for the cross-check. */
 #include "kview_int.h"
+#include "bpf_view.h"
 
 #define SA_RESTORER 0x04000000	/* x86_64 insists on it; the handler never returns */
 
@@ -20,14 +21,23 @@ void kv_missing(const char *what)
 		kv.missing[kv.nmissing++] = what;
 }
 
-/* What this kernel offers: none (with why), partial or full. */
+/* The BPF backend for this run: 0, or -1 with *why. */
+static int use_bpf(const char **why)
+{
+	if (kbpf_setup(&kv.off, why) < 0)
+		return -1;
+	kv.backend = KV_BPF;
+	return 0;
+}
+
+/* What this kernel offers: none (with why), partial or full; and by which backend. */
 static int probe_mode(const char **why)
 {
 	if (cl_under_qemu())
 		return *why = "QEMU user mode: QEMU emulates clone, there is no kernel of this "
 			      "architecture to trace", MODE_NONE;
 	if (SYS0(geteuid) != 0)
-		return *why = "not root: tracefs and kprobes need root (CAP_SYS_ADMIN)", MODE_NONE;
+		return *why = "not root: tracefs, kprobes and BPF need root (CAP_SYS_ADMIN)", MODE_NONE;
 	if (tfs_open(&kv.t, why) < 0)
 		return MODE_NONE;
 	int mode = MODE_FULL;
@@ -37,10 +47,17 @@ static int probe_mode(const char **why)
 		*why = "no sched tracepoints in this kernel", mode = MODE_NONE;
 	if (mode == MODE_FULL && !tfs_exists(&kv.t, "events/syscalls"))
 		kv_missing("syscall tracepoints (CONFIG_FTRACE_SYSCALLS): no syscall entry and exit");
-	if (mode == MODE_FULL && !tfs_exists(&kv.t, "kprobe_events")) {
-		kv_missing("kprobe events (CONFIG_KPROBE_EVENTS): no task_struct pointers, no "
-			"kernel-built registers, no schedule_tail");
-		mode = MODE_PARTIAL;
+	int kprobes = tfs_exists(&kv.t, "kprobe_events");
+	static char refusal[128];
+	long r;
+	/* kprobe events may be there and every kprobe refused (riscv64's 6.12 under QEMU:
+	 * EINVAL): one tried now decides, and tfs_close removes it */
+	if (mode == MODE_FULL && kprobes && kv.want != KV_BPF &&
+	    (r = tfs_kprobe(&kv.t, "try", "arch_dup_task_struct", "src=" CL_KPROBE_ARG1 ":x64")) < 0) {
+		struct cl_out o = { -1, 0, sizeof refusal - 1, refusal };
+		cl_printf(&o, "kprobe on arch_dup_task_struct refused (%s)", cl_errno_name(r));
+		refusal[o.len] = 0;
+		kprobes = 0;
 	}
 	tfs_close(&kv.t);
 	if (mode == MODE_FULL) {
@@ -56,7 +73,41 @@ static int probe_mode(const char **why)
 		if (kv.off.off[KV_TIME_NS] < 0 || kv.off.off[KV_CGROUP_NS] < 0)
 			kv_missing("time or cgroup namespaces (not in this kernel)");
 	}
-	return mode;
+	if (mode != MODE_FULL) {
+		if (mode == MODE_PARTIAL && kv.want != KV_AUTO)	/* a forced one that cannot work */
+			return *why = kv.missing[kv.nmissing - 1], MODE_NONE;
+		return mode;
+	}
+	/* kprobes where they work, BPF where they do not (or when asked) */
+	const char *no_bpf = 0;
+	if (kv.want == KV_KPROBE && !kprobes)
+		return *why = *refusal ? refusal : "--kernel=kprobe: this kernel has no kprobe "
+			      "events (CONFIG_KPROBE_EVENTS); --kernel=bpf may work", MODE_NONE;
+	if (kv.want == KV_BPF || (kv.want == KV_AUTO && !kprobes)) {
+		if (use_bpf(&no_bpf) == 0)
+			return MODE_FULL;
+		if (kv.want == KV_BPF)
+			return *why = no_bpf, MODE_NONE;
+		kv_missing(*refusal ? refusal : "kprobe events (CONFIG_KPROBE_EVENTS): no "
+			   "task_struct pointers, no kernel-built registers, no schedule_tail");
+		kv_missing(no_bpf);
+		return MODE_PARTIAL;
+	}
+	kv.backend = KV_KPROBE;
+	return MODE_FULL;
+}
+
+int kview_choose(const char *cmd, const char *backend, int show_bpf)
+{
+	static const char *const names[] = { "auto", "kprobe", "bpf" };	/* KV_ order */
+	kv.show_bpf = show_bpf;
+	if (!backend)
+		return kv.want = KV_AUTO, 0;
+	for (int i = 0; i < 3; i++)
+		if (cl_streq(backend, names[i]))
+			return kv.want = i, 0;
+	errf("%s: --kernel= takes auto, kprobe or bpf, not '%s'\n", cmd, backend);
+	return -1;
 }
 
 /* The lab calls these around each clone once kview_enable has succeeded. */
@@ -78,6 +129,7 @@ int kview_enable(const char *cmd, struct cl_json *j)
 			cl_json_error(j, CL_EXIT_UNSUPPORTED, "--kernel", 0, why);
 			cl_json_open(j, "kernel", '{');
 			cl_json_str(j, "mode", "none");
+			cl_json_null(j, "backend");
 			cl_json_open(j, "missing", '[');
 			cl_json_str(j, 0, why);
 			cl_json_close(j, ']');
@@ -195,6 +247,13 @@ static void add_probes(void)
 	long r;
 	if ((r = tfs_kprobe(&kv.t, "dup", "arch_dup_task_struct", parent_args(&p))) < 0 ||
 	    (r = tfs_kprobe(&kv.t, "wake", "wake_up_new_task", child_args(&c))) < 0) {
+		const char *no_bpf;
+		/* riscv64's 6.12 under QEMU refuses every kprobe: BPF, if it may choose */
+		if (kv.want == KV_AUTO) {
+			if (use_bpf(&no_bpf) == 0)
+				return;
+			kv_missing(no_bpf);
+		}
 		refused(kv.t.nprobes ? "wake_up_new_task" : "arch_dup_task_struct", r,
 			"no task_struct pointers, no kernel-built registers");
 		kv.degraded = 1;
@@ -246,8 +305,10 @@ static void kview_before(struct lab *l)
 	tfs_iwrite(&kv.t, "trace_clock", CL_KV_TRACE_CLOCK);
 	tfs_iwrite(&kv.t, "options/event-fork", "1");	/* the child joins set_event_pid */
 	tfs_iwrite(&kv.t, "set_event_pid", pid);
-	if (kv.mode == MODE_FULL)
+	if (kv.mode == MODE_FULL && kv.backend == KV_KPROBE)
 		add_probes();
+	if (kv.backend == KV_BPF)
+		kbpf_arm();	/* this thread's clone, from now on */
 	enable_events();
 	tfs_iwrite(&kv.t, "tracing_on", "1");
 	/* aligns the user counter with the trace: three markers, the quickest write is kept
@@ -283,7 +344,6 @@ static int same_link(int ptid, const char *ns)
 /* In the child, first thing: ask kcmp and /proc what it shares, for the cross-check. */
 static void kview_child(struct lab *l)
 {
-	(void)l;
 	if (!kv.on)
 		return;
 	int ptid = kv.ch->parent_tid, me = (int)SYS0(gettid);
@@ -297,6 +357,8 @@ static void kview_child(struct lab *l)
 	}
 	/* one signal_struct is one thread group: the same tgid */
 	kv.ch->cross[KV_SIGNAL] = (signed char)(SYS0(getpid) == kv.t.pid);
+	if (kv.backend == KV_BPF && !(l->flags & CL_CLONE_FILES))
+		kbpf_child();	/* our BPF descriptors go with our process, not with the child's */
 	__atomic_store_n(&kv.ch->done, 1, __ATOMIC_RELEASE);
 }
 

@@ -2,6 +2,7 @@
  * /proc, and the snapshot) and printed, as text or as "kernel" in JSON (README). */
 #include "kview_int.h"
 #include "pic/pic.h"
+#include "bpf_view.h"
 
 static const char *const mode_names[] = { "none", "partial", "full" };
 
@@ -24,7 +25,11 @@ static int flags_say(const struct lab *l, int m)
 	return m <= KV_SIGNAL || m == KV_CRED ? given : !given;
 }
 
-static int have_obj(int m) { return kv.have_dup && kv.have_wake && kv.off.off[m] >= 0; }
+static int have_obj(int m)
+{
+	return kv.have_dup && kv.have_wake && kv.off.off[m] >= 0 && !kv.unseen[0][m] && !kv.unseen[1][m];
+}
+static const char *const backend_names[] = { 0, "kprobe", "bpf" };	/* KV_ order */
 static int same(int m) { return kv.obj[0][m] == kv.obj[1][m]; }
 static int cross(int m) { return __atomic_load_n(&kv.ch->done, __ATOMIC_ACQUIRE) ? kv.ch->cross[m] : -1; }
 static int agrees(const struct lab *l, int m)
@@ -96,8 +101,9 @@ static void objects_text(const struct lab *l)
 static void regs_text(const struct lab *l)
 {
 	uint64_t at = kv.ksp + (uint64_t)kv.off.ksp_skip;
-	outf("\n  registers as copy_thread() built them, read by a kprobe on wake_up_new_task;\n"
-	    "  task_pt_regs(child) = %lx, its kernel stack + %lu:\n", at, at - kv.stack);
+	outf("\n  registers as copy_thread() built them, read by %s;\n"
+	    "  task_pt_regs(child) = %lx, its kernel stack + %lu:\n", kv.backend == KV_BPF ?
+	    "BPF at the sched_process_fork tracepoint" : "a kprobe on wake_up_new_task", at, at - kv.stack);
 	outf("    %-10s %18s  %-30s %18s\n", "register", "kernel", "read from", "snapshot");
 	for (int r = 0; r < kv_nregs(); r++) {
 		char from[40];
@@ -195,7 +201,8 @@ void kview_text(const struct lab *l)
 	kv_collect(l);
 	judge(l);
 	kview_to_pic(pic_current(), l);
-	outf("\nthe kernel's side (--kernel: %s, Linux %s)\n\n", mode_names[mode()], kv.release);
+	outf("\nthe kernel's side (--kernel: %s%s%s, Linux %s)\n\n", mode_names[mode()],
+	    mode() == MODE_FULL ? " by " : "", mode() == MODE_FULL ? backend_names[kv.backend] : "", kv.release);
 	if (kv.have_dup && kv.have_wake)
 		objects_text(l);
 	if (kv.have_wake)
@@ -206,6 +213,8 @@ void kview_text(const struct lab *l)
 	path_text();
 	for (int i = 0; i < kv.nmissing; i++)
 		outf("%s%s\n", i ? "                  " : "\n  not shown here  ", kv.missing[i]);
+	if (kv.show_bpf && kv.backend == KV_BPF && !kv.shown_bpf++)
+		kbpf_show(&cl_stdout);
 }
 
 static void objects_json(struct cl_json *j, const struct lab *l)
@@ -251,6 +260,7 @@ void kview_json(struct cl_json *j, const struct lab *l)
 	kview_to_pic(pic_current(), l);
 	cl_json_open(j, "kernel", '{');
 	cl_json_str(j, "mode", mode_names[mode()]);
+	cl_json_str(j, "backend", mode() == MODE_FULL ? backend_names[kv.backend] : 0);
 	cl_json_open(j, "missing", '[');
 	for (int i = 0; i < kv.nmissing; i++)
 		cl_json_str(j, 0, kv.missing[i]);

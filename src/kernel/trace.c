@@ -81,6 +81,11 @@ static void ev(int64_t t, int cpu, int pid, const char *kind, const char *fmt, .
 	e->t = t, e->cpu = cpu, e->pid = pid, e->kind = kind;
 }
 
+void kv_event(int64_t t, int cpu, int pid, const char *kind, const char *what)
+{
+	ev(t, cpu, pid, kind, "%s", what);
+}
+
 static void objects_from(const char *body, int side)
 {
 	for (int m = 0; m < KV_NOBJ; m++)
@@ -201,6 +206,7 @@ void kv_collect(const struct lab *l)
 	kv.have_marker = kv.have_t0 = kv.nev = 0;
 	kv.target_cpu = -1;
 	memset(kv.obj, 0, sizeof kv.obj);
+	memset(kv.unseen, 0, sizeof kv.unseen);
 	tfs_iwrite(&kv.t, "tracing_on", "0");
 	if (!buf) {
 		long p = SYS6(mmap, 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -208,6 +214,8 @@ void kv_collect(const struct lab *l)
 	}
 	if (buf && tfs_iread(&kv.t, "trace", buf, 1 << 20) > 0)
 		parse(buf, child);
+	if (kv.backend == KV_BPF)
+		kv_bpf_collect(l);
 	tfs_close(&kv.t);
 	kv_catch_signals(0);
 	const struct cl_snap *s = &l->sh->snap;

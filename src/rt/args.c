@@ -19,7 +19,7 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd)
 		if (!cl_startswith(s, n))
 			continue;
 		const char *rest = s + cl_strlen(n);
-		if (*rest == 0 && !opts[k].has_arg) {
+		if (*rest == 0 && opts[k].has_arg != 1) {	/* 2: the value is optional */
 			a->val = 0;
 			return k;
 		}
@@ -34,7 +34,7 @@ int cl_getopt(struct cl_args *a, const struct cl_opt *opts, const char *cmd)
 			a->val = rest + 1;
 			return k;
 		}
-		if (*rest == 0) {
+		if (*rest == 0) {	/* has_arg 1 */
 			if (a->i >= a->argc) {
 				errf("%s: option %s needs a value (try --help)\n", cmd, n);
 				return CL_ARG_BAD;

@@ -157,7 +157,7 @@ void cl_json_null(struct cl_json *j, const char *key);
 void cl_json_error(struct cl_json *j, int status, const char *step, long err, const char *why);
 
 /* ---- arguments (src/rt/args.c) ---- */
-struct cl_opt { const char *name; int has_arg; };
+struct cl_opt { const char *name; int has_arg; };	/* has_arg: 0 no, 1 yes, 2 only as --name=value */
 struct cl_args { int argc; char **argv; int i; const char *val; int stop; };
 #define CL_ARG_END -1		/* no more arguments */
 #define CL_ARG_POSITIONAL -2	/* a non-option; its text is in val */

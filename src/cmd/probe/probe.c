@@ -9,8 +9,8 @@
 
 static const char usage[] =
 "usage: clonelab probe [--flags LIST] [--signal SIG|none]\n"
-"                      [--api clone|clone3|auto] [--cpu N] [--json] [--kernel]\n"
-"                      [--svg FILE]\n\n"
+"                      [--api clone|clone3|auto] [--cpu N] [--json]\n"
+"                      [--kernel[=auto|kprobe|bpf]] [--show-bpf] [--svg FILE]\n\n"
 "One clone with the flags you name; then, for each resource, whether parent\n"
 "and child share it or hold copies: asked of the kernel (kcmp, /proc/*/ns) and\n"
 "shown by effect. Also both sides' ids, the tid words, registers, CPU, latency.\n\n"
@@ -124,10 +124,11 @@ int cmd_probe(int argc, char **argv)
 {
 	static const struct cl_opt opts[] = { { "--flags", 1 }, { "--signal", 1 }, { "--api", 1 },
 		{ "--cpu", 1 }, { "--json", 0 }, { "--help", 0 }, { "--svg", 1 },
-		{ "--kernel", 0 }, { 0, 0 } };
+		{ "--kernel", 2 }, { "--show-bpf", 0 }, { 0, 0 } };
 	struct cl_args a = { argc, argv, 1, 0, 0 };
 	uint64_t flags = 0;
-	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, kernel = 0, k;
+	int sig = -1, api = LAB_AUTO, cpu = -1, json = 0, kernel = 0, show_bpf = 0, k;
+	const char *backend = 0;
 	while ((k = cl_getopt(&a, opts, "clonelab probe")) != CL_ARG_END) {
 		if (k == 0 && parse_flags(a.val, &flags) < 0)
 			return CL_EXIT_USAGE;
@@ -142,7 +143,9 @@ int cmd_probe(int argc, char **argv)
 		if (k == 6)
 			svg_file = a.val;
 		if (k == 7)
-			kernel = 1;
+			kernel = 1, backend = a.val;
+		if (k == 8)
+			show_bpf = 1;
 		if (k == 5) {
 			outf("%s", usage);
 			return CL_EXIT_OK;
@@ -166,6 +169,13 @@ int cmd_probe(int argc, char **argv)
 		return k;
 	cl_sigchld_default(0);	/* we wait for our children: the kernel must not reap them */
 	struct cl_json jj = { &cl_stdout, 0, 0 }, *j = json ? &jj : 0;
+	if (show_bpf && (!kernel || json)) {
+		errf(json ? "clonelab probe: --show-bpf prints BPF assembly, and --json only JSON: not both\n" :
+		     "clonelab probe: --show-bpf shows the programs of --kernel: give both\n");
+		return CL_EXIT_USAGE;
+	}
+	if (kernel && kview_choose("clonelab probe", backend, show_bpf) < 0)
+		return CL_EXIT_USAGE;
 	if (kernel && (k = kview_enable("clonelab probe", j)) >= 0)
 		return k;
 	if (json)
