@@ -16,6 +16,15 @@ void pic_event(struct pic *p, long t_ns, int cpu, int task, int kernel, const ch
 	struct pic_event *e = &p->ev[p->nev++];
 	e->t_ns = t_ns, e->cpu = cpu, e->task = task, e->kernel = kernel;
 	pic_fmt(e->what, sizeof e->what, "%s", what);
+	e->kind[0] = 0;
+}
+
+void pic_kevent(struct pic *p, long t_ns, int cpu, int task, const char *kind, const char *what)
+{
+	int n = p->nev;
+	pic_event(p, t_ns, cpu, task, 1, what);
+	if (p->nev > n)
+		pic_fmt(p->ev[n].kind, sizeof p->ev[n].kind, "%s", kind);
 }
 
 struct pic_object *pic_find(struct pic *p, const char *name)

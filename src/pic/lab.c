@@ -56,14 +56,20 @@ void pic_hold(void)
 	await10(&hold[1]);
 }
 
-static int tgid_of(int tid)
+/* A number from /proc/<tid>/status: Tgid, PPid, or NSpid's last (its pid in its own
+ * namespace). -1 if not readable. */
+static int status_of(int tid, const char *field)
 {
-	char path[40], st[2048], v[32];
+	char path[40], st[2048], v[64];
 	unsigned long n;
 	if (cl_read_file(cl_proc_path(path, tid, "status"), st, sizeof st) < 0 ||
-	    cl_field(st, "Tgid", v, sizeof v) < 0 || cl_parse_ulong(v, &n) < 0)
+	    cl_field(st, field, v, sizeof v) < 0)
 		return -1;
-	return (int)n;
+	char *last = v;
+	for (char *q = v; *q; q++)
+		if ((*q == ' ' || *q == '\t') && q[1] && q[1] != ' ' && q[1] != '\t')
+			last = q + 1;
+	return cl_parse_ulong(last, &n) < 0 ? -1 : (int)n;
 }
 
 void pic_gather(const struct lab *l)
@@ -82,25 +88,47 @@ void pic_gather(const struct lab *l)
 		cdir[cl_strlen(cdir) - 1] = 0;	/* no trailing slash */
 		lab_ask_kernel(&s, me, tid, "/proc/self", cdir);
 	}
-	int tg = held ? tgid_of(tid) : -1;
+	int tg = held ? status_of(tid, "Tgid") : -1;
+	int pp = held ? status_of(tid, "PPid") : -1, inner = held ? status_of(tid, "NSpid") : -1;
 	lab_post(&hold[1]);
 	pic_tasks(&cur, me, (int)SYS0(gettid), tg, tid);
-	pic_verdicts(&cur, l->flags, &s, 0, tgid_of(me), tg);
+	cur.task[0].ppid = (int)SYS0(getppid);
+	cur.task[1].ppid = pp > 0 ? pp : 0;
+	cur.task[1].inner_tid = inner > 0 && inner != tid ? inner : 0;
+	pic_verdicts(&cur, l->flags, &s, 0, status_of(me, "Tgid"), tg);
 }
 
-static void add(struct pic *p, const char *name, const char *key, const char *flag, int set,
-		int same, const char *evidence)
+static struct pic_object *add(struct pic *p, const char *name, const char *key, const char *flag,
+			      int set, int same, const char *evidence)
 {
 	if (p->nobj >= PIC_MAX_OBJ)
-		return;
+		return 0;
 	struct pic_object *b = &p->obj[p->nobj++];
 	memset(b, 0, sizeof *b);
 	pic_fmt(b->name, sizeof b->name, "%s", name);
 	pic_fmt(b->key, sizeof b->key, "%s", key);
 	pic_fmt(b->flag, sizeof b->flag, "%s", flag);
 	pic_fmt(b->evidence, sizeof b->evidence, "%s", evidence);
-	b->flag_set = set != 0, b->same = same;
+	b->flag_set = set != 0, b->same = same, b->holder = -1;
+	pic_fmt(b->own, sizeof b->own, "copy");
+	return b;
 }
+
+static void about(struct pic_object *b, int holder, const char *own, const char *what)
+{
+	if (!b)
+		return;
+	b->holder = holder;
+	pic_fmt(b->own, sizeof b->own, "%s", own);
+	pic_fmt(b->what, sizeof b->what, "%s", what);
+}
+
+/* The namespace's line in the graph: who points to it, what it is. */
+static const char *const ns_what[8] = { "cred->user_ns: the user namespace",
+	"nsproxy->pid_ns_for_children", "nsproxy->uts_ns: host and domain name",
+	"nsproxy->ipc_ns: System V IPC, POSIX queues", "nsproxy->mnt_ns: the mounts",
+	"nsproxy->net_ns: the network", "nsproxy->cgroup_ns: the cgroup root",
+	"nsproxy->time_ns: the clocks' offsets" };
 
 void pic_verdicts(struct pic *p, uint64_t flags, const struct lab_seen *s, const int *same4,
 		  int tgid_parent, int tgid_child)
@@ -108,12 +136,16 @@ void pic_verdicts(struct pic *p, uint64_t flags, const struct lab_seen *s, const
 	static const char names[4][8] = { "mm", "fs", "files", "sighand" };
 	static const char keys[4][8] = { "vm", "fs", "files", "sighand" };
 	static const char flag[4][14] = { "CLONE_VM", "CLONE_FS", "CLONE_FILES", "CLONE_SIGHAND" };
+	static const char *const what[4] = { "->mm: the address space (mm_struct)",
+		"->fs: root, cwd, umask (fs_struct)", "->files: the fd table (files_struct)",
+		"->sighand: the signal handlers" };
 	static const uint64_t bits[4] = { CLONE(VM), CLONE(FS), CLONE(FILES), CLONE(SIGHAND) };
 	static const uint64_t nsbits[8] = { CLONE(NEWUSER), CLONE(NEWPID), CLONE(NEWUTS),
 		CLONE(NEWIPC), CLONE(NEWNS), CLONE(NEWNET), CLONE(NEWCGROUP), CLONE(NEWTIME) };
 	static const char nsflag[8][10] = { "NEWUSER", "NEWPID", "NEWUTS", "NEWIPC", "NEWNS",
 		"NEWNET", "NEWCGROUP", "NEWTIME" };
 	char t[64], n[16], fl[24], key[16];
+	int nsame[8];
 	p->nobj = 0;
 	for (int i = 0; i < 4; i++) {
 		long k = s->kcmp[i];
@@ -124,19 +156,44 @@ void pic_verdicts(struct pic *p, uint64_t flags, const struct lab_seen *s, const
 			pic_fmt(t, sizeof t, "kcmp: %s; %s", cl_errno_name(k) ? cl_errno_name(k) :
 				"failed", same >= 0 ?
 				"decided by effect" : "no answer");
-		add(p, names[i], keys[i], flag[i], flags & bits[i], same, t);
+		about(add(p, names[i], keys[i], flag[i], flags & bits[i], same, t), -1, "copy", what[i]);
 	}
-	add(p, "signal", "thread_group", "CLONE_THREAD", flags & CLONE(THREAD),
-	    tgid_parent > 0 && tgid_child > 0 ? tgid_parent == tgid_child : -1,
-	    pic_fmt(t, sizeof t, "Tgid in /proc/<tid>/status: %d, %d", tgid_parent, tgid_child));
+	about(add(p, "signal", "thread_group", "CLONE_THREAD", flags & CLONE(THREAD),
+		  tgid_parent > 0 && tgid_child > 0 ? tgid_parent == tgid_child : -1,
+		  pic_fmt(t, sizeof t, "Tgid in /proc/<tid>/status: %d, %d", tgid_parent, tgid_child)),
+	      -1, "fresh", "->signal: the thread group (signal_struct)");
 	for (int i = 0; i < 8; i++) {
 		const char *a = s->ns[0][i], *b = s->ns[1][i];
-		int same = !*a || !*b ? -1 : cl_streq(a, b);
-		pic_fmt(t, sizeof t, "/proc/<tid>/ns/%s: %s", lab_ns_names[i], same < 0 ?
-			"not readable" : same ? "one link" : "two links");
-		add(p, pic_fmt(n, sizeof n, "%s ns", lab_ns_names[i]),
-		    pic_fmt(key, sizeof key, "ns.%s", lab_ns_names[i]),
-		    pic_fmt(fl, sizeof fl, "CLONE_%s", nsflag[i]), flags & nsbits[i], same, t);
+		nsame[i] = !*a || !*b ? -1 : cl_streq(a, b);
+	}
+	/* cred and nsproxy: no kcmp for them. A different user ns means a different cred,
+	 * a different namespace under nsproxy a different nsproxy; otherwise not seen
+	 * (--kernel reads their pointers). */
+	int other = 0;
+	for (int i = 1; i < 8; i++)
+		other |= nsame[i] == 0;
+	int cred = add(p, "cred", "cred", "CLONE_THREAD", flags & CLONE(THREAD), nsame[0] == 0 ? 0 : -1,
+		       nsame[0] == 0 ? "deduced: its user ns differs" : "pointers not seen") - p->obj;
+	about(&p->obj[cred], -1, "copy", "->cred: uids, gids, capabilities (cred)");
+	for (int i = 0; i < 8; i++) {
+		int holder = i ? -2 : cred;
+		if (i == 1) {
+			uint64_t any = 0;
+			for (int k = 1; k < 8; k++)
+				any |= flags & nsbits[k];
+			struct pic_object *x = add(p, "nsproxy", "nsproxy", "CLONE_NEW*", any != 0,
+						   other ? 0 : -1, other ? "deduced: a namespace in it differs" :
+						   "pointer not seen");
+			about(x, -1, "new", "->nsproxy: the other namespaces");
+		}
+		if (i)
+			holder = (int)(pic_find(p, "nsproxy") - p->obj);
+		pic_fmt(t, sizeof t, "/proc/<tid>/ns/%s: %s", lab_ns_names[i], nsame[i] < 0 ?
+			"not readable" : nsame[i] ? "one link" : "two links");
+		about(add(p, pic_fmt(n, sizeof n, "%s ns", lab_ns_names[i]),
+			  pic_fmt(key, sizeof key, "ns.%s", lab_ns_names[i]),
+			  pic_fmt(fl, sizeof fl, "CLONE_%s", nsflag[i]), flags & nsbits[i], nsame[i], t),
+		      holder, i < 2 ? "new, nested" : "new", ns_what[i]);
 	}
 }
 
@@ -182,7 +239,7 @@ void pic_json(struct cl_json *j)
 			cl_json_open(j, "ns", '{');
 		for (int i = 0; i < cur.nobj; i++) {
 			const struct pic_object *b = &cur.obj[i];
-			if (cl_startswith(b->key, "ns.") != ns)
+			if (cl_startswith(b->key, "ns.") != ns || cl_streq(b->key, "cred") || cl_streq(b->key, "nsproxy"))
 				continue;
 			if (b->same < 0)
 				cl_json_null(j, b->key + 3 * ns);

@@ -18,6 +18,10 @@ enum { PIC_PARENT, PIC_CHILD, PIC_OTHER };	/* whose event, whose copy */
 struct pic_task {
 	int pid, tid;		/* pid: the thread group id, as the parent sees it */
 	uint64_t task_struct;	/* its kernel address; 0: not known */
+	int ppid;		/* real_parent's pid (PPid in /proc/<tid>/status); 0: not seen */
+	int inner_tid;		/* its tid in its own pid namespace, if that is another; 0: none seen */
+	uint64_t stack, pt_regs, ksp;	/* kernel stack, pt_regs at its top, the saved
+					 * context's stack pointer (--kernel); 0: not seen */
 };
 
 struct pic_object {
@@ -28,6 +32,9 @@ struct pic_object {
 	int flag_set;		/* was that flag passed */
 	char evidence[64];	/* how we know: "kcmp: same", "/proc/<tid>/ns/pid links" */
 	uint64_t ptr[2];	/* the kernel's pointers (parent, child); 0: not known */
+	int holder;		/* the box it hangs off (cred, nsproxy), -1: the task_struct */
+	char own[16];		/* the child's own one is a: "copy", "fresh", "new", "new, nested" */
+	char what[48];		/* the pointer and what it is: "->mm: the address space" */
 };
 
 struct pic_event {
@@ -36,6 +43,12 @@ struct pic_event {
 	int task;		/* PIC_PARENT, PIC_CHILD or PIC_OTHER */
 	int kernel;		/* 1: seen by the kernel (a trace event), 0: by clonelab */
 	char what[96];		/* the legend has room for about 92 characters */
+	char kind[24];		/* the kernel's event kind ("switch_in"), or "" */
+};
+
+struct pic_step {		/* one step of the child's way out of the kernel */
+	char what[120];
+	int observed;		/* 1: seen in this trace; 0: from the kernel's source */
 };
 
 #define PIC_MAX_OBJ 16
@@ -54,11 +67,20 @@ struct pic {
 	const char *const *reg_names;
 	uint64_t regs[2][CL_SNAP_MAXREGS];
 	const char *reg_why[CL_SNAP_MAXREGS];
+	int parent_cpu_seen;		/* 1: parent_cpu is the kernel's (its syscall entry) */
+	int nsteps;			/* the way out (--kernel), in order */
+	struct pic_step step[8];
+	int nkregs;			/* registers as copy_thread() built them (--kernel) */
+	char kreg_name[8][12];
+	uint64_t kreg[8];
 };
 
 /* ---- drawing (share.c, time.c, svg.c) ---- */
 /* Each writes one <svg> element with its own <title>, <desc> and style. */
 void pic_sharing_svg(struct cl_out *o, const struct pic *p);
+/* narrow: the layout for a phone (360 units wide, drawn 1:1 at 390 CSS px); its ids
+ * start "<name>-n-" so that both can sit in one page. */
+void pic_sharing_svg_as(struct cl_out *o, const struct pic *p, int narrow);
 void pic_timeline_svg(struct cl_out *o, const struct pic *p);
 int pic_sharing_height(const struct pic *p);
 int pic_timeline_height(const struct pic *p);
@@ -69,6 +91,9 @@ void pic_document(struct cl_out *o, const struct pic *p);
 void pic_tasks(struct pic *p, int ppid, int ptid, int cpid, int ctid);
 /* Append an event (ignored past PIC_MAX_EV); the drawing orders them by time. */
 void pic_event(struct pic *p, long t_ns, int cpu, int task, int kernel, const char *what);
+/* A kernel event with its kind ("syscall_enter", "wakeup_new", "switch_in",
+ * "parent_return", "child_syscall_exit"...): the timeline draws some kinds specially. */
+void pic_kevent(struct pic *p, long t_ns, int cpu, int task, const char *kind, const char *what);
 /* The box of a resource, by its name or its JSON key ("mm" or "vm", "signal" or
  * "thread_group", "user ns", "ns.user" or "user"); NULL if there is none. */
 struct pic_object *pic_find(struct pic *p, const char *name);

@@ -1,113 +1,298 @@
-/* share.c: the sharing picture. The parent's task_struct on the left, the child's
- * on the right, a row per resource between them: where both point to one object, one
- * solid box with two arrows; where each has its own, two dashed boxes with one arrow
- * each. Under each row, the flag that decides it and how clonelab knows. */
+/* share.c: the sharing picture, the kernel's own object graph. The two task_structs
+ * side by side at the top, each with what is never shared (tid and tgid, group_leader,
+ * real_parent, the TLS pointer, the kernel stack with pt_regs at its top and the saved
+ * context); below them a row per object a task_struct points to: mm, fs, files,
+ * sighand, signal, cred (and the user namespace it points to), nsproxy (and the
+ * namespaces it points to, folded into one row when none differs). Where both point
+ * to one object, one solid box with a pointer from each; where each has its own, two
+ * dashed boxes, one pointer each. Under each row: the flag that decides it, and how
+ * clonelab knows.
+ *
+ * Two layouts from one drawing: wide (760 units: desktops, the README) and narrow
+ * (360 units: a phone at 390 CSS px draws it 1:1, so 12-unit text stays 12 px). */
 #include "pic.h"
 
-#define W 900
-#define TW 190			/* a task box's width */
-#define PX 10			/* the parent's box, on the left */
-#define CX (W - 10 - TW)	/* the child's, on the right */
-#define TOP 82			/* the task boxes' top */
-#define ROW0 190		/* the first row's centre */
-#define PITCH 46		/* between rows; 60 with a line for the kernel's pointers */
-#define BH 24			/* a resource box's height */
-#define MID (W / 2)
-#define ONE_X 345		/* the shared box: 345..555 */
-#define ONE_W 210
-#define COPY_W 170		/* the copies: 240..410 and 490..660 */
-#define COPY_L 240
-#define COPY_R (W - COPY_L - COPY_W)
+struct geo {
+	int w;			/* the viewBox's width */
+	int narrow;
+	int chars;		/* characters of 12 px text across the picture */
+	int tx[2], tw;		/* the task boxes' x and width */
+	int ox0, ox1;		/* the objects' column: ox0 .. w - ox0 */
+	int y;			/* the pen: the next free y */
+	int task_bottom;
+	char pre[24];		/* the prefix of every id: "fork", "fork-n" (narrow) */
+};
 
-static int pitch(const struct pic *p)
+/* The pen's text: 13 px for names, 12 for the rest (never smaller: a phone at 390 CSS px
+ * draws the narrow layout 1:1). DejaVu Sans Mono is 0.602 em wide. */
+#define CHARS(px) ((px) * 10 / 73)	/* 12 px characters in px */
+#define LINE 16
+
+static void geo_init(struct geo *g, int narrow)
 {
-	for (int i = 0; i < p->nobj; i++)
-		if (p->obj[i].ptr[0] && p->obj[i].ptr[1])
-			return PITCH + 14;
-	return PITCH;
+	g->narrow = narrow;
+	g->w = narrow ? 360 : 760;
+	g->chars = CHARS(g->w - 20);
+	g->tw = narrow ? 172 : 360;
+	g->tx[0] = narrow ? 6 : 10;
+	g->tx[1] = g->w - g->tx[0] - g->tw;
+	g->ox0 = narrow ? 34 : 48;
+	g->ox1 = g->w - g->ox0;
 }
 
-static int bottom(const struct pic *p) { return ROW0 + pitch(p) * (p->nobj - 1) + pitch(p) - 10; }
-
-int pic_sharing_height(const struct pic *p) { return bottom(p) + 12; }
-
-static void task_box(struct cl_out *o, const struct pic *p, int side)
+static void geo_name(struct geo *g, const struct pic *p)
 {
-	char id[40], t[64];
+	pic_fmt(g->pre, sizeof g->pre, "%s%s", p->name, g->narrow ? "-n" : "");
+}
+
+/* Text wrapped at word boundaries to at most n characters a line, from y down; the
+ * y after the last line. A UTF-8 sequence counts once. */
+static int wrap(struct cl_out *o, int x, int y, int n, const char *cls, const char *anchor,
+		const char *s)
+{
+	char line[200];
+	while (*s) {
+		int len = 0, chars = 0, cut = -1;
+		const char *q = s;
+		while (*q && *q != '\n' && chars < n && len < (int)sizeof line - 4) {
+			if (*q == ' ')
+				cut = len;
+			do
+				line[len++] = *q++;
+			while (((unsigned char)*q & 0xc0) == 0x80);
+			chars++;
+		}
+		if (*q && *q != '\n' && chars >= n && cut > 0)
+			len = cut, q = s + cut + 1;
+		else if (*q == '\n')
+			q++;
+		line[len] = 0;
+		svg_text(o, x, y, cls, anchor, line);
+		y += LINE;
+		s = q;
+		while (*s == ' ')
+			s++;
+	}
+	return y;
+}
+
+static const char *reg_name(const struct pic *p, int i)
+{
+	return p->reg_names && i < p->nregs ? p->reg_names[i] : "?";
+}
+
+/* One task: what it alone has. */
+static void task_box(struct cl_out *o, const struct pic *p, struct geo *g, int side, int top)
+{
+	char id[40], t[96];
 	const struct pic_task *k = &p->task[side];
-	int x = side ? CX : PX, c = x + TW / 2;
-	pic_fmt(id, sizeof id, "%s-task-%s", p->name, side ? "child" : "parent");
-	svg_box(o, id, "task", x, TOP, TW, bottom(p) - TOP,
+	int x = g->tx[side], tx = x + 10, n = CHARS(g->tw - 20), y = top + 20;
+	pic_fmt(id, sizeof id, "%s-task-%s", g->pre, side ? "child" : "parent");
+	svg_box(o, id, "task", x, top, g->tw, g->task_bottom - top,
 		side ? "data-task=\"child\"" : "data-task=\"parent\"");
-	svg_text(o, c, TOP + 20, "b", "middle", side ? "child task" : "parent task");
-	svg_text(o, c, TOP + 38, "", "middle", pic_fmt(t, sizeof t, "pid %d  tid %d", k->pid, k->tid));
-	svg_text(o, c, TOP + 56, "small", "middle", "task_struct at");
-	svg_text(o, c, TOP + 72, "small", "middle", k->task_struct ?
-		 pic_fmt(t, sizeof t, "%lx", k->task_struct) : "(address not known)");
+	svg_text(o, tx, y, "b", "", side ? "child's task_struct" : "parent's task_struct");
+	y += LINE;
+	svg_text(o, tx, y, "small", "", k->task_struct ? pic_fmt(t, sizeof t, "at %lx",
+		 k->task_struct) : "address not seen");
+	y += LINE + 4;
+	y = wrap(o, tx, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
+	if (k->inner_tid && k->inner_tid != k->tid)
+		y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
+			 "namespace = %d outside)", k->inner_tid, k->tid));
+	y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
+		 k->pid == k->tid ? " (itself)" : ""));
+	y = wrap(o, tx, y, n, "small", "", k->ppid ? pic_fmt(t, sizeof t, "real_parent: pid %d",
+		 k->ppid) : "real_parent: not seen");
+	if (p->nregs > CL_REG_TP)
+		y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
+			 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
+	/* the kernel stack: pt_regs at its top (what user mode gets back), then the saved
+	 * context the scheduler switches on */
+	int sx = tx, sw = g->tw - 20, sy = y - 6;
+	pic_fmt(id, sizeof id, "%s-kstack-%s", g->pre, side ? "child" : "parent");
+	cl_printf(o, "<rect id=\"%s\" class=\"kstack\" x=\"%d\" y=\"%d\" width=\"%d\" "
+		  "height=\"%d\" rx=\"3\"/>\n", id, sx, sy, sw, 4 * LINE + 16);
+	cl_printf(o, "<rect class=\"ptregs\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
+		  sx, sy, sw, 2 * LINE + 6);
+	y = sy + 16;
+	svg_text(o, sx + 6, y, "small", "", k->stack ? pic_fmt(t, sizeof t, "kernel stack %lx",
+		 k->stack) : "kernel stack");
+	y += LINE;
+	svg_text(o, sx + 6, y, "small", "", p->nregs > CL_REG_RET ? pic_fmt(t, sizeof t,
+		 "top: pt_regs, %s = %ld", reg_name(p, CL_REG_RET), (long)p->regs[side][CL_REG_RET]) :
+		 "top: pt_regs");
+	y += LINE + 6;
+	svg_text(o, sx + 6, y, "small", "", "saved context (switch_to):");
+	y += LINE;
+	svg_text(o, sx + 6, y, "small", "", k->ksp ? pic_fmt(t, sizeof t, "stack pointer %lx",
+		 k->ksp) : side ? "its stack pointer: not seen" : "only while switched out");
 }
 
-/* "CLONE_VM set · kcmp: same", and on a line of their own the kernel's pointers. */
-static void evidence(struct cl_out *o, const struct pic_object *b, int y)
+static int task_height(const struct pic *p, struct geo *g)
 {
-	char t[160];
-	pic_fmt(t, 74, "%s %s \xc2\xb7 %s", b->flag, b->flag_set ? "set" : "not set", b->evidence);
-	svg_text(o, MID, y, "small", "middle", t);
-	if (!b->ptr[0] || !b->ptr[1])
-		return;
-	if (b->ptr[0] == b->ptr[1])
-		pic_fmt(t, 74, "kernel pointer: both at %lx", b->ptr[0]);
-	else
-		pic_fmt(t, 74, "kernel pointers: parent %lx, child %lx", b->ptr[0], b->ptr[1]);
-	svg_text(o, MID, y + 14, "small", "middle", t);
+	char tmp[256];
+	struct cl_out null = { -1, 0, sizeof tmp, tmp };
+	g->task_bottom = 10000;
+	int h = 0;
+	for (int side = 0; side < 2; side++) {
+		/* measure: draw into nothing and see where the pen ended */
+		int n = CHARS(g->tw - 20), y = 20 + LINE + LINE + 4;
+		char t[96];
+		const struct pic_task *k = &p->task[side];
+		y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
+		if (k->inner_tid && k->inner_tid != k->tid)
+			y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
+				 "namespace = %d outside)", k->inner_tid, k->tid));
+		y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
+			 k->pid == k->tid ? " (itself)" : ""));
+		y = wrap(&null, 0, y, n, "", "", "real_parent: pid 4194304");
+		if (p->nregs > CL_REG_TP)
+			y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
+				 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
+		y += -6 + 4 * LINE + 16 + 8;
+		if (y > h)
+			h = y;
+	}
+	return h;
 }
 
-static void row(struct cl_out *o, const struct pic *p, int i)
+/* ---- the objects ---- */
+static int in_nsproxy(const struct pic_object *b)
+{
+	return b->holder >= 0 && cl_startswith(b->key, "ns.") && !cl_streq(b->key, "ns.user");
+}
+
+/* Fold the namespaces under nsproxy into one row when they are all one verdict and
+ * none has the kernel's pointers to show. */
+static int folded(const struct pic *p)
+{
+	int v = 2;
+	for (int i = 0; i < p->nobj; i++) {
+		const struct pic_object *b = &p->obj[i];
+		if (!in_nsproxy(b))
+			continue;
+		if (b->ptr[0] || (v != 2 && b->same != v) || b->same == 0)
+			return 0;
+		v = b->same;
+	}
+	return v != 2;
+}
+
+static const char *verdict(int same) { return same > 0 ? "shared" : same < 0 ? "unknown" : "separate"; }
+
+/* The text of an object's box. */
+static const char *box_label(char *t, size_t n, const struct pic_object *b, int side, int fold)
+{
+	if (b->same > 0)
+		return pic_fmt(t, n, fold ? "one each, shared" : "one %s, shared", b->name);
+	if (b->same < 0)
+		return pic_fmt(t, n, "not seen: one or two?");
+	if (!side)
+		return "parent's";
+	return pic_fmt(t, n, "child's%s%s", cl_streq(b->own, "copy") ? " " : ", ", b->own);
+}
+
+/* An arrow: a path from (x1,y1) down to y2, then across to x2 (or a straight line when
+ * y1 == y2), from box `from` to box `to`. */
+static void elbow(struct cl_out *o, const struct geo *g, const char *cls, int x1, int y1,
+		  int x2, int y2, const char *from, const char *to)
+{
+	cl_printf(o, "<path class=\"arrow %s\" d=\"M%d,%dL%d,%dL%d,%d\" marker-end=\"url(#%s-sharing-ah)\" "
+		  "data-from=\"%s\" data-to=\"%s\"/>\n", cls, x1, y1, x1, y2, x2, y2, g->pre, from, to);
+}
+
+struct placed { int x[2], w[2], y, h; char id[2][48]; int two; };
+static struct placed placed[PIC_MAX_OBJ];
+
+static int mm_lines(const struct pic *p, const struct pic_object *b)
+{
+	return cl_streq(b->key, "vm") && p->nregs > CL_REG_SP ? (b->same > 0 ? 2 : 1) : 0;
+}
+
+/* One row: the pointer's name, the box or boxes, their arrows, the evidence. */
+static void row(struct cl_out *o, const struct pic *p, struct geo *g, int i, int fold)
 {
 	const struct pic_object *b = &p->obj[i];
-	int yc = ROW0 + pitch(p) * i, y = yc - BH / 2;
-	char id[48], id2[48], from[40], to[40], t[64], data[96], sid[40];
-	pic_fmt(sid, sizeof sid, "%s-sharing", p->name);	/* its arrowhead: sid-ah */
-	pic_fmt(from, sizeof from, "%s-task-parent", p->name);
-	pic_fmt(to, sizeof to, "%s-task-child", p->name);
-	pic_fmt(t, sizeof t, "->%s", b->name);
-	svg_text(o, PX + TW - 8, yc + 4, "", "end", t);
-	svg_text(o, CX + 8, yc + 4, "", "start", t);
-	pic_fmt(id, sizeof id, "%s-obj-%d", p->name, i);
-	if (b->same != 0) {	/* one box: shared, or not known */
-		const char *v = b->same > 0 ? "shared" : "unknown";
-		pic_fmt(data, sizeof data, "data-name=\"%s\" data-verdict=\"%s\" data-owner=\"both\"",
-			b->name, v);
-		svg_box(o, id, v, ONE_X, y, ONE_W, BH, data);
-		svg_text(o, MID, yc + 4, "b", "middle", pic_fmt(t, sizeof t, "%s: %s", b->name,
-			 b->same > 0 ? "one, shared" : "not known"));
-		if (b->same > 0) {
-			svg_arrow(o, sid, "", PX + TW, yc, ONE_X, yc, from, id);
-			svg_arrow(o, sid, "", CX, yc, ONE_X + ONE_W, yc, to, id);
-		}
-	} else {		/* one copy each */
-		for (int side = 0; side < 2; side++) {
-			const char *who = side ? "child" : "parent";
-			int x = side ? COPY_R : COPY_L;
-			pic_fmt(id2, sizeof id2, "%s-%s", id, who);
-			pic_fmt(data, sizeof data, "data-name=\"%s\" data-verdict=\"separate\" "
-				"data-owner=\"%s\"", b->name, who);
-			svg_box(o, id2, "copy", x, y, COPY_W, BH, data);
-			svg_text(o, x + COPY_W / 2, yc + 4, "", "middle",
-				 pic_fmt(t, sizeof t, "%s: %s's", b->name, who));
-			svg_arrow(o, sid, "dashed", side ? CX : PX + TW, yc, side ? x + COPY_W : x,
-				  yc, side ? to : from, id2);
+	struct placed *pl = &placed[i];
+	char t[200], data[160], from[2][48];
+	int sub = b->holder >= 0, ind = sub ? 28 : 0;
+	int x0 = g->ox0 + ind, x1 = g->ox1 - ind, mid = g->w / 2;
+	int lines = mm_lines(p, b);
+	int bh = 26 + lines * LINE;
+	int y = g->y + 14;
+	/* the heading: which pointer */
+	if (fold && in_nsproxy(b))
+		pic_fmt(t, sizeof t, "nsproxy->uts, ipc, mnt, pid, net, cgroup, time: the other namespaces");
+	else
+		pic_fmt(t, sizeof t, "%s", b->what);
+	y = wrap(o, x0, y, g->chars - (x0 - 10) / 7, "b small", "", t) - 4;
+	pl->y = y, pl->h = bh;
+	pl->two = b->same == 0;
+	for (int side = 0; side < 2; side++) {
+		if (!sub)
+			pic_fmt(from[side], sizeof from[side], "%s-task-%s", g->pre, side ? "child" : "parent");
+		else
+			pic_fmt(from[side], sizeof from[side], "%s", placed[b->holder].id[placed[b->holder].two ? side : 0]);
+	}
+	const char *name = fold && in_nsproxy(b) ? "uts ns+ipc ns+mnt ns+pid ns+net ns+cgroup ns+time ns" : b->name;
+	for (int side = 0; side < 1 + pl->two; side++) {
+		int x = pl->two ? (side ? mid + 5 : x0) : x0, w = pl->two ? mid - 5 - x0 : x1 - x0;
+		pl->x[side] = x, pl->w[side] = w;
+		pic_fmt(pl->id[side], sizeof pl->id[side], "%s-obj-%d%s", g->pre, i,
+			pl->two ? (side ? "-child" : "-parent") : "");
+		pic_fmt(data, sizeof data, "data-name=\"%s\" data-verdict=\"%s\" data-owner=\"%s\"", name,
+			verdict(b->same), pl->two ? (side ? "child" : "parent") : "both");
+		const char *cls = b->same > 0 ? "shared" : b->same < 0 ? "unknown" :
+			side && !cl_streq(b->own, "copy") ? "fresh" : "copy";
+		svg_box(o, pl->id[side], cls, x, y, w, bh, data);
+		svg_text(o, x + w / 2, y + 17, "b", "middle", box_label(t, sizeof t, b, side, fold && in_nsproxy(b)));
+		for (int l = 0; l < lines; l++) {
+			int who = pl->two ? side : l;
+			svg_text(o, x + w / 2, y + 17 + LINE * (l + 1), "small", "middle",
+				 pic_fmt(t, sizeof t, "%suser stack: sp %lx", pl->two ? "" : who ? "child's " :
+					 "parent's ", p->regs[who][CL_REG_SP]));
 		}
 	}
-	evidence(o, b, yc + 27);
+	/* the pointers: from each task (or from its holder) to its box */
+	for (int side = 0; side < 2; side++) {
+		const char *cls = b->same < 0 ? "maybe" : b->same == 0 ? "dashed" : "";
+		int k = pl->two ? side : 0, yc = y + 13;
+		int ex = side ? pl->x[k] + pl->w[k] : pl->x[k];
+		int sx, sy;
+		if (!sub) {
+			sx = side ? g->tx[1] + g->tw - 14 : g->tx[0] + 14, sy = g->task_bottom;
+		} else {
+			const struct placed *h = &placed[b->holder];
+			int hk = h->two ? side : 0;
+			if (!h->two && side && !pl->two)
+				continue;	/* one holder, one box: one pointer */
+			sx = side ? h->x[hk] + h->w[hk] - 12 : h->x[hk] + 12, sy = h->y + h->h;
+			if (!h->two && pl->two)	/* one holder pointing to two: should not be */
+				sx = h->x[0] + (side ? h->w[0] - 12 : 12);
+		}
+		elbow(o, g, cls, sx, sy, ex, yc, from[side], pl->id[k]);
+	}
+	y += bh + 16;
+	/* how we know */
+	pic_fmt(t, sizeof t, "%s %s \xc2\xb7 %s", b->flag, b->flag_set ? "set" : "not set", b->evidence);
+	y = wrap(o, x0, y, (x1 - x0) / 7, "small", "", t);
+	if (b->ptr[0] && b->ptr[1]) {
+		if (b->ptr[0] == b->ptr[1])
+			pic_fmt(t, sizeof t, "kernel pointer: both at %lx", b->ptr[0]);
+		else
+			pic_fmt(t, sizeof t, "kernel pointers: parent %lx, child %lx", b->ptr[0], b->ptr[1]);
+		y = wrap(o, x0, y, (x1 - x0) / 7, "small", "", t);
+	}
+	g->y = y;
 }
 
-/* For <desc>: "Shared: mm fs. One copy each: files. Not known: io." */
+/* For <desc>: "Shared: mm fs. One each: files. Not seen: io." */
 static void describe(char *buf, size_t size, const struct pic *p)
 {
 	struct cl_out m = { -1, 0, (unsigned)size - 1, buf };
-	cl_printf(&m, "%s. Parent pid %d tid %d, child pid %d tid %d.", p->call, p->task[0].pid,
-		  p->task[0].tid, p->task[1].pid, p->task[1].tid);
-	static const char *const what[3] = { " One copy each:", " Shared:", " Not known:" };
+	cl_printf(&m, "%s. Parent tid %d tgid %d, child tid %d tgid %d.", p->call, p->task[0].tid,
+		  p->task[0].pid, p->task[1].tid, p->task[1].pid);
+	static const char *const what[3] = { " One each:", " Shared:", " Not seen:" };
 	for (int v = 1; v >= -1; v--) {
 		int any = 0;
 		for (int i = 0; i < p->nobj; i++)
@@ -119,23 +304,66 @@ static void describe(char *buf, size_t size, const struct pic *p)
 	buf[m.len] = 0;
 }
 
-void pic_sharing_svg(struct cl_out *o, const struct pic *p)
+static const char legend[] =
+	"Each box is a kernel object; each arrow a pointer from the struct it leaves. One "
+	"solid box with an arrow from each task: one object, shared. Two dashed boxes: one "
+	"each; the child's is a copy of the parent's (mm, fs, files, sighand, cred), a fresh "
+	"one (signal: a new thread group), or a new namespace (nested in the parent's: user, "
+	"pid). Dotted: the pointers were not seen (--kernel shows them). Inside each task: "
+	"what is never shared.";
+
+/* Draw (o) or measure (o writes nowhere): the height. */
+static int draw(struct cl_out *o, const struct pic *p, struct geo *g)
 {
-	char id[40], t[160], desc[700];
-	int h = pic_sharing_height(p);
-	pic_fmt(id, sizeof id, "%s-sharing", p->name);
+	char t[160];
+	int fold = folded(p);
+	g->y = 22;
+	svg_text(o, 10, g->y, "head", "", pic_fmt(t, sizeof t, "%s: the object graph", p->name));
+	g->y = wrap(o, 10, g->y + 20, g->chars, "", "", p->call);
+	g->y = wrap(o, 10, g->y, g->chars, "small", "", legend) + 4;
+	int top = g->y;
+	g->task_bottom = top + task_height(p, g);
+	task_box(o, p, g, PIC_PARENT, top);
+	task_box(o, p, g, PIC_CHILD, top);
+	g->y = g->task_bottom + 4;
+	int done_fold = 0;
+	for (int i = 0; i < p->nobj; i++) {
+		if (fold && in_nsproxy(&p->obj[i])) {
+			if (done_fold++) {
+				placed[i] = placed[i - 1];
+				continue;
+			}
+		}
+		row(o, p, g, i, fold);
+	}
+	return g->y + 10;
+}
+
+static int height(const struct pic *p, int narrow)
+{
+	char tmp[512];
+	struct cl_out null = { -1, 0, sizeof tmp, tmp };
+	struct geo g;
+	geo_init(&g, narrow);
+	geo_name(&g, p);
+	return draw(&null, p, &g);
+}
+
+int pic_sharing_height(const struct pic *p) { return height(p, 0); }
+
+void pic_sharing_svg_as(struct cl_out *o, const struct pic *p, int narrow)
+{
+	char id[48], t[160], desc[700];
+	struct geo g;
+	geo_init(&g, narrow);
+	geo_name(&g, p);
+	int h = height(p, narrow);
+	pic_fmt(id, sizeof id, "%s-sharing", g.pre);
 	pic_fmt(t, sizeof t, "%s: what the parent and the child share", p->name);
 	describe(desc, sizeof desc, p);
-	svg_open(o, id, W, h, t, desc);
-	svg_text(o, 10, 22, "head", "", t);
-	svg_text(o, 10, 40, "", "", p->call);
-	svg_text(o, 10, 57, "small", "", "Solid box, two arrows: one object, and both tasks "
-		 "point to it (shared).");
-	svg_text(o, 10, 72, "small", "", "Two dashed boxes: each task points to its own copy. "
-		 "Under each row: the flag that decides it, and how we know.");
-	task_box(o, p, PIC_PARENT);
-	task_box(o, p, PIC_CHILD);
-	for (int i = 0; i < p->nobj; i++)
-		row(o, p, i);
+	svg_open(o, id, g.w, h, t, desc);
+	draw(o, p, &g);
 	cl_printf(o, "</svg>\n");
 }
+
+void pic_sharing_svg(struct cl_out *o, const struct pic *p) { pic_sharing_svg_as(o, p, 0); }

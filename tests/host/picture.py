@@ -18,13 +18,20 @@ KEYS = {"vm": "mm", "fs": "fs", "files": "files", "sighand": "sighand", "thread_
 NS = ["user", "pid", "uts", "ipc", "mnt", "net", "cgroup", "time"]
 
 
-def expected_boxes(shared):
-    """{box name: "shared"/"separate"/"unknown"} from a JSON "shared" object."""
+def expected_boxes(shared, kernel=None):
+    """{box name: "shared"/"separate"/"unknown"} from a JSON "shared" object, and the
+    same run's "kernel" part if any: cred and nsproxy have no kcmp, so without the
+    kernel's pointers they are known only where a namespace under them differs."""
     want = {}
     for key, name in KEYS.items():
         want[name] = shared.get(key)
     for ns in NS:
         want[f"{ns} ns"] = shared["ns"].get(ns)
+    objs = (kernel or {}).get("objects") or {}
+    want["cred"] = objs["cred"]["same"] if "cred" in objs else \
+        (False if shared["ns"].get("user") is False else None)
+    want["nsproxy"] = objs["nsproxy"]["same"] if "nsproxy" in objs else \
+        (False if any(shared["ns"].get(n) is False for n in NS[1:]) else None)
     return {k: "unknown" if v is None else "shared" if v else "separate" for k, v in want.items()}
 
 
@@ -56,33 +63,60 @@ def check_refs(root, text):
     assert "@import" not in text
 
 
+def _arrow_ends(a):
+    """(x1, y1, x2, y2) of an arrow: a <line>, or a <path> of straight segments."""
+    if a.tag == SVG + "line":
+        return tuple(float(a.get(k)) for k in ("x1", "y1", "x2", "y2"))
+    pts = [tuple(map(float, p.split(","))) for p in re.findall(r"[-\d.]+,[-\d.]+", a.get("d"))]
+    assert re.fullmatch(r"M[-\d.,]+(L[-\d.,]+)+", a.get("d")), a.get("d")
+    return pts[0] + pts[-1]
+
+
 def check_picture(svg):
     """One <svg> picture (an Element): title and desc, arrows from box to box.
-    Returns {box name: {verdict: [owners]}} for the sharing picture."""
+    Returns {box name: {verdict: [owners]}} for the sharing picture. A shared box is
+    reached from both task_structs, a task's own box from that task only (by the arrows:
+    task -> cred -> user ns, task -> nsproxy -> the namespaces)."""
     pid = svg.get("id")
     assert svg.find(SVG + "title") is not None and svg.find(SVG + "title").text, pid
     assert svg.find(SVG + "desc") is not None and svg.find(SVG + "desc").text, pid
     rects = {e.get("id"): e for e in svg.iter(SVG + "rect") if e.get("id")}
-    arrows = [e for e in svg.iter(SVG + "line") if "arrow" in e.get("class", "").split()]
+    arrows = [e for e in svg.iter() if e.tag in (SVG + "line", SVG + "path")
+              and "arrow" in e.get("class", "").split()]
     for a in arrows:
         f, t = a.get("data-from"), a.get("data-to")
         assert f in rects and t in rects, f"{pid}: arrow {f} -> {t}: no such box"
-        x1, y1, x2, y2 = (float(a.get(k)) for k in ("x1", "y1", "x2", "y2"))
+        x1, y1, x2, y2 = _arrow_ends(a)
         assert _on_edge(x1, y1, _rect(rects[f])), f"{pid}: arrow does not start on {f}"
         assert _on_edge(x2, y2, _rect(rects[t])), f"{pid}: arrow does not end on {t}"
     boxes = {}
     for e in svg.iter(SVG + "rect"):
         if e.get("data-name"):
-            boxes.setdefault(e.get("data-name"), {}).setdefault(e.get("data-verdict"), []).append(
-                e.get("data-owner"))
-    # a shared box has two arrows into it, a copy one, a box whose verdict is unknown none
-    into = {}
+            for name in e.get("data-name").split("+"):
+                boxes.setdefault(name, {}).setdefault(e.get("data-verdict"), []).append(
+                    e.get("data-owner"))
+    edges = {}
     for a in arrows:
-        into[a.get("data-to")] = into.get(a.get("data-to"), 0) + 1
-    for i, e in rects.items():
-        v = e.get("data-verdict")
-        if v:
-            assert into.get(i, 0) == {"shared": 2, "separate": 1, "unknown": 0}[v], (pid, i, v)
+        edges.setdefault(a.get("data-from"), set()).add(a.get("data-to"))
+
+    def reach(start):
+        seen, todo = set(), [start]
+        while todo:
+            for n in edges.get(todo.pop(), ()):
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        return seen
+    tasks = {e.get("data-task"): e.get("id") for e in rects.values() if e.get("data-task")}
+    if tasks:
+        assert sorted(tasks) == ["child", "parent"], (pid, tasks)
+        by = {who: reach(i) for who, i in tasks.items()}
+        for i, e in rects.items():
+            v, owner = e.get("data-verdict"), e.get("data-owner")
+            if v in ("shared", "separate"):
+                got = sorted(w for w in by if i in by[w])
+                want = ["child", "parent"] if v == "shared" else [owner]
+                assert got == want, f"{pid}: {i} ({v}, {owner}) reached from {got}"
     return boxes
 
 
