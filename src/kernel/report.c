@@ -156,7 +156,8 @@ static void pic_objects(struct pic *p)
 			continue;
 		int before = b->same;
 		const char *how = cl_startswith(b->key, "ns.") ? "/proc" :
-			cl_streq(b->key, "thread_group") ? "Tgid" : "kcmp";
+			cl_streq(b->key, "thread_group") ? "Tgid" :
+			b->key[0] == 'c' || b->key[0] == 'n' ? "deduced" : "kcmp";	/* cred, nsproxy */
 		if (pic_kernel_object(p, name, kv.obj[0][m], kv.obj[1][m], 0) < 0)
 			continue;
 		pic_fmt(b->evidence, sizeof b->evidence, "kernel: %s / %s: %s%s", yn(b->same), how,
@@ -182,6 +183,15 @@ static void kview_to_pic(struct pic *p, const struct lab *l)
 		p->task[PIC_CHILD].task_struct = kv.task[1];
 		pic_objects(p);
 	}
+	if (kv.have_wake) {	/* the child's kernel stack, pt_regs at its top, the saved sp */
+		p->task[PIC_CHILD].stack = kv.stack;
+		p->task[PIC_CHILD].pt_regs = kv.ksp + (uint64_t)kv.off.ksp_skip;
+		p->task[PIC_CHILD].ksp = kv.ksp;
+		for (int r = 0; r < kv_nregs() && r < 8; r++, p->nkregs++) {
+			pic_fmt(p->kreg_name[r], sizeof p->kreg_name[r], "%s", reg_name(r));
+			p->kreg[r] = kv.regs[r];
+		}
+	}
 	for (int i = 0; i < kv.nev; i++)
 		if (cl_streq(kv.ev[i].kind, "first_user_instruction") && p->latency_ns >= 0)
 			shift = p->latency_ns - kv_rel_ns(kv.ev[i].t);
@@ -189,9 +199,24 @@ static void kview_to_pic(struct pic *p, const struct lab *l)
 		const struct ev *e = &kv.ev[i];
 		if (cl_streq(e->kind, "first_user_instruction"))
 			continue;	/* the picture has it, from the same counter */
-		pic_event(p, kv_rel_ns(e->t) + shift, e->cpu, e->pid == (int)l->ret ? PIC_CHILD :
-			  e->pid == kv.ch->parent_tid ? PIC_PARENT : PIC_OTHER, 1, e->what);
+		int who = e->pid == (int)l->ret ? PIC_CHILD : e->pid == kv.ch->parent_tid ? PIC_PARENT :
+			  PIC_OTHER;
+		pic_kevent(p, kv_rel_ns(e->t) + shift, e->cpu, who, e->kind, e->what);
+		/* the parent's CPU is where the kernel saw its syscall enter: getcpu() just
+		 * before can have run elsewhere */
+		if (who == PIC_PARENT && cl_streq(e->kind, "syscall_enter")) {
+			p->parent_cpu = e->cpu, p->parent_cpu_seen = 1;
+			for (int k = 0; k < p->nev; k++)
+				if (!p->ev[k].kernel && p->ev[k].task == PIC_PARENT)
+					p->ev[k].cpu = e->cpu;
+		}
 	}
+	for (unsigned i = 0; i < sizeof path / sizeof path[0] && p->nsteps < 8; i++)
+		if (kv.version >= path[i].from && kv.version <= path[i].to) {
+			struct pic_step *s = &p->step[p->nsteps++];
+			pic_fmt(s->what, sizeof s->what, "%s", path[i].what);
+			s->observed = observed(&path[i]);
+		}
 }
 
 void kview_text(const struct lab *l)
@@ -209,6 +234,10 @@ void kview_text(const struct lab *l)
 		regs_text(l);
 	outf("\n  target CPU      %d (sched_wakeup_new); the child's first instruction ran on %d\n",
 	    kv.target_cpu, l->sh->child_cpu);
+	for (int i = 0; i < kv.nev; i++)
+		if (cl_streq(kv.ev[i].kind, "syscall_enter") && kv.ev[i].pid == kv.ch->parent_tid)
+			outf("  parent's CPU    %d at its syscall entry (the kernel's; getcpu() just before "
+			    "said %d)\n", kv.ev[i].cpu, l->sh->parent_cpu);
 	timeline_text();
 	path_text();
 	for (int i = 0; i < kv.nmissing; i++)

@@ -47,7 +47,7 @@ struct pic_event {
 };
 
 struct pic_step {		/* one step of the child's way out of the kernel */
-	char what[120];
+	char what[200];
 	int observed;		/* 1: seen in this trace; 0: from the kernel's source */
 };
 
@@ -82,6 +82,7 @@ void pic_sharing_svg(struct cl_out *o, const struct pic *p);
  * start "<name>-n-" so that both can sit in one page. */
 void pic_sharing_svg_as(struct cl_out *o, const struct pic *p, int narrow);
 void pic_timeline_svg(struct cl_out *o, const struct pic *p);
+void pic_timeline_svg_as(struct cl_out *o, const struct pic *p, int narrow);
 int pic_sharing_height(const struct pic *p);
 int pic_timeline_height(const struct pic *p);
 /* A standalone SVG document: both pictures, one above the other. */
@@ -135,6 +136,10 @@ void svg_open(struct cl_out *o, const char *id, int w, int h, const char *title,
 	      const char *desc);
 void svg_text(struct cl_out *o, int x, int y, const char *cls, const char *anchor,
 	      const char *s);
+/* s wrapped at blanks to lines of at most n characters (a UTF-8 sequence counts
+ * once; '\n' breaks), 16 units apart from y down; returns the y after the last line. */
+int svg_wrap(struct cl_out *o, int x, int y, int n, const char *cls, const char *anchor,
+	     const char *s);
 /* A box (class "box cls"); data: more attributes, already escaped, or "". */
 void svg_box(struct cl_out *o, const char *id, const char *cls, int x, int y, int w, int h,
 	     const char *data);

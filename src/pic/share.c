@@ -45,37 +45,6 @@ static void geo_name(struct geo *g, const struct pic *p)
 	pic_fmt(g->pre, sizeof g->pre, "%s%s", p->name, g->narrow ? "-n" : "");
 }
 
-/* Text wrapped at word boundaries to at most n characters a line, from y down; the
- * y after the last line. A UTF-8 sequence counts once. */
-static int wrap(struct cl_out *o, int x, int y, int n, const char *cls, const char *anchor,
-		const char *s)
-{
-	char line[200];
-	while (*s) {
-		int len = 0, chars = 0, cut = -1;
-		const char *q = s;
-		while (*q && *q != '\n' && chars < n && len < (int)sizeof line - 4) {
-			if (*q == ' ')
-				cut = len;
-			do
-				line[len++] = *q++;
-			while (((unsigned char)*q & 0xc0) == 0x80);
-			chars++;
-		}
-		if (*q && *q != '\n' && chars >= n && cut > 0)
-			len = cut, q = s + cut + 1;
-		else if (*q == '\n')
-			q++;
-		line[len] = 0;
-		svg_text(o, x, y, cls, anchor, line);
-		y += LINE;
-		s = q;
-		while (*s == ' ')
-			s++;
-	}
-	return y;
-}
-
 static const char *reg_name(const struct pic *p, int i)
 {
 	return p->reg_names && i < p->nregs ? p->reg_names[i] : "?";
@@ -95,16 +64,16 @@ static void task_box(struct cl_out *o, const struct pic *p, struct geo *g, int s
 	svg_text(o, tx, y, "small", "", k->task_struct ? pic_fmt(t, sizeof t, "at %lx",
 		 k->task_struct) : "address not seen");
 	y += LINE + 4;
-	y = wrap(o, tx, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
+	y = svg_wrap(o, tx, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
 	if (k->inner_tid && k->inner_tid != k->tid)
-		y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
+		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
 			 "namespace = %d outside)", k->inner_tid, k->tid));
-	y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
+	y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
 		 k->pid == k->tid ? " (itself)" : ""));
-	y = wrap(o, tx, y, n, "small", "", k->ppid ? pic_fmt(t, sizeof t, "real_parent: pid %d",
+	y = svg_wrap(o, tx, y, n, "small", "", k->ppid ? pic_fmt(t, sizeof t, "real_parent: pid %d",
 		 k->ppid) : "real_parent: not seen");
 	if (p->nregs > CL_REG_TP)
-		y = wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
+		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
 			 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
 	/* the kernel stack: pt_regs at its top (what user mode gets back), then the saved
 	 * context the scheduler switches on */
@@ -139,15 +108,15 @@ static int task_height(const struct pic *p, struct geo *g)
 		int n = CHARS(g->tw - 20), y = 20 + LINE + LINE + 4;
 		char t[96];
 		const struct pic_task *k = &p->task[side];
-		y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
+		y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
 		if (k->inner_tid && k->inner_tid != k->tid)
-			y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
+			y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
 				 "namespace = %d outside)", k->inner_tid, k->tid));
-		y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
+		y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
 			 k->pid == k->tid ? " (itself)" : ""));
-		y = wrap(&null, 0, y, n, "", "", "real_parent: pid 4194304");
+		y = svg_wrap(&null, 0, y, n, "", "", "real_parent: pid 4194304");
 		if (p->nregs > CL_REG_TP)
-			y = wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
+			y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
 				 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
 		y += -6 + 4 * LINE + 16 + 8;
 		if (y > h)
@@ -225,7 +194,7 @@ static void row(struct cl_out *o, const struct pic *p, struct geo *g, int i, int
 		pic_fmt(t, sizeof t, "nsproxy->uts, ipc, mnt, pid, net, cgroup, time: the other namespaces");
 	else
 		pic_fmt(t, sizeof t, "%s", b->what);
-	y = wrap(o, x0, y, g->chars - (x0 - 10) / 7, "b small", "", t) - 4;
+	y = svg_wrap(o, x0, y, g->chars - (x0 - 10) / 7, "b small", "", t) - 4;
 	pl->y = y, pl->h = bh;
 	pl->two = b->same == 0;
 	for (int side = 0; side < 2; side++) {
@@ -266,22 +235,32 @@ static void row(struct cl_out *o, const struct pic *p, struct geo *g, int i, int
 			int hk = h->two ? side : 0;
 			if (!h->two && side && !pl->two)
 				continue;	/* one holder, one box: one pointer */
-			sx = side ? h->x[hk] + h->w[hk] - 12 : h->x[hk] + 12, sy = h->y + h->h;
+			sx = side ? h->x[hk] + h->w[hk] - 7 : h->x[hk] + 7, sy = h->y + h->h;
 			if (!h->two && pl->two)	/* one holder pointing to two: should not be */
-				sx = h->x[0] + (side ? h->w[0] - 12 : 12);
+				sx = h->x[0] + (side ? h->w[0] - 7 : 7);
 		}
 		elbow(o, g, cls, sx, sy, ex, yc, from[side], pl->id[k]);
 	}
 	y += bh + 16;
-	/* how we know */
-	pic_fmt(t, sizeof t, "%s %s \xc2\xb7 %s", b->flag, b->flag_set ? "set" : "not set", b->evidence);
-	y = wrap(o, x0, y, (x1 - x0) / 7, "small", "", t);
+	/* how we know (indented: the pointers to the rows below run down its left) */
+	x0 += 14;
+	if (fold && in_nsproxy(b)) {
+		int any = 0;
+		for (int k = 0; k < p->nobj; k++)
+			any |= in_nsproxy(&p->obj[k]) && p->obj[k].flag_set;
+		pic_fmt(t, sizeof t, "CLONE_NEWUTS, NEWIPC, NEWNS, NEWPID, NEWNET, NEWCGROUP, NEWTIME: "
+			"%s \xc2\xb7 /proc/<tid>/ns/*: one link each", any ? "some set" : "none set");
+	} else {
+		pic_fmt(t, sizeof t, "%s %s \xc2\xb7 %s", b->flag, b->flag_set ? "set" : "not set",
+			b->evidence);
+	}
+	y = svg_wrap(o, x0, y, CHARS(x1 - x0), "small", "", t);
 	if (b->ptr[0] && b->ptr[1]) {
 		if (b->ptr[0] == b->ptr[1])
 			pic_fmt(t, sizeof t, "kernel pointer: both at %lx", b->ptr[0]);
 		else
 			pic_fmt(t, sizeof t, "kernel pointers: parent %lx, child %lx", b->ptr[0], b->ptr[1]);
-		y = wrap(o, x0, y, (x1 - x0) / 7, "small", "", t);
+		y = svg_wrap(o, x0, y, CHARS(x1 - x0), "small", "", t);
 	}
 	g->y = y;
 }
@@ -319,8 +298,8 @@ static int draw(struct cl_out *o, const struct pic *p, struct geo *g)
 	int fold = folded(p);
 	g->y = 22;
 	svg_text(o, 10, g->y, "head", "", pic_fmt(t, sizeof t, "%s: the object graph", p->name));
-	g->y = wrap(o, 10, g->y + 20, g->chars, "", "", p->call);
-	g->y = wrap(o, 10, g->y, g->chars, "small", "", legend) + 4;
+	g->y = svg_wrap(o, 10, g->y + 20, g->chars, "", "", p->call);
+	g->y = svg_wrap(o, 10, g->y, g->chars, "small", "", legend) + 4;
 	int top = g->y;
 	g->task_bottom = top + task_height(p, g);
 	task_box(o, p, g, PIC_PARENT, top);

@@ -100,6 +100,37 @@ void svg_text(struct cl_out *o, int x, int y, const char *cls, const char *ancho
 	cl_printf(o, "</text>\n");
 }
 
+/* Text wrapped at word boundaries to at most n characters a line, from y down; the
+ * y after the last line. A UTF-8 sequence counts once. */
+int svg_wrap(struct cl_out *o, int x, int y, int n, const char *cls, const char *anchor,
+		const char *s)
+{
+	char line[200];
+	while (*s) {
+		int len = 0, chars = 0, cut = -1;
+		const char *q = s;
+		while (*q && *q != '\n' && chars < n && len < (int)sizeof line - 4) {
+			if (*q == ' ')
+				cut = len;
+			do
+				line[len++] = *q++;
+			while (((unsigned char)*q & 0xc0) == 0x80);
+			chars++;
+		}
+		if (*q && *q != '\n' && chars >= n && cut > 0)
+			len = cut, q = s + cut + 1;
+		else if (*q == '\n')
+			q++;
+		line[len] = 0;
+		svg_text(o, x, y, cls, anchor, line);
+		y += 16;
+		s = q;
+		while (*s == ' ')
+			s++;
+	}
+	return y;
+}
+
 /* A box; data: extra attributes (already escaped), or "". */
 void svg_box(struct cl_out *o, const char *id, const char *cls, int x, int y, int w, int h,
 	     const char *data)

@@ -1,23 +1,27 @@
 /* time.c: the timeline. One lane per CPU, time to the right from the parent's
  * syscall (t = 0). Each event is a numbered marker on its CPU's lane (a filled square
  * for the parent, a hollow one for the child, a bar for a kernel event) and a line of
- * the legend below; a dashed arrow goes from the parent's syscall to the child's first
- * instruction. Numbers that would collide are stacked above the lane. */
+ * the legend below. A lane is banded where one task ran between two of its events (the
+ * same task at both ends); a dashed arrow goes from the parent's syscall to the child's
+ * first instruction, another from the kernel's wake-up of the child to the switch into
+ * it. With --kernel: the child's way out of the kernel, step by step, and the registers
+ * copy_thread() built. Ticks fall on 1-2-5 steps; times are rounded, never cut.
+ * Two layouts, like the sharing picture: wide (760) and narrow (360, a phone). */
 #include "pic.h"
 
-#define W 900
-#define X0 110			/* t0 .. t1 map to X0 .. X1 */
-#define X1 860
 #define MAXLANE 16
 #define MAXLVL 8
 #define LBL_W 24		/* room for a marker's number */
+#define CHARS(px) ((px) * 10 / 73)	/* 12 px characters in px */
 
 struct layout {
+	int w, narrow, x0, x1;		/* t0 .. t1 map to x0 .. x1 */
+	char pre[24];			/* the prefix of every id */
 	int n, order[PIC_MAX_EV];	/* events by time */
 	int level[PIC_MAX_EV];	/* how far above the lane its number sits */
-	int nlane, cpu[MAXLANE], lane_y[MAXLANE], top[MAXLANE];
-	long t0, t1;
-	int axis_y, h;
+	int nlane, cpu[MAXLANE], lane_y[MAXLANE];
+	long t0, t1, step;
+	int axis_y;
 };
 
 static int lane_of(const struct layout *L, int cpu)
@@ -30,12 +34,29 @@ static int lane_of(const struct layout *L, int cpu)
 
 static int xpos(const struct layout *L, long t)
 {
-	return X0 + (int)((t - L->t0) * (X1 - X0) / (L->t1 - L->t0));
+	return L->x0 + (int)((t - L->t0) * (L->x1 - L->x0) / (L->t1 - L->t0));
 }
 
-/* Order the events by time and the CPUs by number; give each number a level. */
-static void lay_out(struct layout *L, const struct pic *p)
+/* The tick step: 1, 2 or 5 times a power of ten (ns), at most 5 steps across. */
+static long tick_step(long span)
 {
+	long s = 1;
+	for (;;)
+		for (int m = 1; m <= 5; m += m == 1 ? 1 : 3)
+			if (span <= 5 * s * m)
+				return s * m;
+			else if (m == 5)
+				s *= 10;
+}
+
+static long floor_to(long t, long s) { return t >= 0 ? t / s * s : -((-t + s - 1) / s * s); }
+
+/* Order the events by time and the CPUs by number; give each number a level. */
+static void lay_out(struct layout *L, const struct pic *p, int narrow, int top)
+{
+	L->narrow = narrow, L->w = narrow ? 360 : 760;
+	L->x0 = narrow ? 64 : 90, L->x1 = L->w - (narrow ? 24 : 40);
+	pic_fmt(L->pre, sizeof L->pre, "%s%s", p->name, narrow ? "-n" : "");
 	L->n = p->nev, L->nlane = 0, L->t0 = 0, L->t1 = 1;
 	for (int i = 0; i < p->nev; i++) {
 		int j = i;
@@ -54,6 +75,11 @@ static void lay_out(struct layout *L, const struct pic *p)
 		if (p->ev[i].t_ns > L->t1)
 			L->t1 = p->ev[i].t_ns;
 	}
+	L->step = tick_step(L->t1 - L->t0);
+	L->t0 = floor_to(L->t0, L->step);
+	L->t1 = -floor_to(-L->t1, L->step);
+	if (L->t1 <= L->t0)
+		L->t1 = L->t0 + L->step;
 	int last[MAXLANE][MAXLVL], maxlvl[MAXLANE] = { 0 };
 	for (int k = 0; k < MAXLANE; k++)
 		for (int v = 0; v < MAXLVL; v++)
@@ -66,24 +92,25 @@ static void lay_out(struct layout *L, const struct pic *p)
 		if (v > maxlvl[k])
 			maxlvl[k] = v;
 	}
-	int y = 70;
+	int y = top;
 	for (int k = 0; k < L->nlane; k++) {
-		L->top[k] = y;
 		L->lane_y[k] = y + 30 + 14 * maxlvl[k];
 		y = L->lane_y[k] + 16;
 	}
 	L->axis_y = y + 8;
-	L->h = L->axis_y + 64 + 16 * L->n + 10;
 }
 
-/* "+41.3 µs", or "+76.3 ms" from 10 ms on (the slow TCG guests) */
-static char *micros(char *buf, size_t size, long ns)
+/* ns as "+41.3 µs" (rounded to 0.1 µs), or "+76.3 ms" from 10 ms on (slow TCG
+ * guests); tick labels (whole: the step is whole units) without the decimal. */
+static char *micros(char *buf, size_t size, long ns, int whole)
 {
 	unsigned long a = (unsigned long)(ns < 0 ? -ns : ns);
 	int ms = a >= 10000000;
-	unsigned long unit = ms ? 1000000 : 1000;
-	return pic_fmt(buf, size, "%s%lu.%lu %s", ns < 0 ? "-" : "+", a / unit,
-		       a % unit / (unit / 10), ms ? "ms" : "\xc2\xb5s");
+	unsigned long tenth = ms ? 100000 : 100, t = (a + tenth / 2) / tenth;
+	const char *sign = ns < 0 ? "-" : "+", *unit = ms ? "ms" : "\xc2\xb5s";
+	if (whole)
+		return pic_fmt(buf, size, "%s%lu %s", sign, (t + 5) / 10, unit);
+	return pic_fmt(buf, size, "%s%lu.%lu %s", sign, t / 10, t % 10, unit);
 }
 
 static const char *mark_class(const struct pic_event *e)
@@ -101,6 +128,28 @@ static void marker(struct cl_out *o, const struct pic_event *e, const char *id, 
 		  mark_class(e), x - (k ? 2 : 6), y - (k ? 8 : 6), k ? 4 : 12, k ? 16 : 12);
 }
 
+/* Bands: where two events in a row on one lane are the same task's, it ran between. */
+static void bands(struct cl_out *o, const struct pic *p, const struct layout *L)
+{
+	for (int k = 0; k < L->nlane; k++) {
+		int prev = -1;
+		for (int r = 0; r < L->n; r++) {
+			const struct pic_event *e = &p->ev[L->order[r]];
+			if (lane_of(L, e->cpu) != k)
+				continue;
+			if (prev >= 0) {
+				const struct pic_event *a = &p->ev[L->order[prev]];
+				int xa = xpos(L, a->t_ns), xb = xpos(L, e->t_ns);
+				if (a->task == e->task && e->task != PIC_OTHER && xb > xa)
+					cl_printf(o, "<line class=\"%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+						  "y2=\"%d\"/>\n", e->task == PIC_CHILD ? "run-child" :
+						  "run-parent", xa, L->lane_y[k] + 7, xb, L->lane_y[k] + 7);
+			}
+			prev = r;
+		}
+	}
+}
+
 static void lanes(struct cl_out *o, const struct layout *L)
 {
 	char t[32];
@@ -108,94 +157,175 @@ static void lanes(struct cl_out *o, const struct layout *L)
 		int y = L->lane_y[k];
 		svg_text(o, 10, y + 4, "b", "", L->cpu[k] < 0 ? "CPU ?" : pic_fmt(t, sizeof t, "CPU %d", L->cpu[k]));
 		cl_printf(o, "<line class=\"lane\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
-			  X0 - 14, y, X1 + 14, y);
+			  L->x0 - 14, y, L->x1 + 14, y);
 	}
-	cl_printf(o, "<line class=\"tick\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", X0,
-		  L->axis_y, X1, L->axis_y);
-	for (int q = 0; q <= 4; q++) {
-		int x = X0 + (X1 - X0) * q / 4;
+	cl_printf(o, "<line class=\"tick\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", L->x0,
+		  L->axis_y, L->x1, L->axis_y);
+	int nt = (int)((L->t1 - L->t0) / L->step);
+	int whole = L->step % (L->t1 >= 10000000 || L->t0 <= -10000000 ? 1000000 : 1000) == 0;
+	for (int q = 0; q <= nt; q++) {
+		long tv = L->t0 + L->step * q;
+		int x = xpos(L, tv);
 		cl_printf(o, "<line class=\"tick\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", x,
 			  L->axis_y - 4, x, L->axis_y + 4);
-		svg_text(o, x, L->axis_y + 18, "small", "middle",
-			 micros(t, sizeof t, L->t0 + (L->t1 - L->t0) * q / 4));
+		/* on a phone every other label, so that they do not touch */
+		if (!L->narrow || nt <= 3 || q % 2 == 0)
+			svg_text(o, x, L->axis_y + 18, "small", "middle", micros(t, sizeof t, tv, whole));
 	}
 }
 
-/* Markers with their numbers, and the arrow from the syscall to the first instruction. */
+static int find_kind(const struct pic *p, const struct layout *L, const char *kind)
+{
+	for (int r = 0; r < L->n; r++)
+		if (cl_streq(p->ev[L->order[r]].kind, kind))
+			return r;
+	return -1;
+}
+
+static void link(struct cl_out *o, const struct pic *p, const struct layout *L, int from, int to,
+		 const char *cls)
+{
+	if (from < 0 || to < 0)
+		return;
+	const struct pic_event *a = &p->ev[L->order[from]], *b = &p->ev[L->order[to]];
+	int wa = a->kernel ? 2 : 6, wb = b->kernel ? 2 : 6;
+	int xa = xpos(L, a->t_ns) + wa, xb = xpos(L, b->t_ns) - wb;
+	int ya = L->lane_y[lane_of(L, a->cpu)], yb = L->lane_y[lane_of(L, b->cpu)];
+	if (xb - xa < 24)
+		return;	/* too close to draw an arrow between them */
+	char f[48], id[48], sid[48];
+	pic_fmt(f, sizeof f, "%s-ev-%d", L->pre, from + 1);
+	pic_fmt(id, sizeof id, "%s-ev-%d", L->pre, to + 1);
+	svg_arrow(o, pic_fmt(sid, sizeof sid, "%s-timeline", L->pre), cls, xa, ya, xb, yb, f, id);
+}
+
+/* Markers with their numbers; the arrows: syscall to first instruction, wake-up to switch. */
 static void events(struct cl_out *o, const struct pic *p, const struct layout *L)
 {
-	char id[40], t[16];
+	char id[48], t[16];
 	int from = -1, to = -1;
 	for (int r = 0; r < L->n; r++) {
 		int i = L->order[r];
 		const struct pic_event *e = &p->ev[i];
 		int k = lane_of(L, e->cpu), x = xpos(L, e->t_ns), y = L->lane_y[k];
-		marker(o, e, pic_fmt(id, sizeof id, "%s-ev-%d", p->name, r + 1), x, y);
+		marker(o, e, pic_fmt(id, sizeof id, "%s-ev-%d", L->pre, r + 1), x, y);
 		svg_text(o, x, y - 12 - 14 * L->level[i], "small", "middle", pic_fmt(t, sizeof t, "%d", r + 1));
 		if (!e->kernel && e->task == PIC_PARENT && from < 0)
 			from = r;
 		if (!e->kernel && e->task == PIC_CHILD && to < 0)
 			to = r;
 	}
-	if (from < 0 || to < 0)
-		return;
-	const struct pic_event *a = &p->ev[L->order[from]], *b = &p->ev[L->order[to]];
-	int xa = xpos(L, a->t_ns) + 6, xb = xpos(L, b->t_ns) - 6;
-	int ya = L->lane_y[lane_of(L, a->cpu)], yb = L->lane_y[lane_of(L, b->cpu)];
-	if (xb - xa < 24)
-		return;	/* too close to draw an arrow between them */
-	char f[40], sid[40];
-	pic_fmt(f, sizeof f, "%s-ev-%d", p->name, from + 1);
-	svg_arrow(o, pic_fmt(sid, sizeof sid, "%s-timeline", p->name), "dashed", xa, ya, xb, yb, f, pic_fmt(id, sizeof id, "%s-ev-%d",
-		  p->name, to + 1));
+	link(o, p, L, from, to, "dashed");
+	link(o, p, L, find_kind(p, L, "wakeup_new"), find_kind(p, L, "switch_in"), "dashed wake");
 }
 
-static void legend(struct cl_out *o, const struct pic *p, const struct layout *L)
+static int legend(struct cl_out *o, const struct pic *p, const struct layout *L, int y)
 {
-	char t[160], us[32];
-	int y = L->axis_y + 40;
-	svg_text(o, 10, y, "", "", p->latency_ns < 0 ? "latency: not known" :
-		 pic_fmt(t, sizeof t, "latency: %s from the parent's syscall to the child's first "
-			 "instruction", micros(us, sizeof us, p->latency_ns)));
+	char t[200], us[32];
+	int n = CHARS(L->w - 20);
+	y = svg_wrap(o, 10, y, n, "", "", p->latency_ns < 0 ? "latency: not seen" :
+		     pic_fmt(t, sizeof t, "latency: %s from the parent's syscall to the child's "
+			     "first instruction", micros(us, sizeof us, p->latency_ns, 0)));
 	for (int r = 0; r < L->n; r++) {
 		const struct pic_event *e = &p->ev[L->order[r]];
-		y += 16;
 		marker(o, e, 0, 18, y - 4);	/* columns: SVG collapses runs of blanks */
 		svg_text(o, 48, y, "", "end", pic_fmt(t, sizeof t, "%d", r + 1));
-		svg_text(o, 150, y, "", "end", micros(us, sizeof us, e->t_ns));
-		svg_text(o, 166, y, "", "", pic_fmt(t, sizeof t, "CPU %d", e->cpu));
-		svg_text(o, 236, y, "", "", e->what);
+		svg_text(o, 140, y, "", "end", micros(us, sizeof us, e->t_ns, 0));
+		svg_text(o, 152, y, "", "", pic_fmt(t, sizeof t, "CPU %d", e->cpu));
+		if (L->narrow)	/* the words on lines of their own */
+			y = svg_wrap(o, 60, y + 16, CHARS(L->w - 70), "what", "", e->what) + 4;
+		else
+			y = svg_wrap(o, 216, y, CHARS(L->w - 226), "what", "", e->what);
 	}
+	y = svg_wrap(o, 10, y + 4, n, "small", "", "Bands under a lane: the parent (blue) or the "
+		     "child (orange) ran there between two of its own events.");
+	if (p->parent_cpu_seen)
+		y = svg_wrap(o, 10, y, n, "small", "", pic_fmt(t, sizeof t, "The parent's CPU is the "
+			     "kernel's: CPU %d at its syscall entry.", p->parent_cpu));
+	else if (!p->nsteps)
+		y = svg_wrap(o, 10, y, n, "small", "", "Without --kernel: what clonelab's own counter "
+			     "saw, the parent's CPU from getcpu() just before its syscall.");
+	return y;
 }
 
-void pic_timeline_svg(struct cl_out *o, const struct pic *p)
+/* The child's way out of the kernel, top to bottom, each step a box; and what
+ * copy_thread() put in its pt_regs. */
+static int way_out(struct cl_out *o, const struct pic *p, const struct layout *L, int y)
+{
+	char t[240], id[48], prev[48], sid[48];
+	int n = CHARS(L->w - 60);
+	if (!p->nsteps)
+		return y;
+	pic_fmt(sid, sizeof sid, "%s-timeline", L->pre);
+	y = svg_wrap(o, 10, y + 10, CHARS(L->w - 20), "b", "", "The child's way out of the kernel "
+		     "(solid: seen in this trace; thin: from the kernel's source):");
+	for (int i = 0; i < p->nsteps; i++) {
+		char tmp[256];
+		struct cl_out null = { -1, 0, sizeof tmp, tmp };
+		pic_fmt(t, sizeof t, "%d. %s: %s", i + 1, p->step[i].observed ? "seen" : "source",
+			p->step[i].what);
+		int h = svg_wrap(&null, 0, 0, n, "", "", t) + 8;
+		pic_fmt(id, sizeof id, "%s-step-%d", L->pre, i + 1);
+		svg_box(o, id, p->step[i].observed ? "step seen" : "step", 20, y, L->w - 40, h, "");
+		if (i)
+			svg_arrow(o, sid, "", L->w / 2, y - 14, L->w / 2, y, prev, id);
+		svg_wrap(o, 30, y + 17, n, "small", "", t);
+		y += h + 14;
+		memcpy(prev, id, sizeof prev);
+	}
+	if (p->nkregs) {
+		y = svg_wrap(o, 10, y + 4, CHARS(L->w - 20), "b", "", "The child's pt_regs as "
+			     "copy_thread() built them (read at wake_up_new_task):");
+		for (int r = 0; r < p->nkregs; r++)
+			y = svg_wrap(o, 30, y, CHARS(L->w - 40), "small", "", pic_fmt(t, sizeof t,
+				     "%-10s %lx", p->kreg_name[r], p->kreg[r]));
+	}
+	return y;
+}
+
+static int draw(struct cl_out *o, const struct pic *p, struct layout *L, int narrow)
+{
+	char t[160];
+	int n = CHARS((narrow ? 360 : 760) - 20);
+	svg_text(o, 10, 22, "head", "", pic_fmt(t, sizeof t, "%s: where the clone ran, and when", p->name));
+	int y = svg_wrap(o, 10, 42, n, "small", "", "One lane per CPU, time to the right from the "
+			 "parent's syscall. Filled square: the parent; hollow square: the child; bar: "
+			 "a kernel event. Dashed arrows: from the syscall to the child's first "
+			 "instruction, and from the kernel's wake-up of the child to the switch into it.");
+	lay_out(L, p, narrow, y - 16);
+	bands(o, p, L);
+	lanes(o, L);
+	events(o, p, L);
+	y = legend(o, p, L, L->axis_y + 44);
+	return way_out(o, p, L, y) + 10;
+}
+
+static int height(const struct pic *p, int narrow)
 {
 	static struct layout L;	/* .bss: it is not small */
-	char id[40], t[160], desc[200];
-	lay_out(&L, p);
-	pic_fmt(id, sizeof id, "%s-timeline", p->name);
+	char tmp[512];
+	struct cl_out null = { -1, 0, sizeof tmp, tmp };
+	return draw(&null, p, &L, narrow);
+}
+
+int pic_timeline_height(const struct pic *p) { return height(p, 0); }
+
+void pic_timeline_svg_as(struct cl_out *o, const struct pic *p, int narrow)
+{
+	static struct layout L;
+	char id[48], t[160], desc[240];
+	int h = height(p, narrow);
+	pic_fmt(id, sizeof id, "%s%s-timeline", p->name, narrow ? "-n" : "");
 	pic_fmt(t, sizeof t, "%s: where the clone ran, and when", p->name);
-	pic_fmt(desc, sizeof desc, "%d CPU lane(s), %d event(s). The parent's syscall on CPU %d "
-		"at 0; the child's first instruction on CPU %d, %ld ns later.", L.nlane, L.n,
-		p->parent_cpu, p->child_cpu, p->latency_ns);
-	svg_open(o, id, W, L.h, t, desc);
-	svg_text(o, 10, 22, "head", "", t);
-	svg_text(o, 10, 42, "small", "", "One lane per CPU, time to the right from the parent's "
-		 "syscall. Filled square: the parent; hollow");
-	svg_text(o, 10, 56, "small", "", "square: the child; bar: a kernel event. Dashed arrow: "
-		 "from the syscall to the child's first instruction.");
-	lanes(o, &L);
-	events(o, p, &L);
-	legend(o, p, &L);
+	pic_fmt(desc, sizeof desc, "%d event(s). The parent's syscall on CPU %d at 0%s; the child's "
+		"first instruction on CPU %d, %ld ns later.", p->nev, p->parent_cpu,
+		p->parent_cpu_seen ? " (the kernel's)" : "", p->child_cpu, p->latency_ns);
+	svg_open(o, id, narrow ? 360 : 760, h, t, desc);
+	draw(o, p, &L, narrow);
 	cl_printf(o, "</svg>\n");
 }
 
-int pic_timeline_height(const struct pic *p)
-{
-	static struct layout L;
-	lay_out(&L, p);
-	return L.h;
-}
+void pic_timeline_svg(struct cl_out *o, const struct pic *p) { pic_timeline_svg_as(o, p, 0); }
 
 /* Both pictures in one file: an outer <svg> that stacks them. */
 void pic_document(struct cl_out *o, const struct pic *p)
@@ -203,8 +333,8 @@ void pic_document(struct cl_out *o, const struct pic *p)
 	char t[80];
 	int h1 = pic_sharing_height(p), h2 = pic_timeline_height(p);
 	cl_printf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	cl_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		  "viewBox=\"0 0 %d %d\">\n<title>", W, h1 + h2, W, h1 + h2);
+	cl_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
+		  "viewBox=\"0 0 760 %d\">\n<title>", h1 + h2, h1 + h2);
 	svg_esc(o, pic_fmt(t, sizeof t, "clonelab %s: sharing and timeline", p->name));
 	cl_printf(o, "</title>\n<desc>");
 	svg_esc(o, p->call);
