@@ -24,6 +24,7 @@
 #define CL_NR_getdents64 61
 #define CL_NR_read 63
 #define CL_NR_write 64
+#define CL_NR_pread64 67
 #define CL_NR_ppoll 73
 #define CL_NR_readlinkat 78
 #define CL_NR_newfstatat 79
@@ -78,6 +79,7 @@
 #define CL_NR_setns 268
 #define CL_NR_kcmp 272
 #define CL_NR_renameat2 276
+#define CL_NR_memfd_create 279
 #define CL_NR_bpf 280
 #define CL_NR_statx 291
 #define CL_NR_pidfd_send_signal 424

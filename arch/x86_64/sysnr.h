@@ -13,6 +13,7 @@
 #define CL_NR_rt_sigprocmask 14
 #define CL_NR_rt_sigreturn 15
 #define CL_NR_ioctl 16
+#define CL_NR_pread64 17
 #define CL_NR_sched_yield 24
 #define CL_NR_nanosleep 35
 #define CL_NR_getpid 39
@@ -78,6 +79,7 @@
 #define CL_NR_getcpu 309
 #define CL_NR_kcmp 312
 #define CL_NR_renameat2 316
+#define CL_NR_memfd_create 319
 #define CL_NR_bpf 321
 #define CL_NR_statx 332
 #define CL_NR_pidfd_send_signal 424

@@ -369,6 +369,41 @@ static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api
 "by kprobes, or by BPF programs where there are none (=kprobe or =bpf to\n"
 "choose); --show-bpf prints those programs.\n";
 
+/* tour --html: each scenario's text report goes to a memfd as well, so that the page
+ * tells everything the terminal does. Start: point stdout at the memfd; end: copy what
+ * came since `from` to the real stdout and into text. -1 (no memfd): no capture. */
+#define MFD_CLOEXEC 1U	/* uapi linux/memfd.h */
+static char captured[16384];
+
+static int capture_start(long mfd)
+{
+	cl_flush(&cl_stdout);
+	cl_write(&cl_stdout, "", 0);	/* sets cl_stdout up, so that its fd can change */
+	int fd = cl_stdout.fd;
+	if (mfd >= 0)
+		cl_stdout.fd = (int)mfd;
+	return fd;
+}
+
+static const char *capture_end(long mfd, int fd, long *from)
+{
+	char chunk[4096];
+	size_t n = 0;
+	long r;
+	cl_flush(&cl_stdout);
+	cl_stdout.fd = fd;
+	if (mfd < 0)
+		return 0;
+	while ((r = SYS4(pread64, mfd, chunk, sizeof chunk, *from)) > 0) {
+		size_t k = (size_t)r < sizeof captured - 1 - n ? (size_t)r : sizeof captured - 1 - n;
+		cl_write(&cl_stdout, chunk, (size_t)r);	/* the terminal gets all of it */
+		memcpy(captured + n, chunk, k);	/* the page its first 16 KiB */
+		n += k, *from += r;
+	}
+	captured[n] = 0;
+	return captured;
+}
+
 int cmd_tour(int argc, char **argv)
 {
 	struct cmd_opts o;
@@ -385,6 +420,7 @@ int cmd_tour(int argc, char **argv)
 	if (o.html && tour_html_begin(o.html) < 0)
 		return CL_EXIT_FAIL;
 	cl_sigchld_default(0);
+	long mfd = o.html && !o.json ? SYS2(memfd_create, "clonelab-tour", MFD_CLOEXEC) : -1, from = 0;
 	for (int k = 0; k < 4; k++) {
 		/* --json: one object whose members are the scenarios' own objects, on one line:
 		 * at depth 1 they do not end with the newline of a top-level object. */
@@ -395,14 +431,17 @@ int cmd_tour(int argc, char **argv)
 			outf("%s%s\n", k ? "\n\n" : "", story[k]);
 		if (o.html)
 			pic_begin(scenarios[k].name, 0);
+		int fd = o.html ? capture_start(mfd) : -1;
 		r = kview_status(scenarios[k].run(o.json ? &j : 0, &o));
 		if (o.html)
-			tour_html_section(scenarios[k].name, story[k], r);
+			tour_html_section(scenarios[k].name, story[k], r, capture_end(mfd, fd, &from));
 		if (r == CL_EXIT_FAIL || (r == CL_EXIT_UNSUPPORTED && worst == CL_EXIT_OK))
 			worst = r;
 		cl_flush_all();
 	}
 	if (o.json)
 		cl_printf(out, "}\n");
+	if (mfd >= 0)
+		SYS1(close, mfd);
 	return o.html ? tour_html_end(worst) : worst;
 }

@@ -172,9 +172,11 @@ int pic_json_done(int status);
 
 /* ---- the tour's page (tour.c) ---- */
 /* --html FILE: open the page (0, or -1 reported), add one section per scenario
- * (status: its exit status; the current picture holds its data), then write the file:
- * the tour's status, or 1 if the page could not be written (reported). */
+ * (status: its exit status; the current picture holds its data; text: its text report
+ * as the terminal got it, or NULL), then write the file: the matrix of all the
+ * scenarios first, then their sections; the tour's status, or 1 if the page could not
+ * be written (reported). */
 int tour_html_begin(const char *path);
-void tour_html_section(const char *name, const char *story, int status);
+void tour_html_section(const char *name, const char *story, int status, const char *text);
 int tour_html_end(int status);
 #endif

@@ -50,10 +50,12 @@ static const char *reg_name(const struct pic *p, int i)
 	return p->reg_names && i < p->nregs ? p->reg_names[i] : "?";
 }
 
-/* One task: what it alone has. */
-static void task_box(struct cl_out *o, const struct pic *p, struct geo *g, int side, int top)
+/* One task: what it alone has. Returns the y below its last line (o may write
+ * nowhere: that measures it). */
+static int task_box(struct cl_out *o, const struct pic *p, struct geo *g, int side, int top)
 {
-	char id[40], t[96];
+	char id[40], t[96], a[96], b[96], c[96], d[96], tmp[256];
+	struct cl_out null = { -1, 0, sizeof tmp, tmp };
 	const struct pic_task *k = &p->task[side];
 	int x = g->tx[side], tx = x + 10, n = CHARS(g->tw - 20), y = top + 20;
 	pic_fmt(id, sizeof id, "%s-task-%s", g->pre, side ? "child" : "parent");
@@ -66,35 +68,41 @@ static void task_box(struct cl_out *o, const struct pic *p, struct geo *g, int s
 	y += LINE + 4;
 	y = svg_wrap(o, tx, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
 	if (k->inner_tid && k->inner_tid != k->tid)
-		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
-			 "namespace = %d outside)", k->inner_tid, k->tid));
+		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "tid %d inside its own "
+			     "pid namespace: %d outside is 1 inside", k->inner_tid, k->tid));
 	y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
-		 k->pid == k->tid ? " (itself)" : ""));
+		     k->pid == k->tid ? " (itself)" : ""));
 	y = svg_wrap(o, tx, y, n, "small", "", k->ppid ? pic_fmt(t, sizeof t, "real_parent: pid %d",
-		 k->ppid) : "real_parent: not seen");
+		     k->ppid) : "real_parent: not seen");
 	if (p->nregs > CL_REG_TP)
 		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
-			 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
+			     reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
 	/* the kernel stack: pt_regs at its top (what user mode gets back), then the saved
-	 * context the scheduler switches on */
-	int sx = tx, sw = g->tw - 20, sy = y - 6;
+	 * context the scheduler switches on; measured first, so that the boxes go under */
+	int sx = tx, sw = g->tw - 20, sy = y - 6, m = CHARS(sw - 12);
+	pic_fmt(a, sizeof a, k->stack ? "kernel stack at %lx" : "kernel stack", k->stack);
+	if (k->pt_regs)
+		pic_fmt(b, sizeof b, "top: pt_regs at %lx, %s = %ld", k->pt_regs, reg_name(p, CL_REG_RET),
+			(long)p->regs[side][CL_REG_RET]);
+	else if (p->nregs > CL_REG_RET)
+		pic_fmt(b, sizeof b, "top: pt_regs, %s = %ld", reg_name(p, CL_REG_RET),
+			(long)p->regs[side][CL_REG_RET]);
+	else
+		pic_fmt(b, sizeof b, "top: pt_regs");
+	pic_fmt(c, sizeof c, "saved context (switch_to):");
+	pic_fmt(d, sizeof d, k->ksp ? "stack pointer %lx" : side ? "its stack pointer: not seen" :
+		"only while switched out", k->ksp);
+	int ya = svg_wrap(&null, 0, sy + 16, m, "", "", a), y1 = svg_wrap(&null, 0, ya, m, "", "", b);
+	int y2 = svg_wrap(&null, 0, svg_wrap(&null, 0, y1 + 6, m, "", "", c), m, "", "", d);
 	pic_fmt(id, sizeof id, "%s-kstack-%s", g->pre, side ? "child" : "parent");
 	cl_printf(o, "<rect id=\"%s\" class=\"kstack\" x=\"%d\" y=\"%d\" width=\"%d\" "
-		  "height=\"%d\" rx=\"3\"/>\n", id, sx, sy, sw, 4 * LINE + 16);
+		  "height=\"%d\" rx=\"3\"/>\n", id, sx, sy, sw, y2 - 16 + 8 - sy);
 	cl_printf(o, "<rect class=\"ptregs\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
-		  sx, sy, sw, 2 * LINE + 6);
-	y = sy + 16;
-	svg_text(o, sx + 6, y, "small", "", k->stack ? pic_fmt(t, sizeof t, "kernel stack %lx",
-		 k->stack) : "kernel stack");
-	y += LINE;
-	svg_text(o, sx + 6, y, "small", "", p->nregs > CL_REG_RET ? pic_fmt(t, sizeof t,
-		 "top: pt_regs, %s = %ld", reg_name(p, CL_REG_RET), (long)p->regs[side][CL_REG_RET]) :
-		 "top: pt_regs");
-	y += LINE + 6;
-	svg_text(o, sx + 6, y, "small", "", "saved context (switch_to):");
-	y += LINE;
-	svg_text(o, sx + 6, y, "small", "", k->ksp ? pic_fmt(t, sizeof t, "stack pointer %lx",
-		 k->ksp) : side ? "its stack pointer: not seen" : "only while switched out");
+		  sx, sy, sw, y1 - 16 + 8 - sy);
+	svg_wrap(o, sx + 6, sy + 16, m, "small", "", a);
+	svg_wrap(o, sx + 6, ya, m, "small", "", b);
+	y = svg_wrap(o, sx + 6, svg_wrap(o, sx + 6, y1 + 6, m, "small", "", c), m, "small", "", d);
+	return y - 16 + 8 + 10;
 }
 
 static int task_height(const struct pic *p, struct geo *g)
@@ -104,21 +112,7 @@ static int task_height(const struct pic *p, struct geo *g)
 	g->task_bottom = 10000;
 	int h = 0;
 	for (int side = 0; side < 2; side++) {
-		/* measure: draw into nothing and see where the pen ended */
-		int n = CHARS(g->tw - 20), y = 20 + LINE + LINE + 4;
-		char t[96];
-		const struct pic_task *k = &p->task[side];
-		y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
-		if (k->inner_tid && k->inner_tid != k->tid)
-			y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "(tid %d inside its pid "
-				 "namespace = %d outside)", k->inner_tid, k->tid));
-		y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "group_leader: tid %d%s", k->pid,
-			 k->pid == k->tid ? " (itself)" : ""));
-		y = svg_wrap(&null, 0, y, n, "", "", "real_parent: pid 4194304");
-		if (p->nregs > CL_REG_TP)
-			y = svg_wrap(&null, 0, y, n, "", "", pic_fmt(t, sizeof t, "TLS pointer (%s): %lx",
-				 reg_name(p, CL_REG_TP), p->regs[side][CL_REG_TP]));
-		y += -6 + 4 * LINE + 16 + 8;
+		int y = task_box(&null, p, g, side, 0);
 		if (y > h)
 			h = y;
 	}
@@ -173,9 +167,21 @@ static void elbow(struct cl_out *o, const struct geo *g, const char *cls, int x1
 struct placed { int x[2], w[2], y, h; char id[2][48]; int two; };
 static struct placed placed[PIC_MAX_OBJ];
 
-static int mm_lines(const struct pic *p, const struct pic_object *b)
+/* The user stacks drawn inside mm: each task's sp, in its own mm or in the one they
+ * share. Into buf[0..1]; how many. */
+static int mm_stacks(const struct pic *p, const struct pic_object *b, char buf[2][64])
 {
-	return cl_streq(b->key, "vm") && p->nregs > CL_REG_SP ? (b->same > 0 ? 2 : 1) : 0;
+	if (!cl_streq(b->key, "vm") || p->nregs <= CL_REG_SP || b->same < 0)
+		return 0;
+	if (b->same != 1) {
+		for (int side = 0; side < 2; side++)
+			pic_fmt(buf[side], 64, "user stack: sp %lx", p->regs[side][CL_REG_SP]);
+		return 1;
+	}
+	for (int side = 0; side < 2; side++)
+		pic_fmt(buf[side], 64, "%s's user stack: sp %lx", side ? "child" : "parent",
+			p->regs[side][CL_REG_SP]);
+	return 2;
 }
 
 /* One row: the pointer's name, the box or boxes, their arrows, the evidence. */
@@ -186,8 +192,12 @@ static void row(struct cl_out *o, const struct pic *p, struct geo *g, int i, int
 	char t[200], data[160], from[2][48];
 	int sub = b->holder >= 0, ind = sub ? 28 : 0;
 	int x0 = g->ox0 + ind, x1 = g->ox1 - ind, mid = g->w / 2;
-	int lines = mm_lines(p, b);
-	int bh = 26 + lines * LINE;
+	char stk[2][64], tmp[256];
+	struct cl_out null = { -1, 0, sizeof tmp, tmp };
+	int ns = mm_stacks(p, b, stk), sn = CHARS((b->same ? x1 - x0 : mid - 5 - x0) - 10);
+	int bh = 26;
+	for (int l = 0; l < ns; l++)	/* the taller of the two, when each has its own */
+		bh += svg_wrap(&null, 0, 0, sn, "", "", stk[l]) * (ns == 2 || l == 0);
 	int y = g->y + 14;
 	/* the heading: which pointer */
 	if (fold && in_nsproxy(b))
@@ -215,12 +225,8 @@ static void row(struct cl_out *o, const struct pic *p, struct geo *g, int i, int
 			side && !cl_streq(b->own, "copy") ? "fresh" : "copy";
 		svg_box(o, pl->id[side], cls, x, y, w, bh, data);
 		svg_text(o, x + w / 2, y + 17, "b", "middle", box_label(t, sizeof t, b, side, fold && in_nsproxy(b)));
-		for (int l = 0; l < lines; l++) {
-			int who = pl->two ? side : l;
-			svg_text(o, x + w / 2, y + 17 + LINE * (l + 1), "small", "middle",
-				 pic_fmt(t, sizeof t, "%suser stack: sp %lx", pl->two ? "" : who ? "child's " :
-					 "parent's ", p->regs[who][CL_REG_SP]));
-		}
+		for (int l = 0, ly = y + 17 + LINE; l < ns; l++)
+			ly = svg_wrap(o, x + w / 2, ly, sn, "small", "middle", stk[pl->two ? side : l]);
 	}
 	/* the pointers: from each task (or from its holder) to its box */
 	for (int side = 0; side < 2; side++) {
