@@ -164,31 +164,42 @@ class Page(html.parser.HTMLParser):
 
 
 def check_page(path):
-    """The tour page: HTML, four sections, no script, nothing external; each inline
-    picture checked like a file. Returns {section: verdicts or None}."""
+    """The tour page: HTML, the matrix and four sections, no script, nothing external;
+    each inline picture (wide and narrow) checked like a file, both layouts drawing the
+    same verdicts. Returns {section: verdicts or None}."""
     text = open(path, encoding="utf-8").read()
     p = Page()
     p.feed(text)
     p.close()
-    assert p.sections == ["fork", "thread", "userns", "chimera"], p.sections
+    assert p.sections == ["matrix", "fork", "thread", "userns", "chimera"], p.sections
     for bad in ("script", "link", "img", "iframe", "object", "embed"):
         assert bad not in p.tags, f"<{bad}> in the page"
     assert all(r.startswith("#") for r in p.refs), p.refs
     assert not re.search(r"url\((?!#)", text) and "@import" not in text
+    ids = re.findall(r'\bid="([^"]*)"', text)
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dup, f"ids used twice: {dup[:10]}"
     out = {}
-    for name in p.sections:
+    for name in p.sections[1:]:
         sec = re.search(rf'<section id="{name}">(.*?)</section>', text, re.S).group(1)
         svgs = re.findall(r"<svg .*?</svg>\n", sec, re.S)
         if not svgs:
             assert 'class="status"' in sec, f"{name}: neither pictures nor a status"
             out[name] = None
             continue
-        assert len(svgs) == 2 and "<table>" in sec, name
-        pics = [ET.fromstring(s) for s in svgs]
-        for e in pics:
-            check_refs(e, svgs[0] + svgs[1])
-        check_picture(pics[1])
-        out[name] = verdicts(check_picture(pics[0]))
+        assert len(svgs) == 4 and "<table" in sec, name
+        assert '<pre class="report">' in sec, f"{name}: the text report is missing"
+        pics = {e.get("id"): e for e in map(ET.fromstring, svgs)}
+        for e in pics.values():
+            check_refs(e, "".join(svgs))
+        assert sorted(pics) == sorted([f"{name}-sharing", f"{name}-timeline",
+                                       f"{name}-n-sharing", f"{name}-n-timeline"]), sorted(pics)
+        check_picture(pics[f"{name}-timeline"])
+        check_picture(pics[f"{name}-n-timeline"])
+        wide = verdicts(check_picture(pics[f"{name}-sharing"]))
+        narrow = verdicts(check_picture(pics[f"{name}-n-sharing"]))
+        assert wide == narrow, (name, wide, narrow)
+        out[name] = wide
     return out
 
 

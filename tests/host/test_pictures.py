@@ -23,7 +23,7 @@ def scenario(bed, name):
         raise Skip(d.get("explanation", "not possible here"))
     assert rc == 0, d
     drawn, time = picture.check_svg_file(path)
-    assert drawn == picture.expected_boxes(d["shared"]), (drawn, d["shared"])
+    assert drawn == picture.expected_boxes(d["shared"], d.get("kernel")), (drawn, d["shared"])
     return d, drawn, time
 
 
@@ -43,6 +43,18 @@ def test_svg_thread(bed):
     svg = picture.SVG
     lanes = {t.text for t in time.iter(svg + "text") if (t.text or "").startswith("CPU ")}
     assert {f"CPU {d['parent_cpu']}", f"CPU {d['cpu']}"} <= lanes, lanes
+    # ticks on 1-2-5 steps from 0, the latency rounded (not cut) to 0.1 µs
+    ticks = [t.text for t in time.iter(svg + "text") if t.get("class") == "small"
+             and t.get("text-anchor") == "middle" and (t.text or "")[:1] in "+-"]
+    assert ("+0 µs" in ticks or "+0 ms" in ticks) and len(ticks) >= 2, ticks
+    vals = [float(t.split()[0]) for t in ticks]
+    step = round(vals[1] - vals[0], 3)
+    assert f"{step:g}".replace(".", "").strip("0") in ("1", "2", "5"), ticks
+    lat = d["latency_ns"]
+    unit, name = (100, "µs") if lat < 10_000_000 else (100_000, "ms")
+    tenths = (lat + unit // 2) // unit        # rounded half up, as drawn
+    want = f"+{tenths // 10}.{tenths % 10} {name}"
+    assert any(want in (t.text or "") for t in time.iter(svg + "text")), want
     marks = [r.get("class") for r in time.iter(svg + "rect") if r.get("id")]
     assert marks == ["marker mk-parent", "marker mk-child"], marks
 
@@ -55,7 +67,7 @@ def test_svg_thread_kernel(bed):
     rc, d, path = svg_run(bed, ["thread", "--kernel", "--cpu", "0"], "thread-kernel.svg")
     assert rc == 0, d
     drawn, time = picture.check_svg_file(path)
-    assert drawn == picture.expected_boxes(d["shared"]), (drawn, d["shared"])
+    assert drawn == picture.expected_boxes(d["shared"], d["kernel"]), (drawn, d["shared"])
     svg = picture.SVG
     lane = {float(t.get("y")) - 4: int(t.text[4:]) for t in time.iter(svg + "text")
             if t.get("x") == "10" and (t.text or "").startswith("CPU ")}
@@ -63,15 +75,20 @@ def test_svg_thread_kernel(bed):
                         if r.get("id") and "mk-kernel" in r.get("class", "").split())
     want = sorted(e["cpu"] for e in d["kernel"]["events"] if e["kind"] != "first_user_instruction")
     assert want and drawn_cpus == want, (drawn_cpus, d["kernel"]["events"])
-    legend = [t.text for t in time.iter(svg + "text") if t.get("x") == "236"]
+    legend = " ".join(t.text for t in time.iter(svg + "text") if t.get("class") == "what")
     for e in d["kernel"]["events"]:
         if e["kind"] != "first_user_instruction":
-            assert e["what"][:90] in [w[:90] for w in legend], (e["what"], legend)
+            assert " ".join(e["what"].split())[:90] in legend, (e["what"], legend)
+    # the parent's CPU is the kernel's: where it entered the syscall
+    enter = [e for e in d["kernel"]["events"] if e["kind"] == "syscall_enter"]
+    marks = {r.get("class"): r for r in time.iter(svg + "rect") if r.get("id")}
+    if enter:
+        assert lane[float(marks["marker mk-parent"].get("y")) + 6] == enter[0]["cpu"], enter
     tasks = [t.text for t in picture.ET.parse(path).getroot().iter(svg + "text")]
     if d["kernel"]["task"]:
-        assert format(int(d["kernel"]["task"]["child"], 16), "x") in tasks, tasks
+        assert "at " + format(int(d["kernel"]["task"]["child"], 16), "x") in tasks, tasks
     else:
-        assert tasks.count("(address not known)") == 2, tasks
+        assert tasks.count("address not seen") == 2, tasks
 
 
 def test_svg_chimera(bed):
@@ -82,6 +99,7 @@ def test_svg_chimera(bed):
 def test_svg_userns(bed):
     d, drawn, _ = scenario(bed, "userns")
     assert drawn["user ns"] == "separate" and drawn["pid ns"] == "shared", drawn
+    assert drawn["cred"] == "separate", drawn   # another user ns: another cred
 
 
 def test_svg_probe_side_by_side(bed):
@@ -93,7 +111,8 @@ def test_svg_probe_side_by_side(bed):
     assert rc0 == 0 and rc1 == 0, (d0, d1)
     a, _ = picture.check_svg_file(p0)
     b, _ = picture.check_svg_file(p1)
-    assert a == picture.expected_boxes(d0["shared"]) and b == picture.expected_boxes(d1["shared"])
+    assert a == picture.expected_boxes(d0["shared"], d0.get("kernel")) and \
+        b == picture.expected_boxes(d1["shared"], d1.get("kernel"))
     differ = sorted(k for k in a if a[k] != b[k])
     assert differ == ["fs", "mm"], (differ, a, b)
     assert a["mm"] == a["fs"] == "separate" and b["mm"] == b["fs"] == "shared"
