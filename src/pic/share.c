@@ -66,7 +66,7 @@ static int task_box(struct cl_out *o, const struct pic *p, struct geo *g, int si
 	svg_text(o, tx, y, "small", "", k->task_struct ? pic_fmt(t, sizeof t, "at %lx",
 		 k->task_struct) : "address not seen");
 	y += LINE + 4;
-	y = svg_wrap(o, tx, y, n, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
+	y = svg_wrap(o, tx, y, n * 73 / 79, "", "", pic_fmt(t, sizeof t, "tid %d, tgid %d", k->tid, k->pid));
 	if (k->inner_tid && k->inner_tid != k->tid)
 		y = svg_wrap(o, tx, y, n, "small", "", pic_fmt(t, sizeof t, "tid %d inside its own "
 			     "pid namespace: %d outside is 1 inside", k->inner_tid, k->tid));
@@ -304,7 +304,7 @@ static int draw(struct cl_out *o, const struct pic *p, struct geo *g)
 	int fold = folded(p);
 	g->y = 22;
 	svg_text(o, 10, g->y, "head", "", pic_fmt(t, sizeof t, "%s: the object graph", p->name));
-	g->y = svg_wrap(o, 10, g->y + 20, g->chars, "", "", p->call);
+	g->y = svg_wrap(o, 10, g->y + 20, g->chars, "small", "", p->call);
 	g->y = svg_wrap(o, 10, g->y, g->chars, "small", "", legend) + 4;
 	int top = g->y;
 	g->task_bottom = top + task_height(p, g);

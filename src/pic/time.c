@@ -13,6 +13,7 @@
 #define MAXLVL 8
 #define LBL_W 24		/* room for a marker's number */
 #define CHARS(px) ((px) * 10 / 73)	/* 12 px characters in px */
+#define CHARS13(px) ((px) * 10 / 79)	/* 13 px ones */
 
 struct layout {
 	int w, narrow, x0, x1;		/* t0 .. t1 map to x0 .. x1 */
@@ -223,7 +224,7 @@ static int legend(struct cl_out *o, const struct pic *p, const struct layout *L,
 {
 	char t[200], us[32];
 	int n = CHARS(L->w - 20);
-	y = svg_wrap(o, 10, y, n, "", "", p->latency_ns < 0 ? "latency: not seen" :
+	y = svg_wrap(o, 10, y, CHARS13(L->w - 20), "", "", p->latency_ns < 0 ? "latency: not seen" :
 		     pic_fmt(t, sizeof t, "latency: %s from the parent's syscall to the child's "
 			     "first instruction", micros(us, sizeof us, p->latency_ns, 0)));
 	for (int r = 0; r < L->n; r++) {
@@ -233,9 +234,9 @@ static int legend(struct cl_out *o, const struct pic *p, const struct layout *L,
 		svg_text(o, 140, y, "", "end", micros(us, sizeof us, e->t_ns, 0));
 		svg_text(o, 152, y, "", "", pic_fmt(t, sizeof t, "CPU %d", e->cpu));
 		if (L->narrow)	/* the words on lines of their own */
-			y = svg_wrap(o, 60, y + 16, CHARS(L->w - 70), "what", "", e->what) + 4;
+			y = svg_wrap(o, 60, y + 16, CHARS13(L->w - 70), "what", "", e->what) + 4;
 		else
-			y = svg_wrap(o, 216, y, CHARS(L->w - 226), "what", "", e->what);
+			y = svg_wrap(o, 216, y, CHARS13(L->w - 226), "what", "", e->what);
 	}
 	y = svg_wrap(o, 10, y + 4, n, "small", "", "Bands under a lane: the parent (blue) or the "
 		     "child (orange) ran there between two of its own events.");
@@ -257,7 +258,7 @@ static int way_out(struct cl_out *o, const struct pic *p, const struct layout *L
 	if (!p->nsteps)
 		return y;
 	pic_fmt(sid, sizeof sid, "%s-timeline", L->pre);
-	y = svg_wrap(o, 10, y + 10, CHARS(L->w - 20), "b", "", "The child's way out of the kernel "
+	y = svg_wrap(o, 10, y + 10, CHARS13(L->w - 20), "b", "", "The child's way out of the kernel "
 		     "(solid: seen in this trace; thin: from the kernel's source):");
 	for (int i = 0; i < p->nsteps; i++) {
 		char tmp[256];
@@ -274,7 +275,7 @@ static int way_out(struct cl_out *o, const struct pic *p, const struct layout *L
 		memcpy(prev, id, sizeof prev);
 	}
 	if (p->nkregs) {
-		y = svg_wrap(o, 10, y + 4, CHARS(L->w - 20), "b", "", "The child's pt_regs as "
+		y = svg_wrap(o, 10, y + 4, CHARS13(L->w - 20), "b", "", "The child's pt_regs as "
 			     "copy_thread() built them (read at wake_up_new_task):");
 		for (int r = 0; r < p->nkregs; r++)
 			y = svg_wrap(o, 30, y, CHARS(L->w - 40), "small", "", pic_fmt(t, sizeof t,

@@ -222,6 +222,158 @@ document.body.setAttribute('data-geometry', JSON.stringify(out));
 </script>"""
 
 
+# What a reader would see, measured in the page by Chromium (the page itself has no
+# script; the test adds this one to a copy): per figure, its box and the picture it
+# shows; per text (in the shown pictures, and the page's own), its effective size, its
+# visibility and opacity, and its colour against what lies under it; the page's width.
+PROBE = """<script>
+const rgba = c => { const m = (c || '').match(/rgba?\\(([^)]*)\\)/);
+  if (!m) return null; const v = m[1].split(',').map(parseFloat);
+  return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+const contrast = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+const opacity = e => { let o = 1; for (; e && e.nodeType == 1; e = e.parentNode) o *= parseFloat(getComputedStyle(e).opacity); return o; };
+const box = e => { const b = e.getBoundingClientRect(); return [b.left + scrollX, b.top + scrollY, b.right + scrollX, b.bottom + scrollY]; };
+const htmlBg = e => { for (; e && e.nodeType == 1; e = e.parentNode) { const c = rgba(getComputedStyle(e).backgroundColor);
+  if (c && c[3] > 0) return c; } return [255, 255, 255, 1]; };
+function svgBg(svg, t) {   // the fill of the topmost filled rect under the text's centre
+  const b = t.getBoundingClientRect(), x = (b.left + b.right) / 2, y = (b.top + b.bottom) / 2;
+  let bg = null;
+  for (const r of svg.querySelectorAll('rect')) {
+    const c = rgba(getComputedStyle(r).fill), q = r.getBoundingClientRect();
+    if (c && c[3] > 0.5 && q.left <= x && x <= q.right && q.top <= y && y <= q.bottom &&
+        getComputedStyle(r).visibility == 'visible' && getComputedStyle(r).display != 'none') bg = c;
+  }
+  return bg || htmlBg(svg);
+}
+function textInfo(e, svg) {
+  const cs = getComputedStyle(e), b = e.getBoundingClientRect();
+  const col = rgba(svg ? cs.fill : cs.color), bg = svg ? svgBg(svg, e) : htmlBg(e);
+  const scale = svg ? svg.getScreenCTM().a : 1;
+  return {text: e.textContent.trim().slice(0, 60), size: parseFloat(cs.fontSize) * scale,
+    height: b.height, visible: cs.visibility == 'visible' && b.width > 0 && b.height > 0,
+    opacity: opacity(e) * (col ? col[3] : 0), contrast: col ? contrast(col, bg) : 0};
+}
+const out = {width: innerWidth, scrollWidth: document.documentElement.scrollWidth,
+  height: document.documentElement.scrollHeight, figures: [], texts: []};
+for (const f of document.querySelectorAll('figure')) {
+  const shown = [...f.querySelectorAll('svg')].filter(s => s.getClientRects().length && s.getBoundingClientRect().width > 0);
+  out.figures.push({box: box(f), svgs: shown.map(s => s.id), opacity: shown.length ? opacity(shown[0]) : 0,
+    texts: shown.length ? [...shown[0].querySelectorAll('text')].map(t => textInfo(t, shown[0])) : []});
+}
+for (const e of document.querySelectorAll('h1,h2,h3,p,pre,li,td,th,summary,figcaption,small,a,code')) {
+  if (e.closest('svg') || !e.textContent.trim() || !e.getClientRects().length) continue;
+  if (e.closest('details') && !e.closest('details').open && !e.closest('summary')) continue;
+  out.texts.push(textInfo(e, null));
+}
+parent.postMessage(JSON.stringify(out), '*');
+</script>"""
+
+# Chromium's window is never narrower than 500 px: the page goes in an iframe of the
+# width wanted (a phone's 390), in a page of its own that takes the measurements.
+FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="{src}" style="display:block;width:{w}px;height:{h}px;border:0"></iframe>
+<script>addEventListener('message', e => document.body.setAttribute('data-probe', e.data));</script>
+</body></html>"""
+
+SCHEMES = {"light": "--blink-settings=preferredColorScheme=1",
+           "dark": "--blink-settings=preferredColorScheme=0"}
+
+
+def _framed(page, width, height, script):
+    """Write page (with script before </body>) and a frame page that shows it width px
+    wide; returns both paths."""
+    copy = page + f".{width}.html"
+    with open(page, encoding="utf-8") as f, open(copy, "w", encoding="utf-8") as g:
+        g.write(f.read().replace("</body>", script + "</body>"))
+    frame = page + f".{width}.frame.html"
+    with open(frame, "w", encoding="utf-8") as g:
+        g.write(FRAME.format(src=os.path.basename(copy), w=width, h=height))
+    return copy, frame
+
+
+def probe(page, width, scheme="light"):
+    """PROBE's measurements of page at this width and colour scheme."""
+    copy, frame = _framed(page, width, 1000, PROBE)
+    try:
+        p = _chrome([f"--window-size={max(width, 500)},1000", SCHEMES[scheme],
+                     "--virtual-time-budget=5000", "--dump-dom", "file://" + os.path.abspath(frame)])
+    finally:
+        os.unlink(copy)
+        os.unlink(frame)
+    m = re.search(r'data-probe="([^"]*)"', p.stdout)
+    assert m, f"chromium gave no measurements (exit {p.returncode}): {p.stderr[-800:]}"
+    return json.loads(html.unescape(m.group(1)))
+
+
+def reading_problems(m, min_svg=9.0, min_html=12.0, min_contrast=4.5):
+    """What a reader could not read in one probe: a figure that shows no picture (or more
+    than one), a picture or text faded out, text smaller than min_* CSS px (or whose box
+    is under 9 px), text too close to what lies under it, a page wider than its window."""
+    bad = []
+    if not m["figures"]:
+        bad.append("no figure in the page")
+    for i, f in enumerate(m["figures"]):
+        name = f["svgs"][0] if f["svgs"] else f"figure {i + 1}"
+        if len(f["svgs"]) != 1 or f["box"][2] - f["box"][0] < 50 or f["box"][3] - f["box"][1] < 50:
+            bad.append(f"{name}: shows {len(f['svgs'])} pictures in a box of "
+                       f"{f['box'][2] - f['box'][0]:.0f}x{f['box'][3] - f['box'][1]:.0f} px")
+            continue
+        if f["opacity"] < 0.9:
+            bad.append(f"{name}: opacity {f['opacity']:.2f}")
+        if not f["texts"]:
+            bad.append(f"{name}: no text")
+        bad += _text_problems(name, f["texts"], min_svg, min_contrast)
+    bad += _text_problems("page", m["texts"], min_html, min_contrast)
+    if m["scrollWidth"] > m["width"]:
+        bad.append(f"the page is {m['scrollWidth']} px wide in a {m['width']} px window")
+    return bad
+
+
+def _text_problems(where, texts, min_size, min_contrast):
+    bad = []
+    for t in texts:
+        what = f"{where}: text {t['text']!r}"
+        if not t["visible"]:
+            bad.append(f"{what} is not visible")
+        elif t["opacity"] < 0.9:
+            bad.append(f"{what} has opacity {t['opacity']:.2f}")
+        elif t["size"] < min_size - 0.05 or t["height"] < 9:
+            bad.append(f"{what} is {t['size']:.1f} px (box {t['height']:.1f} px high)")
+        elif t["contrast"] < min_contrast:
+            bad.append(f"{what} has contrast {t['contrast']:.2f}")
+    return bad
+
+
+def figure_ink(page, m, width, scheme, png):
+    """The ink inside each figure's own part of a screenshot of the whole page (at half
+    scale: enough to tell), as [(share, colours)] in figure order."""
+    height = int(m["height"]) + 10
+    copy, frame = _framed(page, width, height, "")
+    try:
+        _chrome([f"--window-size={max(width, 500)},{height}", SCHEMES[scheme],
+                 "--force-device-scale-factor=0.5", f"--screenshot={png}",
+                 "file://" + os.path.abspath(frame)], timeout=180)
+    finally:
+        os.unlink(copy)
+        os.unlink(frame)
+    assert os.path.exists(png), "chromium wrote no PNG"
+    w, h, bpp, rows = png_pixels(png)
+    k = w / max(width, 500)
+    out = []
+    for f in m["figures"]:
+        x0, y0, x1, y1 = (int(v * k) for v in f["box"])
+        counts = {}
+        for r in rows[max(y0, 0):min(y1, h)]:
+            for x in range(max(x0, 0) * bpp, min(x1, w) * bpp, bpp):
+                px = r[x:x + 3]
+                counts[px] = counts.get(px, 0) + 1
+        total = sum(counts.values())
+        out.append((1 - max(counts.values()) / total if total else 0.0, len(counts)))
+    return out
+
+
 def chromium():
     for name in ("chromium", "chromium-browser"):
         if shutil.which(name):

@@ -150,18 +150,61 @@ def test_tour_html(bed):
 
 
 def test_tour_in_browser(bed):
-    """Chromium lays the page out: boxes and labels must not overlap, and the rendered
-    page must not be blank."""
+    """Chromium lays the page out: boxes and labels must not overlap; on a desktop and
+    on a phone (390 px), light and dark, every figure shows one picture with ink in its
+    own part of the screenshot, every text is visible, big enough and in contrast with
+    what lies under it, and the page is no wider than the window."""
     if not picture.chromium():
         raise AssertionError("chromium is not installed (tests/deps.sh installs it)")
     path, _ = tour_page(bed)
     geo = picture.geometry(path)
     assert len(geo) >= 4, f"only {len(geo)} pictures laid out"
-    for s in geo:
-        assert s["texts"] and (s["boxes"] if "sharing" in s["id"] else s["marks"]), s["id"]
     problems = picture.layout_problems(geo)
     assert not problems, "\n".join(problems[:20])
-    png = os.path.join(bed.tmpdir(), "tour.png")
-    picture.screenshot(path, png, 1000, 1400)
-    share, colours = picture.ink(png)
-    assert share > 0.03 and colours >= 3, f"the page looks blank: {share:.3f} ink, {colours} colours"
+    for width, scheme in ((1000, "light"), (1000, "dark"), (390, "light"), (390, "dark")):
+        m = picture.probe(path, width, scheme)
+        bad = picture.reading_problems(m, min_svg=9 if width > 600 else 12)
+        assert not bad, f"{width} px, {scheme}:\n" + "\n".join(bad[:20])
+        if (width, scheme) in ((1000, "light"), (390, "dark")):
+            png = os.path.join(bed.tmpdir(), f"tour-{width}-{scheme}.png")
+            for i, (share, colours) in enumerate(picture.figure_ink(path, m, width, scheme, png)):
+                assert share > 0.05 and colours >= 3, \
+                    f"{width} px, {scheme}: figure {i + 1} looks blank ({share:.3f} ink, {colours} colours)"
+
+
+# Pages the browser test must reject: each breaks what a reader sees, not the markup.
+BROKEN = {
+    "every figure hidden": "figure{display:none!important}",
+    "SVG text hidden": "svg text{visibility:hidden!important}",
+    "SVG text transparent": "svg text{fill:transparent!important}",
+    "SVG text of size 0": "svg text{font-size:0!important}",
+    "pictures at opacity 0": "figure svg{opacity:0!important}",
+    "dark-mode text in the background colour":
+        "@media (prefers-color-scheme:dark){svg text{fill:#181a1b!important}}",
+    "a phone scrolls sideways": "@media (max-width:600px){figure .narrow svg{min-width:500px}}",
+    "small text on a phone": "@media (max-width:600px){figure .narrow{display:none!important}"
+                             "figure .wide{display:block!important}}",
+}
+
+
+def test_browser_test_can_fail(bed):
+    """The checks of test_tour_in_browser on broken copies of a real page: each is caught,
+    in the width and scheme where it shows."""
+    if bed.qemu:
+        raise Skip("tests the test: once, natively")
+    if not picture.chromium():
+        raise AssertionError("chromium is not installed (tests/deps.sh installs it)")
+    path, _ = tour_page(bed)
+    text = open(path, encoding="utf-8").read()
+    for name, css in BROKEN.items():
+        broken = os.path.join(bed.tmpdir(), "broken.html")
+        with open(broken, "w", encoding="utf-8") as f:
+            f.write(text.replace("</head>", f"<style>{css}</style></head>"))
+        found = []
+        for width, scheme in ((1000, "light"), (390, "dark")):
+            m = picture.probe(broken, width, scheme)
+            found += picture.reading_problems(m, min_svg=9 if width > 600 else 12)
+            if name == "pictures at opacity 0" and width == 1000:
+                ink = picture.figure_ink(broken, m, width, scheme, broken + ".png")
+                assert all(share < 0.05 for share, _ in ink), (name, ink)
+        assert found, f"the browser test passes a page with {name}"
