@@ -68,7 +68,7 @@ LIB_SRC := fork thread userns regnames spawn exec facts
 # The layers of src/, lowest first (doc/layout.md; tests/layers.sh holds them): each
 # folder is one job and uses only what is below it.
 LAB_SRC := lab/lab lab/report lab/flags lab/seen
-PIC_SRC := pic/svg pic/file pic/data pic/share pic/time pic/lab pic/tour
+PIC_SRC := pic/svg pic/file pic/data pic/share pic/time pic/userns pic/lab pic/tour
 KERNEL_SRC := kernel/btf kernel/offsets kernel/tracefs kernel/bpf kernel/bpf_view kernel/kview kernel/trace kernel/report
 CMD_SRC := cmd/main cmd/opts cmd/env cmd/scenarios cmd/run/run cmd/run/report cmd/run/child \
 	cmd/run/init cmd/run/exec cmd/probe/probe cmd/probe/observe cmd/probe/report cmd/probe/rules
@@ -221,7 +221,7 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(CRT0_NOSSP) $(PUB_LIB) linker/clonelab.
 	$(call link,$(CRT0_NOSSP) $< $(PUB_LIB))
 
 # The pictures' drawing code is tested on fixed data: it needs only the runtime.
-TEST_CMD_OBJ := $(addprefix $(O)/obj/,pic/svg.o pic/data.o pic/share.o pic/time.o kernel/btf.o kernel/offsets.o kernel/bpf.o)
+TEST_CMD_OBJ := $(addprefix $(O)/obj/,pic/svg.o pic/data.o pic/share.o pic/time.o pic/userns.o kernel/btf.o kernel/offsets.o kernel/bpf.o)
 $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB) linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")

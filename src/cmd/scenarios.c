@@ -260,6 +260,7 @@ static int scenario_userns(struct cl_json *j, const struct cmd_opts *o)
 	while (*nl && *nl != '\n')
 		nl++;
 	*nl = 0;
+	pic_userns(uid, gid, c->uid_before, c->uid, c->setuid0, c->uid_map);
 	if (j) {
 		cl_json_open(j, 0, '{');
 		cl_json_int(j, "outside_uid", uid);

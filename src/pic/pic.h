@@ -70,6 +70,13 @@ struct pic {
 	int parent_cpu_seen;		/* 1: parent_cpu is the kernel's (its syscall entry) */
 	int nsteps;			/* the way out (--kernel), in order */
 	struct pic_step step[8];
+	struct pic_userns {		/* the user namespace's story (userns) */
+		int on;
+		unsigned uid, gid;	/* outside */
+		int before, after, setuid0;	/* the child's uid before and after the map;
+						 * setuid(0): 0 or -errno */
+		char map[64];		/* its uid_map, blanks squeezed */
+	} userns;
 	int nkregs;			/* registers as copy_thread() built them (--kernel) */
 	char kreg_name[8][12];
 	uint64_t kreg[8];
@@ -85,7 +92,11 @@ void pic_timeline_svg(struct cl_out *o, const struct pic *p);
 void pic_timeline_svg_as(struct cl_out *o, const struct pic *p, int narrow);
 int pic_sharing_height(const struct pic *p);
 int pic_timeline_height(const struct pic *p);
-/* A standalone SVG document: both pictures, one above the other. */
+/* The user namespace's story (userns.c): nothing unless pic_userns filled it. */
+void pic_userns_svg_as(struct cl_out *o, const struct pic *p, int narrow);
+int pic_userns_height(const struct pic *p);
+/* A standalone SVG document: both pictures, one above the other (and the user
+ * namespace's story below them, when there is one). */
 void pic_document(struct cl_out *o, const struct pic *p);
 
 /* ---- filling it by hand (data.c) ---- */
@@ -120,6 +131,8 @@ void pic_gather(const struct lab *l);
  * verdicts for vm..sighand (probe adds the effects where kcmp fails), or NULL. */
 void pic_verdicts(struct pic *p, uint64_t flags, const struct lab_seen *s, const int *same4,
 		  int tgid_parent, int tgid_child);
+/* userns: what the child saw (the current picture's story; nothing if none). */
+void pic_userns(unsigned uid, unsigned gid, int before, int after, int setuid0, const char *map);
 /* After the clone: the call, the CPUs, the latency, the two basic events, the registers. */
 void pic_done(const struct lab *l);
 /* "shared": {vm, fs, files, sighand, thread_group, ns: {...}} as drawn, if gathered. */

@@ -332,10 +332,10 @@ void pic_timeline_svg(struct cl_out *o, const struct pic *p) { pic_timeline_svg_
 void pic_document(struct cl_out *o, const struct pic *p)
 {
 	char t[80];
-	int h1 = pic_sharing_height(p), h2 = pic_timeline_height(p);
+	int h1 = pic_sharing_height(p), h2 = pic_timeline_height(p), h3 = pic_userns_height(p);
 	cl_printf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	cl_printf(o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%d\" "
-		  "viewBox=\"0 0 760 %d\">\n<title>", h1 + h2, h1 + h2);
+		  "viewBox=\"0 0 760 %d\">\n<title>", h1 + h2 + h3, h1 + h2 + h3);
 	svg_esc(o, pic_fmt(t, sizeof t, "clonelab %s: sharing and timeline", p->name));
 	cl_printf(o, "</title>\n<desc>");
 	svg_esc(o, p->call);
@@ -343,5 +343,11 @@ void pic_document(struct cl_out *o, const struct pic *p)
 	pic_sharing_svg(o, p);
 	cl_printf(o, "<g transform=\"translate(0,%d)\">\n", h1);
 	pic_timeline_svg(o, p);
-	cl_printf(o, "</g>\n</svg>\n");
+	cl_printf(o, "</g>\n");
+	if (h3) {
+		cl_printf(o, "<g transform=\"translate(0,%d)\">\n", h1 + h2);
+		pic_userns_svg_as(o, p, 0);
+		cl_printf(o, "</g>\n");
+	}
+	cl_printf(o, "</svg>\n");
 }

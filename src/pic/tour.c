@@ -114,7 +114,9 @@ static void figure(struct cl_out *o, const struct pic *p, int timeline, const ch
 	cl_printf(o, "<figure>\n");
 	for (int narrow = 0; narrow < 2; narrow++) {
 		cl_printf(o, "<div class=\"%s\">\n", narrow ? "narrow" : "wide");
-		if (timeline)
+		if (timeline == 2)
+			pic_userns_svg_as(o, p, narrow);
+		else if (timeline)
 			pic_timeline_svg_as(o, p, narrow);
 		else
 			pic_sharing_svg_as(o, p, narrow);
@@ -199,6 +201,9 @@ void tour_html_section(const char *name, const char *story, int status, const ch
 	cl_printf(&sec, "</code></p>\n");
 	figure(&sec, p, 0, pic_fmt(cap, sizeof cap, "The kernel objects %s's parent and child "
 	       "point to: one solid box is one object, shared; two dashed boxes, one each.", name));
+	if (p->userns.on)
+		figure(&sec, p, 2, "The user namespace's story: the child's uid before and after the "
+		       "map, and the map that bridges the two namespaces.");
 	figure(&sec, p, 1, pic_fmt(cap, sizeof cap, "Where %s's clone ran, and when.", name));
 	regs_table(&sec, p);
 	cl_printf(&sec, "</section>\n");

@@ -139,10 +139,13 @@ def check_svg_file(path):
     check_refs(root, text)
     pics = [e for e in root.iter(SVG + "svg") if e.get("id")]
     kinds = sorted(p.get("id").rsplit("-", 1)[1] for p in pics)
-    assert kinds == ["sharing", "timeline"], kinds
+    assert kinds in (["sharing", "timeline"], ["sharing", "timeline", "userns"]), kinds
     share = next(p for p in pics if p.get("id").endswith("-sharing"))
     time = next(p for p in pics if p.get("id").endswith("-timeline"))
     check_picture(time)
+    for p in pics:
+        if p.get("id").endswith("-userns"):
+            check_picture(p)
     return verdicts(check_picture(share)), time
 
 
@@ -187,13 +190,17 @@ def check_page(path):
             assert 'class="status"' in sec, f"{name}: neither pictures nor a status"
             out[name] = None
             continue
-        assert len(svgs) == 4 and "<table" in sec, name
+        assert len(svgs) == (6 if name == "userns" else 4) and "<table" in sec, name
         assert '<pre class="report">' in sec, f"{name}: the text report is missing"
         pics = {e.get("id"): e for e in map(ET.fromstring, svgs)}
         for e in pics.values():
             check_refs(e, "".join(svgs))
-        assert sorted(pics) == sorted([f"{name}-sharing", f"{name}-timeline",
-                                       f"{name}-n-sharing", f"{name}-n-timeline"]), sorted(pics)
+        want = [f"{name}-sharing", f"{name}-timeline", f"{name}-n-sharing", f"{name}-n-timeline"]
+        if name == "userns":
+            want += ["userns-userns", "userns-n-userns"]
+            check_picture(pics["userns-userns"])
+            check_picture(pics["userns-n-userns"])
+        assert sorted(pics) == sorted(want), sorted(pics)
         check_picture(pics[f"{name}-timeline"])
         check_picture(pics[f"{name}-n-timeline"])
         wide = verdicts(check_picture(pics[f"{name}-sharing"]))

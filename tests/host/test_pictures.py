@@ -100,6 +100,15 @@ def test_svg_userns(bed):
     d, drawn, _ = scenario(bed, "userns")
     assert drawn["user ns"] == "separate" and drawn["pid ns"] == "shared", drawn
     assert drawn["cred"] == "separate", drawn   # another user ns: another cred
+    # the story: the same run's uids before and after the map, the map, setuid(0)
+    root = picture.ET.parse(os.path.join(bed.tmpdir(), "userns.svg")).getroot()
+    story = next(e for e in root.iter(picture.SVG + "svg") if e.get("id") == "userns-userns")
+    text = " ".join(t.text for t in story.iter(picture.SVG + "text"))
+    assert f"parent's cred: uid {d['outside_uid']}, gid {d['outside_gid']}" in text, text
+    assert f"uid {d['uid_before_map']} (getuid() before the map" in text, text
+    assert f"after the map: uid {d['inside_uid']} inside" in text, text
+    assert " ".join(d["uid_map"].split()) in text, text
+    assert ("setuid(0): succeeded" in text) == d["setuid0"], text
 
 
 def test_svg_probe_side_by_side(bed):
