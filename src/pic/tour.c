@@ -11,8 +11,9 @@ static struct cl_out *page;
 static const char *page_path;
 
 /* The sections, kept until the end: the matrix that opens the page needs them all. */
-static char secbuf[1024 * 1024];	/* 4 sections of about 100 KiB */
-static struct cl_out sec = { -1, 0, sizeof secbuf, secbuf };
+#define SECBUF (1024 * 1024)	/* 4 sections of about 100 KiB; mapped, not .bss (the
+				 * aarch64 code model reaches 1 MiB of it) */
+static struct cl_out sec = { -1, 0, 0, 0 };
 
 static const char head[] =
 "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -70,6 +71,12 @@ int tour_html_begin(const char *path)
 	page_path = path;
 	sec.len = 0;
 	memset(mat, 0, sizeof mat);
+	if (!sec.buf) {
+		long m = SYS6(mmap, 0, SECBUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (cl_is_err(m))
+			return pic_file_report(CL_EXIT_FAIL, m, "clonelab tour", "--html", path), -1;
+		sec.buf = (char *)m, sec.size = SECBUF;
+	}
 	if (!(page = pic_file_open(path, &e)))
 		return pic_file_report(CL_EXIT_FAIL, e, "clonelab tour", "--html", path), -1;
 	if (cl_streq(path, "-"))
@@ -250,7 +257,7 @@ int tour_html_end(int status)
 	if (!page)
 		return pic_json_done(status);
 	matrix();
-	cl_write(page, secbuf, sec.len);
+	cl_write(page, sec.buf, sec.len);
 	sec.len = 0;
 	cl_printf(page, "<footer><p>Made by clonelab %s (%s). No script, no external file: "
 		  "this page is complete on its own.</p></footer>\n</body>\n</html>\n",
