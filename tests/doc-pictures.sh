@@ -66,18 +66,22 @@ done
 # PNGs, each as tall as its picture.
 for f in doc/"$host"/*.svg doc/"$other"/*.svg; do
     a=$(basename "$(dirname "$f")") n=$(basename "$f" .svg)
+    w=$(sed -n 's/^<svg [^>]*width="\([0-9]*\)".*/\1/p' "$f" | head -n1)
     h=$(sed -n 's/^<svg [^>]*height="\([0-9]*\)".*/\1/p' "$f" | head -n1)
-    python3 -c "import sys; sys.path.insert(0, 'tests/host'); import picture; picture.screenshot(*sys.argv[1:3], 900, int(sys.argv[3]))" \
-        "$f" "doc/png/$a-$n.png" "$h"
+    python3 -c "import sys; sys.path.insert(0, 'tests/host'); import picture; picture.screenshot(*sys.argv[1:3], int(sys.argv[3]), int(sys.argv[4]))" \
+        "$f" "doc/png/$a-$n.png" "$w" "$h"
 done
 
 {
-    echo "| | $host | $other |"
-    echo "|---|---|---|"
+    # one picture a row: each is an object graph and a timeline, too tall to halve
     for s in fork thread userns chimera; do
-        echo "| $s | ![$s on $host](doc/$host/$s.svg) | ![$s on $other](doc/$other/$s.svg) |"
+        echo "**$s**, on $host and on $other:"
+        echo
+        echo "![$s on $host](doc/$host/$s.svg)"
+        echo
+        echo "![$s on $other](doc/$other/$s.svg)"
+        echo
     done
-    echo
     echo "$host: natively, Linux $(kver). $other: fork and thread under QEMU user mode"
     echo "(qemu-$other on the same kernel), userns and chimera on Debian's kernel $release in"
     echo "qemu-system (QEMU user mode refuses those shapes). PNG renderings of the thread and"
