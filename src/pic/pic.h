@@ -153,6 +153,8 @@ void svg_text(struct cl_out *o, int x, int y, const char *cls, const char *ancho
  * once; '\n' breaks), 16 units apart from y down; returns the y after the last line. */
 int svg_wrap(struct cl_out *o, int x, int y, int n, const char *cls, const char *anchor,
 	     const char *s);
+/* Of n characters of 12 px text, how many of the 16 px headings fit. */
+#define HEAD_CHARS(n) ((n) * 3 / 4)
 /* A box (class "box cls"); data: more attributes, already escaped, or "". */
 void svg_box(struct cl_out *o, const char *id, const char *cls, int x, int y, int w, int h,
 	     const char *data);

@@ -302,9 +302,9 @@ static int draw(struct cl_out *o, const struct pic *p, struct geo *g)
 {
 	char t[160];
 	int fold = folded(p);
-	g->y = 22;
-	svg_text(o, 10, g->y, "head", "", pic_fmt(t, sizeof t, "%s: the object graph", p->name));
-	g->y = svg_wrap(o, 10, g->y + 20, g->chars, "small", "", p->call);
+	g->y = svg_wrap(o, 10, 22, HEAD_CHARS(g->chars), "head", "", pic_fmt(t, sizeof t,
+			"%s: the object graph", p->name));
+	g->y = svg_wrap(o, 10, g->y + 4, g->chars, "small", "", p->call);
 	g->y = svg_wrap(o, 10, g->y, g->chars, "small", "", legend) + 4;
 	int top = g->y;
 	g->task_bottom = top + task_height(p, g);

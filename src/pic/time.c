@@ -56,7 +56,7 @@ static long floor_to(long t, long s) { return t >= 0 ? t / s * s : -((-t + s - 1
 static void lay_out(struct layout *L, const struct pic *p, int narrow, int top)
 {
 	L->narrow = narrow, L->w = narrow ? 360 : 760;
-	L->x0 = narrow ? 64 : 90, L->x1 = L->w - (narrow ? 24 : 40);
+	L->x0 = narrow ? 64 : 90, L->x1 = L->w - 40;	/* room for the last tick's label */
 	pic_fmt(L->pre, sizeof L->pre, "%s%s", p->name, narrow ? "-n" : "");
 	L->n = p->nev, L->nlane = 0, L->t0 = 0, L->t1 = 1;
 	for (int i = 0; i < p->nev; i++) {
@@ -288,8 +288,9 @@ static int draw(struct cl_out *o, const struct pic *p, struct layout *L, int nar
 {
 	char t[160];
 	int n = CHARS((narrow ? 360 : 760) - 20);
-	svg_text(o, 10, 22, "head", "", pic_fmt(t, sizeof t, "%s: where the clone ran, and when", p->name));
-	int y = svg_wrap(o, 10, 42, n, "small", "", "One lane per CPU, time to the right from the "
+	int y = svg_wrap(o, 10, 22, HEAD_CHARS(n), "head", "", pic_fmt(t, sizeof t, "%s: where the "
+			 "clone ran, and when", p->name));
+	y = svg_wrap(o, 10, y + 4, n, "small", "", "One lane per CPU, time to the right from the "
 			 "parent's syscall. Filled square: the parent; hollow square: the child; bar: "
 			 "a kernel event. Dashed arrows: from the syscall to the child's first "
 			 "instruction, and from the kernel's wake-up of the child to the switch into it.");

@@ -45,9 +45,9 @@ static int draw(struct cl_out *o, const struct pic *p, int narrow, const char *p
 	pic_fmt(sid, sizeof sid, "%s-userns", pre);
 	for (int i = 0; i < 5; i++)
 		pic_fmt(id[i], sizeof id[i], "%s-un-%d", pre, i);
-	svg_text(o, 10, 22, "head", "", pic_fmt(t, sizeof t, "%s: root inside, uid %u outside",
-		 p->name, u->uid));
-	int y = svg_wrap(o, 10, 42, n, "small", "", "The child's user namespace is new and nested "
+	int y = svg_wrap(o, 10, 22, HEAD_CHARS(n), "head", "", pic_fmt(t, sizeof t, "%s: root "
+			 "inside, uid %u outside", p->name, u->uid));
+	y = svg_wrap(o, 10, y + 4, n, "small", "", "The child's user namespace is new and nested "
 			 "in its parent's. Its cred starts with no uid that means anything there; the "
 			 "parent's uid_map bridges the two namespaces: 0 inside is the parent's uid "
 			 "outside.");

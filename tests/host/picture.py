@@ -257,8 +257,9 @@ function svgBg(svg, t) {   // the fill of the topmost filled rect under the text
 function textInfo(e, svg) {
   const cs = getComputedStyle(e), b = e.getBoundingClientRect();
   const col = rgba(svg ? cs.fill : cs.color), bg = svg ? svgBg(svg, e) : htmlBg(e);
-  const scale = svg ? svg.getScreenCTM().a : 1;
-  return {text: e.textContent.trim().slice(0, 60), size: parseFloat(cs.fontSize) * scale,
+  const scale = svg ? svg.getScreenCTM().a : 1, sb = svg ? svg.getBoundingClientRect() : b;
+  return {outside: b.left < sb.left - 1 || b.right > sb.right + 1 || b.top < sb.top - 1 || b.bottom > sb.bottom + 1,
+    text: e.textContent.trim().slice(0, 60), size: parseFloat(cs.fontSize) * scale,
     height: b.height, visible: cs.visibility == 'visible' && b.width > 0 && b.height > 0,
     opacity: opacity(e) * (col ? col[3] : 0), contrast: col ? contrast(col, bg) : 0};
 }
@@ -348,6 +349,8 @@ def _text_problems(where, texts, min_size, min_contrast):
             bad.append(f"{what} has opacity {t['opacity']:.2f}")
         elif t["size"] < min_size - 0.05 or t["height"] < 9:
             bad.append(f"{what} is {t['size']:.1f} px (box {t['height']:.1f} px high)")
+        elif t.get("outside"):
+            bad.append(f"{what} runs out of its picture")
         elif t["contrast"] < min_contrast:
             bad.append(f"{what} has contrast {t['contrast']:.2f}")
     return bad
