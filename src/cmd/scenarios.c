@@ -374,7 +374,8 @@ static const char tour_usage[] = "usage: clonelab tour [--json] [--cpu N] [--api
  * tells everything the terminal does. Start: point stdout at the memfd; end: copy what
  * came since `from` to the real stdout and into text. -1 (no memfd): no capture. */
 #define MFD_CLOEXEC 1U	/* uapi linux/memfd.h */
-static char captured[16384];
+#define CAPTURED 16384
+static char *captured;	/* mapped: .bss is near what aarch64's code model reaches */
 
 static int capture_start(long mfd)
 {
@@ -395,13 +396,19 @@ static const char *capture_end(long mfd, int fd, long *from)
 	cl_stdout.fd = fd;
 	if (mfd < 0)
 		return 0;
+	if (!captured) {
+		long m = SYS6(mmap, 0, CAPTURED, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		captured = cl_is_err(m) ? 0 : (char *)m;
+	}
 	while ((r = SYS4(pread64, mfd, chunk, sizeof chunk, *from)) > 0) {
-		size_t k = (size_t)r < sizeof captured - 1 - n ? (size_t)r : sizeof captured - 1 - n;
+		size_t k = !captured ? 0 : (size_t)r < CAPTURED - 1 - n ? (size_t)r : CAPTURED - 1 - n;
 		cl_write(&cl_stdout, chunk, (size_t)r);	/* the terminal gets all of it */
-		memcpy(captured + n, chunk, k);	/* the page its first 16 KiB */
+		if (k)
+			memcpy(captured + n, chunk, k);	/* the page its first 16 KiB */
 		n += k, *from += r;
 	}
-	captured[n] = 0;
+	if (captured)
+		captured[n] = 0;
 	return captured;
 }
 
