@@ -12,10 +12,11 @@
  * picture starts, and kept: opening and closing it would tell its reader "end of file". */
 #include "pic.h"
 
-/* 512 KiB in .bss: the tour's page with its eight pictures is about 100 KiB. A
- * document that does not fit is an error (EFBIG), never a cut one. */
-static char filebuf[512 * 1024];
-static struct cl_out file;	/* bss, like its buffer: set when a file is opened */
+/* 512 KiB, mapped at the first picture: the tour's page with its pictures is a few
+ * hundred KiB. A document that does not fit is an error (EFBIG), never a cut one. */
+#define FILEBUF (512 * 1024)
+static char *filebuf;
+static struct cl_out file;	/* set when a file is opened */
 static enum { NONE, STDOUT, IN_PLACE, REPLACE } mode;
 static const char *file_path;
 static const char *why;		/* plain words for the last error, or NULL */
@@ -98,6 +99,12 @@ struct cl_out *pic_file_open(const char *path, long *err)
 {
 	long fd = -1, t = 0;
 	why = 0, file_path = path, mode = NONE;
+	if (!filebuf) {
+		long m = cl_map(FILEBUF);
+		if (cl_is_err(m))
+			return *err = m, (struct cl_out *)0;
+		filebuf = (char *)m;
+	}
 	if (cl_streq(path, "-"))
 		fd = 1, mode = STDOUT;
 	else if ((t = type_of(path)) == S_IFIFO || t == S_IFCHR)
@@ -108,7 +115,7 @@ struct cl_out *pic_file_open(const char *path, long *err)
 	if (fd < 0)
 		return mode = NONE, (struct cl_out *)0;
 	/* fd -1 (memory) until the document is complete: a full buffer keeps its start */
-	file = (struct cl_out){ mode == REPLACE ? -1 : (int)fd, 0, sizeof filebuf, filebuf };
+	file = (struct cl_out){ mode == REPLACE ? -1 : (int)fd, 0, FILEBUF, filebuf };
 	return &file;
 }
 
@@ -181,14 +188,20 @@ long pic_file_close(void)
 
 /* ---- --json with a picture file ---- */
 /* The JSON waits here (memory: it keeps its start) while a picture is made. */
-static char heldbuf[256 * 1024];
-static struct cl_out held = { -1, 0, sizeof heldbuf, heldbuf };
+#define HELDBUF (256 * 1024)
+static struct cl_out held = { -1, 0, 0, 0 };	/* its buffer mapped at the first use */
 static int holding;
 
 struct cl_out *pic_json_hold(const char *path)
 {
 	if (!path || cl_streq(path, "-"))
 		return &cl_stdout;
+	if (!held.buf) {
+		long m = cl_map(HELDBUF);
+		if (cl_is_err(m))	/* no memory for it: the JSON goes straight out, as without a picture */
+			return &cl_stdout;
+		held.buf = (char *)m, held.size = HELDBUF;
+	}
 	holding = 1, held.len = 0;
 	return &held;
 }

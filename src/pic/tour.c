@@ -72,7 +72,7 @@ int tour_html_begin(const char *path)
 	sec.len = 0;
 	memset(mat, 0, sizeof mat);
 	if (!sec.buf) {
-		long m = SYS6(mmap, 0, SECBUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long m = cl_map(SECBUF);
 		if (cl_is_err(m))
 			return pic_file_report(CL_EXIT_FAIL, m, "clonelab tour", "--html", path), -1;
 		sec.buf = (char *)m, sec.size = SECBUF;

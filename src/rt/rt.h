@@ -86,6 +86,13 @@
 #define EPERM 1
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
+/* Private zeroed memory from the kernel: its address, or -errno. Big buffers are mapped
+ * where they are first needed, not put in .bss: aarch64's tiny code model reaches only
+ * 1 MiB around the code, and a page never touched costs nothing either way. */
+static inline long cl_map(size_t size)
+{
+	return SYS6(mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
 
 /* ---- environment, auxv and exit (src/rt/auxv.c, src/rt/exit.c; cl_environ, cl_auxv,
  * cl_getauxval and cl_exit are in clonelab.h; crt0's start.c sets them, NULL when hosted) ---- */
