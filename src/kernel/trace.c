@@ -121,7 +121,7 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 static void sched_line(const char *b, int64_t ts, int cpu, int pid, int child)
 {
 	uint64_t v = 0, w = 0;
-	if (!kv.gchild && cl_startswith(b, "sched_process_fork:") && field(b, "parent_pid", &w) &&
+	if (!kv.gchild && cl_startswith(b, "sched_process_fork:") && field(b, "pid", &w) &&
 	    (int)w == kv.gparent && field(b, "child_pid", &v))
 		kv.gchild = child = (int)v;	/* in a pid namespace: the child's global pid */
 	if (cl_startswith(b, "sched_process_fork:") && field(b, "child_pid", &v) && (int)v == child)
