@@ -66,7 +66,7 @@ static struct {
 	long err;		/* kallsyms unreadable (or without addresses): why */
 	const char *why;
 	uint64_t pc;		/* the saved return address looked up */
-	struct ksym names[NPATH + 1];	/* the rows' functions, then CL_KV_EXIT_FLAG_SYM */
+	struct ksym names[NPATH];	/* the steps' functions ("": a step not taken here) */
 	struct ksym_at at;	/* the symbol at or below pc */
 	int flag;		/* CL_KV_EXIT_FLAG in /proc/cpuinfo: 1, 0, or -1 unknown */
 } ks;
@@ -95,6 +95,18 @@ static int cpu_flag(const char *flag)
 }
 #endif
 
+/* A step that applies to this kernel (its versions, and its condition on this CPU). */
+static int applies(const struct step *s)
+{
+	if (kv.version < s->from || kv.version > s->to)
+		return 0;
+#ifdef CL_KV_EXIT_FLAG
+	if (*s->cond)	/* "fred" or "!fred"; an unknown flag counts as off */
+		return (s->cond[0] == '!') != (ks.flag == 1);
+#endif
+	return 1;
+}
+
 static void lookup(void)
 {
 	uint64_t pc = have_ctx() ? kv.ctx[0] : 0;
@@ -102,12 +114,13 @@ static void lookup(void)
 		return;
 	for (int i = 0; i < NPATH; i++)
 		ks.names[i].name = path[i].sym;
-	ks.names[NPATH].name = "";
 #ifdef CL_KV_EXIT_FLAG
-	ks.names[NPATH].name = CL_KV_EXIT_FLAG_SYM;
 	ks.flag = cpu_flag(CL_KV_EXIT_FLAG);
 #endif
-	ks.err = ksyms_resolve(ks.names, NPATH + 1, pc, &ks.at, &ks.why);
+	for (int i = 0; i < NPATH; i++)	/* only the steps this kernel and CPU take */
+		if (!applies(&path[i]))
+			ks.names[i].name = "";
+	ks.err = ksyms_resolve(ks.names, NPATH, pc, &ks.at, &ks.why);
 	ks.done = 1, ks.pc = pc;
 }
 
@@ -131,18 +144,6 @@ static void judge(const struct lab *l)
 	lookup();
 	if (ks.err)
 		kv_clone_missing(ks.why);
-}
-
-/* A step that applies to this kernel (its versions, and its condition on this CPU). */
-static int applies(const struct step *s)
-{
-	if (kv.version < s->from || kv.version > s->to)
-		return 0;
-#ifdef CL_KV_EXIT_FLAG
-	if (*s->cond)	/* "fred" or "!fred"; an unknown flag counts as off */
-		return (s->cond[0] == '!') != (ks.flag == 1);
-#endif
-	return 1;
 }
 
 enum { HOW_OBSERVED, HOW_PRESENT, HOW_ABSENT, HOW_UNCHECKED };
@@ -208,12 +209,17 @@ static void timeline_text(void)
 }
 
 #ifdef CL_KV_EXIT_FLAG
-static int contains(const char *s, const char *w)
+/* The word of the command line that starts with key ("fred=on"), into out ("" if none). */
+static void cmdline_arg(const char *cmd, const char *key, char *out, size_t size)
 {
-	for (size_t k = cl_strlen(w); *s; s++)
-		if (memcmp(s, w, k) == 0)
-			return 1;
-	return 0;
+	size_t k = cl_strlen(key), n = 0;
+	for (const char *s = cmd; *s; s++)
+		if ((s == cmd || s[-1] == ' ') && memcmp(s, key, k) == 0) {
+			while (*s && *s != ' ' && *s != '\n' && n + 1 < size)
+				out[n++] = *s++;
+			break;
+		}
+	out[n] = 0;
 }
 #endif
 
@@ -283,19 +289,16 @@ static void path_text(void)
 		if (applies(&path[i]))
 			step_text(i);
 #ifdef CL_KV_EXIT_FLAG
-	char cmd[512];
-	int on_cmdline = cl_read_file("/proc/cmdline", cmd, sizeof cmd) > 0 && contains(cmd, CL_KV_EXIT_FLAG "=");
-	if (ks.err)
-		outf("    FRED: whether this kernel has %s is not known (kallsyms unreadable)\n", CL_KV_EXIT_FLAG_SYM);
-	else if (!ks.names[NPATH].addr)
-		outf("    FRED: not in this kernel (no %s in kallsyms): it leaves through IRET\n", CL_KV_EXIT_FLAG_SYM);
+	char cmd[512], arg[32] = "";
+	if (cl_read_file("/proc/cmdline", cmd, sizeof cmd) > 0)
+		cmdline_arg(cmd, CL_KV_EXIT_FLAG "=", arg, sizeof arg);
+	if (ks.flag < 0)
+		outf("    %s: /proc/cpuinfo's flags could not be read: which exit is taken is not known\n", CL_KV_EXIT_FLAG);
 	else
-		outf("    FRED: this kernel has %s (ERETU); this CPU's flags in /proc/cpuinfo %s\n"
-		    "    so the child leaves through %s%s\n", CL_KV_EXIT_FLAG_SYM,
-		    ks.flag == 1 ? "have fred (the CPU has it and the command line allows it)," :
-		    ks.flag == 0 ? "have no fred (no FRED in this CPU, or the command line keeps it off)," :
-		    "could not be read,", ks.flag == 1 ? "ERETU" : "IRET",
-		    on_cmdline ? "; the command line sets fred=" : "");
+		outf("    %s: this CPU's flags in /proc/cpuinfo %s%s%s%s, so the child leaves through %s\n",
+		    CL_KV_EXIT_FLAG, ks.flag ? "have it (the kernel turned it on)" : "do not have it (not in "
+		    "this CPU or kernel, or kept off by the command line)", *arg ? "; the command line has " : "",
+		    arg, *arg ? "" : "", ks.flag ? "ERETU (" CL_KV_EXIT_FLAG_SYM ")" : "IRET");
 #endif
 }
 
@@ -451,18 +454,17 @@ static void path_json(struct cl_json *j)
 		}
 	cl_json_close(j, ']');
 #ifdef CL_KV_EXIT_FLAG
+	char cmd[512], arg[32] = "";
+	if (cl_read_file("/proc/cmdline", cmd, sizeof cmd) > 0)
+		cmdline_arg(cmd, CL_KV_EXIT_FLAG "=", arg, sizeof arg);
 	cl_json_open(j, "exit", '{');
-	if (ks.err)
-		cl_json_null(j, "kernel_has");
-	else
-		cl_json_bool(j, "kernel_has", ks.names[NPATH].addr != 0);
-	cl_json_str(j, "symbol", CL_KV_EXIT_FLAG_SYM);
 	cl_json_str(j, "cpu_flag", CL_KV_EXIT_FLAG);
 	if (ks.flag < 0)
 		cl_json_null(j, "cpu_has");
 	else
 		cl_json_bool(j, "cpu_has", ks.flag);
-	cl_json_str(j, "takes", ks.flag == 1 && !ks.err && ks.names[NPATH].addr ? "ERETU" : "IRET");
+	cl_json_str(j, "cmdline", *arg ? arg : 0);
+	cl_json_str(j, "takes", ks.flag < 0 ? 0 : ks.flag ? "ERETU" : "IRET");
 	cl_json_close(j, '}');
 #endif
 }

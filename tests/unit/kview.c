@@ -168,8 +168,10 @@ static int is_leftover(const char *s)
 	mine[n - 1] = 0;	/* "pid:[4026531836]" */
 	for (s += 9; *s >= '0' && *s <= '9'; s++)
 		pid = pid * 10 + (unsigned long)(*s - '0');
-	cl_stpcpy(cl_stpcpy(ns, "_"), mine + 5);
-	return cl_streq(s, ns) && SYS2(kill, pid, 0) == -ESRCH;
+	cl_stpcpy(cl_stpcpy(ns, "_"), mine + 5);	/* then the end, or "/EVENT" in kprobe_events */
+	size_t k = cl_strlen(ns);
+	return memcmp(s, ns, k) == 0 && (!s[k] || s[k] == '/' || s[k] == ' ' || s[k] == '\n') &&
+	       SYS2(kill, pid, 0) == -ESRCH;
 }
 
 /* Leftovers of dead runs in kprobe_events and instances/ (runs still alive, such as a
