@@ -55,6 +55,9 @@ long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, c
 	size_t have = 0, cap = sizeof buf - 1;
 	long r, lines = 0, nonzero = 0;
 	int past = 0;	/* a text symbol above pc seen */
+	int found = 0, wanted = 0;	/* names found, names asked ("" is none) */
+	for (int i = 0; i < n; i++)
+		wanted += *names[i].name != 0;
 	do {
 		if ((r = SYS3(read, fd, buf + have, cap - have)) < 0)
 			break;
@@ -73,8 +76,8 @@ long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, c
 			if (!is_text(type) || !a)
 				continue;
 			for (int i = 0; i < n; i++)
-				if (!names[i].addr && cl_streq(name, names[i].name))
-					names[i].addr = a;
+				if (!names[i].addr && name[0] == names[i].name[0] && cl_streq(name, names[i].name))
+					names[i].addr = a, found++;
 			/* the symbol at or below pc: the nearest; of two at one address, the
 			 * first listed */
 			if (pc && a <= pc && a > at->addr) {
@@ -87,10 +90,7 @@ long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, c
 			/* The kernel's own symbols come first, by address: once past pc with
 			 * every name found, the rest cannot change the answer (reading all of
 			 * kallsyms takes seconds under QEMU's TCG). */
-			int all = 1;
-			for (int i = 0; i < n && all; i++)
-				all = names[i].addr != 0 || !*names[i].name;
-			if (all && (!pc || past))
+			if (found == wanted && (!pc || past))
 				goto done;
 		}
 		have = (size_t)(end - s);

@@ -43,7 +43,7 @@ extern struct kv_state {
 	const char *cmissing[4];	/* what this clone's report lacks, and why */
 	int gparent, gchild;		/* the two tasks' pids as the trace has them (global) */
 	uint64_t task[2], obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp, ctx[KV_MAXCTX];
-	int have_dup, have_wake, tail_seen, child_exit_seen, switched_in, parent_returned;
+	int have_dup, have_wake, have_ctx, tail_seen, child_exit_seen, switched_in, parent_returned;
 	int target_cpu;			/* -1: not seen */
 	uint64_t marker_cnt, marker_want, marker_lag;	/* the marker's counter; the one kept, its write's duration */
 	int64_t marker_ts, t0;

@@ -71,7 +71,7 @@ static struct {
 	int flag;		/* CL_KV_EXIT_FLAG in /proc/cpuinfo: 1, 0, or -1 unknown */
 } ks;
 
-static int have_ctx(void) { return kv.have_wake && kv.off.off[KV_CTX0] >= 0; }
+static int have_ctx(void) { return kv.have_ctx && kv.off.off[KV_CTX0] >= 0; }
 /* The saved context's return address names a symbol's start (never a guess from the
  * nearest one before it: that is another function's name). */
 static int ctx_exact(void) { return have_ctx() && !ks.err && ks.at.addr && ks.at.addr == kv.ctx[0]; }

@@ -104,7 +104,8 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 		}
 		for (int c = 0; c < kv_nctx(); c++) {
 			char nm[3] = { 'c', (char)('0' + c), 0 };
-			field(b, nm, &kv.ctx[c]);
+			if (field(b, nm, &kv.ctx[c]) && c == 0)
+				kv.have_ctx = 1;	/* where the child resumes: the context's key */
 		}
 		field(b, "stack", &kv.stack), field(b, "ksp", &kv.ksp);
 		ev(ts, cpu, pid, "wake_up_new_task", "wake_up_new_task: the child is made runnable");
