@@ -35,11 +35,19 @@ static int kline(char *s, char *end, uint64_t *addr, char *type, char **name)
 	return 1;
 }
 
+#define KBUF 65536	/* kallsyms is read in pieces this big */
+
 static int is_text(char type) { return type == 't' || type == 'T' || type == 'w' || type == 'W'; }
 
 long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, const char **why)
 {
-	static char buf[65536 + 256];
+	static char *buf;	/* mapped once: 64 KiB of .bss is out of aarch64's ADR reach */
+	if (!buf) {
+		long m = SYS6(mmap, 0, KBUF + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (cl_is_err(m))
+			return *why = "no memory to read kallsyms with", m;
+		buf = (char *)m;
+	}
 	const char *path = kallsyms_path();
 	at->addr = 0, at->name[0] = 0;
 	for (int i = 0; i < n; i++)
@@ -52,7 +60,7 @@ long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, c
 		w[o.len] = 0;
 		return *why = w, fd;
 	}
-	size_t have = 0, cap = sizeof buf - 1;
+	size_t have = 0, cap = KBUF;
 	long r, lines = 0, nonzero = 0;
 	int past = 0;	/* a text symbol above pc seen */
 	int found = 0, wanted = 0;	/* names found, names asked ("" is none) */

@@ -80,7 +80,7 @@ static int ctx_exact(void) { return have_ctx() && !ks.err && ks.at.addr && ks.at
 /* Whether /proc/cpuinfo's first "flags" line has the word flag: 1, 0, -1 unknown. */
 static int cpu_flag(const char *flag)
 {
-	static char buf[16384];
+	static char buf[4096];	/* the first CPU's block has its flags */
 	if (cl_read_file("/proc/cpuinfo", buf, sizeof buf) <= 0)
 		return -1;
 	for (char *s = buf; *s; s++)
