@@ -243,8 +243,8 @@ static void context_text(void)
 {
 	char where[200];
 	uint64_t pt = kv.ksp + (uint64_t)kv.off.ksp_skip;
-	outf("\n  the saved kernel context, as copy_thread() left it for the scheduler (%s):\n",
-	    CL_KV_CONTEXT_FROM);
+	outf("\n  the saved kernel context, as copy_thread() left it for the scheduler;\n"
+	    "  read from %s:\n", CL_KV_CONTEXT_FROM);
 	outf("    %-14s %s: the first kernel code it will run\n", "returns into", ctx_where(where, sizeof where));
 	if (kv_nctx() > 1 && kv.off.off[KV_CTX0 + 1] >= 0)
 		outf("    %-14s %lx: %s\n", kv_ctx_name(1), kv.ctx[1], kv.ctx[1] ? "a kernel thread's "
@@ -252,9 +252,9 @@ static void context_text(void)
 	for (int c = 2; c < kv_nctx(); c++)
 		if (kv.off.off[KV_CTX0 + c] >= 0)
 			outf("    %-14s %lx\n", kv_ctx_name(c), kv.ctx[c]);
-	outf("    %-14s %lx (task_struct.stack); the saved sp %lx is stack + %lu; pt_regs,\n"
-	    "    %-14s at its top, is stack + %lu\n", "kernel stack", kv.stack, kv.ksp, kv.ksp - kv.stack, "",
-	    pt - kv.stack);
+	outf("    %-14s %lx (task_struct.stack); the saved sp %lx is stack + %lu;\n"
+	    "    %-14s pt_regs, at its top, is stack + %lu\n", "kernel stack", kv.stack, kv.ksp,
+	    kv.ksp - kv.stack, "", pt - kv.stack);
 }
 
 /* The words of step i, as this kernel has it. */
