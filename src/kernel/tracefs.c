@@ -198,8 +198,10 @@ static long mount_in_own_ns(struct tfs *t)
 		if (r == 0)
 			r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
 		long fd = r < 0 ? r : SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-		if (fd >= 0)
+		if (fd >= 0) {	/* our table is the parent's: leave only the placeholder */
 			r = SYS3(dup3, fd, ph, O_CLOEXEC);
+			SYS1(close, fd);
+		}
 		SYS1(exit_group, r < 0 ? -r : fd < 0 ? -fd : 0);
 	}
 	int st = 0;

@@ -360,3 +360,26 @@ def test_kernel_no_fsopen_killed(bed):
               "grep -c ' /sys/kernel/tracing ' /proc/self/mountinfo; true")
     p = sh(script)
     assert p.stdout.split() == ["0"], p.stdout + p.stderr
+
+
+def test_kernel_no_fsopen_works(bed):
+    """Without fsopen the helper's tracefs mount works (the clone is traced) and leaves
+    nothing in the fd table it shares with us: the fd it opened is closed once its copy
+    is in place (strace -f: the helper's openat of tracefs, then its close)."""
+    native_root(bed)
+    if bed.arch != "x86_64" or not (shutil.which("gcc") and shutil.which("strace")):
+        raise Skip("needs x86_64 (fsopen is 430 here), gcc and strace")
+    tmp = bed.tmpdir()
+    src, deny, log = (os.path.join(tmp, n) for n in ("denyc.c", "denyc", "strace.txt"))
+    open(src, "w").write(DENY)
+    subprocess.run(["gcc", "-o", deny, src], check=True)
+    p = sh(f"{shutil.which('strace')} -f -qq -o {log} -e trace=openat,close,dup3 {deny} 430 38 "
+           f"{bed.clonelab} fork --kernel --json --cpu 0")
+    k = json.loads(p.stdout)["kernel"]
+    assert p.returncode == 0 and k["mode"] in ("partial", "full") and k["events"], (p.returncode, k)
+    text = open(log).read()
+    opened = re.findall(r'^(\d+) +openat\(AT_FDCWD, "/sys/kernel/tracing", [^)]*\) = (\d+)$', text, re.M)
+    helpers = [(pid, fd) for pid, fd in opened if re.search(rf"^{pid} +dup3\({fd}, ", text, re.M)]
+    assert helpers, text[-3000:]
+    for pid, fd in helpers:
+        assert re.search(rf"^{pid} +close\({fd}\) += 0", text, re.M), (pid, fd, text[-3000:])
