@@ -69,7 +69,7 @@ LIB_SRC := fork thread userns regnames spawn exec facts
 # folder is one job and uses only what is below it.
 LAB_SRC := lab/lab lab/report lab/flags lab/seen
 PIC_SRC := pic/svg pic/file pic/data pic/share pic/time pic/userns pic/lab pic/tour
-KERNEL_SRC := kernel/btf kernel/offsets kernel/tracefs kernel/bpf kernel/bpf_view kernel/kview kernel/trace kernel/report
+KERNEL_SRC := kernel/btf kernel/offsets kernel/tracefs kernel/ksyms kernel/bpf kernel/bpf_view kernel/kview kernel/trace kernel/report
 CMD_SRC := cmd/main cmd/opts cmd/env cmd/scenarios cmd/run/run cmd/run/report cmd/run/child \
 	cmd/run/init cmd/run/exec cmd/probe/probe cmd/probe/observe cmd/probe/report cmd/probe/rules
 APP_H := $(wildcard src/*/*.h src/*/*/*.h arch/$(ARCH)/*.h)

@@ -32,16 +32,29 @@
  * the monotonic clock, and a trace_marker carrying the counter aligns the two. */
 #define CL_KV_TRACE_CLOCK "mono"
 #define CL_KV_CLOCK_IS_COUNTER 0
+/* The saved kernel context copy_thread() leaves for the scheduler (thread.cpu_context,
+ * which cpu_switch_to loads): pc is where the child resumes, x19 a kernel thread's
+ * function (0 for a user task), x20 its argument; sp is the saved sp above. Each: its
+ * struct, member, name. */
+#define CL_KV_CONTEXT { "task_struct", "thread.cpu_context.pc", "pc" }, \
+	{ "task_struct", "thread.cpu_context.x19", "x19" }, \
+	{ "task_struct", "thread.cpu_context.x20", "x20" }, { "task_struct", "thread.cpu_context.fp", "fp" }
+#define CL_KV_CONTEXT_FROM "task_struct.thread.cpu_context.pc"
 /* How a new task leaves the kernel, from the kernel's source (arch/arm64/kernel/entry.S):
- * first and last version (major*100+minor), what, and the trace event that shows it
- * happening ("" if none can). */
+ * the versions (major*100+minor) a row applies to, a condition ("" always), the
+ * function it names (looked up in kallsyms at run time), what it does, the trace event
+ * that shows it ("context": the saved context returns into it; "" none), and the
+ * versions it was checked against (6.1's source; 6.1's and 7.2's kallsyms). */
 #define CL_KV_RETURN_PATH \
-	{ 0, 9999, "ret_from_fork (entry.S): cpu_context.pc of the new task points here", "" }, \
-	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
-	{ 0, 9999, "asm_exit_to_user_mode: exit work; no syscall-exit trace event for the " \
-	  "child (the parent's sys_exit is its own)", "" }, \
-	{ 0, 9999, "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and pstate from " \
-	  "pt_regs and ERETs to EL0, the same way the parent returns", "" }
+	{ 0, 9999, "", "ret_from_fork", "ret_from_fork (entry.S): calls schedule_tail, then " \
+	  "asm_exit_to_user_mode, then ret_to_user", "context", "6.1 to 7.2" }, \
+	{ 0, 9999, "", "schedule_tail", "schedule_tail(prev): finishes the switch into the new task " \
+	  "(__switch_to ran in the parent, cpu_switch_to then loaded this context)", "schedule_tail", \
+	  "6.1 to 7.2" }, \
+	{ 0, 9999, "", "asm_exit_to_user_mode", "asm_exit_to_user_mode: exit work; no syscall-exit " \
+	  "trace event for the child (the parent's sys_exit is its own)", "", "6.1 to 7.2" }, \
+	{ 0, 9999, "", "ret_to_user", "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and " \
+	  "pstate from pt_regs and ERETs to EL0, the same way the parent returns", "", "6.1 to 7.2" }
 
 /* The slots of the kernel's six syscall argument registers, which it leaves as they
  * were on both sides: tests/unit/trampoline.c checks the snapshot against them. */

@@ -50,14 +50,27 @@
  * monotonic clock, and a trace_marker carrying the counter aligns the two. */
 #define CL_KV_TRACE_CLOCK "mono"
 #define CL_KV_CLOCK_IS_COUNTER 0
-/* How a new task leaves the kernel, from the kernel's source (arch/riscv/kernel/entry.S):
- * first and last version (major*100+minor), what, and the trace event that shows it
- * happening ("" if none can). */
+/* The saved kernel context copy_thread() leaves for the scheduler (__switch_to loads
+ * it): ra is where the child resumes, s[0] a kernel thread's function (0 for a user
+ * task); sp is the saved sp above. Each: its struct, member, name. */
+#define CL_KV_CONTEXT { "task_struct", "thread.ra", "ra" }, { "task_struct", "thread.s[0]", "s0" }
+#define CL_KV_CONTEXT_FROM "task_struct.thread.ra"
+/* How a new task leaves the kernel, from the kernel's source (arch/riscv/kernel/entry.S,
+ * process.c): the versions (major*100+minor) a row applies to, a condition ("" always),
+ * the function it names (looked up in kallsyms at run time), what it does, the trace
+ * event that shows it ("context": the saved context returns into it; "" none), and the
+ * versions it was checked against (6.12's and 7.2's kallsyms, testbeds.md: 7.2 has
+ * ret_from_fork_user and no ret_from_fork, and has inlined syscall_exit_to_user_mode;
+ * where between the two the split came is not known here). */
 #define CL_KV_RETURN_PATH \
-	{ 0, 9999, "ret_from_fork (entry.S): the new task's saved ra points here", "" }, \
-	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
-	{ 0, 9999, "syscall_exit_to_user_mode(regs): the syscall's exit work, its trace event " \
-	  "(sys_exit_clone3/clone -> 0)", "child_syscall_exit" }, \
-	{ 0, 9999, "ret_from_exception: restores the registers from pt_regs and SRETs to " \
-	  "user mode, the same way the parent returns", "" }
+	{ 0, 699, "", "ret_from_fork", "ret_from_fork (entry.S): calls schedule_tail, then " \
+	  "syscall_exit_to_user_mode, then ret_from_exception", "context", "6.12" }, \
+	{ 700, 9999, "", "ret_from_fork_user", "ret_from_fork_user: a user task's way out of fork: " \
+	  "schedule_tail, then the syscall exit work", "context", "7.2" }, \
+	{ 0, 9999, "", "schedule_tail", "schedule_tail(prev): finishes the switch into the new task", \
+	  "schedule_tail", "6.12 and 7.2" }, \
+	{ 0, 699, "", "syscall_exit_to_user_mode", "syscall_exit_to_user_mode(regs): the syscall's exit " \
+	  "work, its trace event (sys_exit_clone3/clone -> 0)", "child_syscall_exit", "6.12" }, \
+	{ 0, 9999, "", "ret_from_exception", "ret_from_exception: restores the registers from pt_regs " \
+	  "and SRETs to user mode, the same way the parent returns", "", "6.12 and 7.2" }
 #endif

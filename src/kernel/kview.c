@@ -9,7 +9,8 @@
 
 struct kv_state kv;	/* bss: kview_enable sets what is not zero */
 
-static const int dying_sigs[3] = { 1, 2, SIGTERM };	/* SIGHUP, SIGINT, SIGTERM */
+/* SIGHUP, SIGINT, SIGPIPE (the usual end of `clonelab ... | head`), SIGTERM */
+static const int dying_sigs[4] = { 1, 2, 13, SIGTERM };
 
 /* Say once (a tour asks four times) that what cannot be shown. */
 void kv_missing(const char *what)
@@ -19,6 +20,22 @@ void kv_missing(const char *what)
 			return;
 	if (kv.nmissing < 6)
 		kv.missing[kv.nmissing++] = what;
+}
+
+/* The same for this clone only (a kprobe refused, none fired, no instance). */
+void kv_clone_missing(const char *what)
+{
+	for (int i = 0; i < kv.ncmissing; i++)
+		if (cl_streq(kv.cmissing[i], what))
+			return;
+	if (kv.ncmissing < 4)
+		kv.cmissing[kv.ncmissing++] = what;
+}
+
+void kv_reset(void)
+{
+	memset(&kv.traced, 0, (size_t)((char *)(&kv + 1) - (char *)&kv.traced));
+	kv.target_cpu = -1;
 }
 
 /* The BPF backend for this run: 0, or -1 with *why. */
@@ -151,7 +168,7 @@ int kview_enable(const char *cmd, struct cl_json *j)
 	return -1;
 }
 
-/* SIGHUP, SIGINT, SIGTERM while tracing: remove our tracing, then die of the signal. */
+/* SIGHUP, SIGINT, SIGPIPE, SIGTERM while tracing: remove our tracing, then die of the signal. */
 static void on_signal(int sig)
 {
 	if (SYS0(getpid) == kv.t.pid && SYS0(gettid) != kv.t.pid) {
@@ -180,7 +197,7 @@ static void restorer(void) { cl_exit(CL_EXIT_FAIL); }	/* never reached */
 void kv_catch_signals(int on)
 {
 	unsigned long act[4] = { (unsigned long)on_signal, SA_RESTORER, (unsigned long)restorer, 0 };
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		SYS4(rt_sigaction, dying_sigs[i], on ? act : kv.old_act[i], on ? kv.old_act[i] : 0, 8);
 		if (on && kv.old_act[i][0] == 1 /* SIG_IGN */)
 			SYS4(rt_sigaction, dying_sigs[i], kv.old_act[i], 0, 8);
@@ -199,6 +216,9 @@ static void fetch(struct cl_out *o, const char *name, int m, const char *base)
 	else if (cl_streq(kv_member_struct(m), "pt_regs"))	/* the pt_regs above the saved ksp */
 		cl_printf(o, " %s=+%ld(+%ld(%s)):x64", name, kv.off.ksp_skip + kv.off.off[m],
 			  kv.off.off[KV_KSP], base);
+	else if (*CL_KV_KSP_SKIP && cl_streq(kv_member_struct(m), CL_KV_KSP_SKIP))
+		/* the frame the saved ksp points at (x86_64's inactive_task_frame) */
+		cl_printf(o, " %s=+%ld(+%ld(%s)):x64", name, kv.off.off[m], kv.off.off[KV_KSP], base);
 	else
 		cl_printf(o, " %s=+%ld(%s):x64", name, kv.off.off[m], base);
 }
@@ -225,6 +245,10 @@ static const char *child_args(struct cl_out *o)
 		char nm[3] = { 'r', (char)('0' + r), 0 };
 		fetch(o, nm, KV_REG0 + r, CL_KPROBE_ARG0);
 	}
+	for (int c = 0; c < kv_nctx(); c++) {	/* the saved kernel context */
+		char nm[3] = { 'c', (char)('0' + c), 0 };
+		fetch(o, nm, KV_CTX0 + c, CL_KPROBE_ARG0);
+	}
 	return o->buf[o->len] = 0, o->buf;
 }
 
@@ -237,7 +261,7 @@ static void refused(const char *where, long r, const char *loses)
 	struct cl_out o = { -1, 0, sizeof buf[0] - 1, b };
 	cl_printf(&o, "kprobe on %s refused (%s): %s", where, cl_errno_name(r), loses);
 	b[o.len] = 0;
-	kv_missing(b);
+	kv_clone_missing(b);
 }
 
 static void add_probes(void)
@@ -263,7 +287,7 @@ static void add_probes(void)
 	/* what schedule_tail calls first; the compiler may have renamed it */
 	if (tfs_kprobe(&kv.t, "fts", "finish_task_switch", "prev=" CL_KPROBE_ARG0 ":x64") < 0 &&
 	    tfs_kprobe(&kv.t, "fts", "finish_task_switch.isra.0", "prev=" CL_KPROBE_ARG0 ":x64") < 0)
-		kv_missing("finish_task_switch: no kprobe under either of its names");
+		kv_clone_missing("finish_task_switch: no kprobe under either of its names");
 }
 
 static void enable_events(void)
@@ -282,24 +306,46 @@ static void enable_events(void)
 	}
 }
 
+/* Nothing can be traced for this clone: say why (mode none, exit 3). */
+static void no_trace(const char *why, long err)
+{
+	static char buf[200];
+	struct cl_out o = { -1, 0, sizeof buf - 1, buf };
+	cl_printf(&o, "%s%s%s%s", why, err ? " (" : "", err ? cl_errno_name(err) : "", err ? ")" : "");
+	buf[o.len] = 0;
+	kv.none = 1, kv.why_none = buf;
+	kv.traced = 0;
+	tfs_close(&kv.t);
+	kv_catch_signals(0);
+}
+
 /* Before the clone (in the parent): a private trace instance, probes, events on. */
 static void kview_before(struct lab *l)
 {
-	const char *why;
+	const char *why = 0;
 	(void)l;	/* the clone itself is read from the trace */
 	if (!kv.on)
 		return;
-	kv.traced = kv.degraded = 0;
+	if (kv.traced)	/* an earlier clone's tracing, never read: remove it first */
+		tfs_close(&kv.t);
+	kv_reset();
 	memset(kv.ch, 0, sizeof *kv.ch);
 	kv.ch->parent_tid = (int)SYS0(gettid);
 	kv_catch_signals(1);
-	if (tfs_open(&kv.t, &why) < 0 || tfs_instance(&kv.t) < 0) {
-		kv_missing("could not make a tracefs instance");
-		tfs_close(&kv.t);
-		return;
-	}
+	long r = tfs_open(&kv.t, &why);
+	if (r < 0)
+		return no_trace(why, 0);
+	kv.traced = 1;	/* from here on kview_status cleans up, whatever happens */
+	if ((r = tfs_instance(&kv.t)) < 0)
+		return no_trace(r == -EEXIST ? "could not make our tracefs instance: its name is "
+				"taken (by another process?)" : "could not make our tracefs instance", r);
+	/* tracefs filters by the kernel's pids; in a pid namespace ours are others */
+	kv.gparent = kv.t.ns == PROC_PID_INIT_INO ? kv.ch->parent_tid : kv_global_tid();
+	if (kv.gparent <= 0)
+		return no_trace("in a pid namespace, and the kernel's pid of this task could not "
+				"be learned from a trace_marker: tracing by pid would trace another task", 0);
 	char pid[16];
-	cl_utoa((unsigned long)kv.t.pid, pid);
+	cl_utoa((unsigned long)kv.gparent, pid);
 	tfs_iwrite(&kv.t, "tracing_on", "0");
 	tfs_iwrite(&kv.t, "buffer_size_kb", "512");
 	tfs_iwrite(&kv.t, "trace_clock", CL_KV_TRACE_CLOCK);
@@ -319,7 +365,6 @@ static void kview_before(struct lab *l)
 		if (tfs_imark(&kv.t, "clonelab counter=", &c, &lag) == 0 && lag < kv.marker_lag)
 			kv.marker_lag = lag, kv.marker_want = c;
 	}
-	kv.traced = 1;
 }
 
 /* ---- in the child: what kcmp and the /proc ns links say ---- */
@@ -369,5 +414,7 @@ int kview_status(int status)
 		tfs_close(&kv.t);
 		kv_catch_signals(0);
 	}
+	if (kv.on && kv.none && status == CL_EXIT_OK)
+		return CL_EXIT_UNSUPPORTED;	/* this clone went untraced: not possible here */
 	return kv.failed && status == CL_EXIT_OK ? CL_EXIT_FAIL : status;
 }

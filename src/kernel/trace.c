@@ -107,11 +107,17 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 			char nm[3] = { 'r', (char)('0' + r), 0 };
 			field(b, nm, &kv.regs[r]);
 		}
+		for (int c = 0; c < kv_nctx(); c++) {
+			char nm[3] = { 'c', (char)('0' + c), 0 };
+			if (field(b, nm, &kv.ctx[c]) && c == 0)
+				kv.have_ctx = 1;	/* where the child resumes: the context's key */
+		}
 		field(b, "stack", &kv.stack), field(b, "ksp", &kv.ksp);
 		ev(ts, cpu, pid, "wake_up_new_task", "wake_up_new_task: the child is made runnable");
 	} else if (cl_startswith(b, "tail: (") && pid == child && !kv.tail_seen) {
 		kv.tail_seen = 1;
-		ev(ts, cpu, pid, "schedule_tail", "schedule_tail: the child's first kernel C function (from ret_from_fork)");
+		ev(ts, cpu, pid, "schedule_tail", "schedule_tail: the child, called from ret_from_fork, "
+		   "finishes the switch into itself");
 	} else if (cl_startswith(b, "fts: (") && pid == child && kv.tail_seen == 1) {
 		kv.tail_seen = 2;	/* the one schedule_tail makes, not later switches */
 		ev(ts, cpu, pid, "finish_task_switch", "finish_task_switch: called by schedule_tail, completes the switch");
@@ -121,6 +127,9 @@ static void kprobe_line(const char *b, int64_t ts, int cpu, int pid, int child)
 static void sched_line(const char *b, int64_t ts, int cpu, int pid, int child)
 {
 	uint64_t v = 0, w = 0;
+	if (!kv.gchild && cl_startswith(b, "sched_process_fork:") && field(b, "pid", &w) &&
+	    (int)w == kv.gparent && field(b, "child_pid", &v))
+		kv.gchild = child = (int)v;	/* in a pid namespace: the child's global pid */
 	if (cl_startswith(b, "sched_process_fork:") && field(b, "child_pid", &v) && (int)v == child)
 		ev(ts, cpu, pid, "process_fork", "sched_process_fork: the new task is pid %lu", v);
 	else if (cl_startswith(b, "sched_wakeup_new:") && field(b, "pid", &v) && (int)v == child &&
@@ -141,20 +150,20 @@ static void syscall_line(const char *b, int64_t ts, int cpu, int pid, int child)
 {
 	const char *name = cl_startswith(b, "sys_clone3") ? "clone3" : "clone";
 	const char *rest = b + 4 + cl_strlen(name);
-	if (*rest == '(' && pid == kv.ch->parent_tid && !kv.have_t0) {
+	if (*rest == '(' && pid == kv.gparent && !kv.have_t0) {
 		kv.have_t0 = 1, kv.t0 = ts;
 		ev(ts, cpu, pid, "syscall_enter", "the parent enters %s", name);
 	} else if (cl_startswith(rest, " -> ")) {
 		unsigned long v = 0;
 		cl_parse_ulong(rest + 4, &v);
-		if (pid == kv.ch->parent_tid && !kv.parent_returned++)
+		if (pid == kv.gparent && !kv.parent_returned++)
 			ev(ts, cpu, pid, "parent_return", "the parent returns from %s with %lu, the child's tid", name, v);
 		else if (pid == child && !kv.child_exit_seen++)
 			ev(ts, cpu, pid, "child_syscall_exit", "the child returns from %s with %lu (syscall exit work)", name, v);
 	}
 }
 
-static void parse(char *buf, int child)
+static void parse(char *buf)
 {
 	for (char *line = buf, *nl; *line; line = nl + 1) {
 		for (nl = line; *nl && *nl != '\n'; nl++)
@@ -173,11 +182,11 @@ static void parse(char *buf, int child)
 				 * entry before the parent's and its end far after) */
 				kv.have_marker = 1, kv.marker_ts = ts, kv.marker_cnt = v + kv.marker_lag / 2;
 			else if (cl_startswith(b, "sched_"))
-				sched_line(b, ts, cpu, pid, child);
+				sched_line(b, ts, cpu, pid, kv.gchild);
 			else if (cl_startswith(b, "sys_clone"))
-				syscall_line(b, ts, cpu, pid, child);
+				syscall_line(b, ts, cpu, pid, kv.gchild);
 			else
-				kprobe_line(b, ts, cpu, pid, child);
+				kprobe_line(b, ts, cpu, pid, kv.gchild);
 		}
 		if (end)
 			break;
@@ -193,27 +202,52 @@ long kv_rel_ns(int64_t t)
 
 static int cmp_ev(const struct ev *a, const struct ev *b) { return a->t > b->t; }
 
+static char *trace_buf(void)
+{
+	static char *buf;
+	if (!buf) {
+		long p = cl_map(1 << 20);
+		buf = cl_is_err(p) ? 0 : (char *)p;
+	}
+	return buf;
+}
+
+int kv_global_tid(void)
+{
+	uint64_t c, lag, v;
+	char *buf = trace_buf();
+	if (!buf || tfs_imark(&kv.t, "clonelab whoami=", &c, &lag) < 0 ||
+	    tfs_iread(&kv.t, "trace", buf, 1 << 20) <= 0)
+		return 0;
+	for (char *line = buf, *nl; *line; line = nl + 1) {
+		for (nl = line; *nl && *nl != '\n'; nl++)
+			;
+		int end = !*nl, pid, cpu;
+		int64_t ts;
+		char *b;
+		*nl = 0;
+		if (split(line, &pid, &cpu, &ts, &b) && cl_startswith(b, "tracing_mark_write: clonelab whoami=") &&
+		    field(b, "whoami", &v) && v == c)
+			return pid;
+		if (end)
+			break;
+	}
+	return 0;
+}
+
 /* Stop the trace, read it, and take everything of ours out of tracefs. Once per clone. */
 void kv_collect(const struct lab *l)
 {
-	static char *buf;
-	int child = (int)l->ret;
+	char *buf = trace_buf();
 	if (!kv.traced)
 		return;
 	kv.traced = 0;
-	kv.have_dup = kv.have_wake = kv.tail_seen = kv.child_exit_seen = kv.switched_in = 0;
-	kv.parent_returned = 0;
-	kv.have_marker = kv.have_t0 = kv.nev = 0;
-	kv.target_cpu = -1;
-	memset(kv.obj, 0, sizeof kv.obj);
-	memset(kv.unseen, 0, sizeof kv.unseen);
+	/* outside a pid namespace the child's pid is the kernel's; inside, the trace's
+	 * sched_process_fork gives it */
+	kv.gchild = kv.t.ns == PROC_PID_INIT_INO ? (int)l->ret : 0;
 	tfs_iwrite(&kv.t, "tracing_on", "0");
-	if (!buf) {
-		long p = SYS6(mmap, 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		buf = cl_is_err(p) ? 0 : (char *)p;
-	}
 	if (buf && tfs_iread(&kv.t, "trace", buf, 1 << 20) > 0)
-		parse(buf, child);
+		parse(buf);
 	if (kv.backend == KV_BPF)
 		kv_bpf_collect(l);
 	tfs_close(&kv.t);
@@ -227,7 +261,7 @@ void kv_collect(const struct lab *l)
 		first = kv.marker_ts + (int64_t)((s->t_child - kv.marker_cnt) * 1000000000ULL / lab_counter_hz()),
 		have_first = 1;
 	if (have_first)
-		ev(first, l->sh->child_cpu, child, "first_user_instruction", "the child's first user instruction (its trampoline's counter)");
+		ev(first, l->sh->child_cpu, kv.gchild ? kv.gchild : (int)l->ret, "first_user_instruction", "the child's first user instruction (its trampoline's counter)");
 	for (int i = 1; i < kv.nev; i++)	/* by time: a few dozen at most */
 		for (int k = i; k > 0 && cmp_ev(&kv.ev[k - 1], &kv.ev[k]); k--) {
 			struct ev e = kv.ev[k];

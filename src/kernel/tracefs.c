@@ -4,7 +4,10 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define O_APPEND 02000
 #define AT_REMOVEDIR 0x200
-#define MNT_DETACH 2
+#define MS_REC 0x4000
+#define MS_PRIVATE (1 << 18)
+#define PID_MAX_LIMIT (4UL << 20)	/* the kernel's largest pid_max (64-bit) */
+#define EMFILE 24
 
 static char *join(char *buf, const char *a, const char *b)
 {
@@ -20,11 +23,11 @@ int tfs_exists(const struct tfs *t, const char *rel)
 	return SYS4(newfstatat, t->root, rel, st, 0) == 0;
 }
 
-/* SIGHUP, SIGINT and SIGTERM wait while a tracefs file is open: their handler removes
+/* SIGHUP, SIGINT, SIGPIPE and SIGTERM wait while a tracefs file is open: their handler removes
  * our instance, which an open file of it keeps busy (rmdir says EBUSY). */
 static void hold_signals(int hold, uint64_t *old)
 {
-	uint64_t dying = 1UL << (1 - 1) | 1UL << (2 - 1) | 1UL << (SIGTERM - 1);
+	uint64_t dying = 1UL << (1 - 1) | 1UL << (2 - 1) | 1UL << (13 - 1) | 1UL << (SIGTERM - 1);
 	SYS4(rt_sigprocmask, hold ? SIG_BLOCK : SIG_SETMASK, hold ? &dying : old, hold ? old : 0, 8);
 }
 
@@ -102,21 +105,26 @@ static unsigned long pidns_ino(void)
 	return ino;
 }
 
-/* "clonelab_<pid>[_<pidns>]..." of a process of our pid namespace that no longer
- * exists: its pid, else 0. A run in another pid namespace is left to its own kind. */
+/* Exactly the name tfs_open makes, "clonelab_<pid>_<pidns>" (no leading zero, a pid
+ * below PID_MAX_LIMIT, nothing after), of our pid namespace, whose owner no longer
+ * exists: its pid, else 0. Anything else (another tool's "clonelab_12foo", a pid wrapped
+ * past 2^32, a name without a namespace, another namespace's run) is not ours. */
 static int dead_owner(const char *name, unsigned long ns)
 {
 	unsigned long pid = 0, their_ns = 0;
-	if (!cl_startswith(name, "clonelab_"))
+	if (!cl_startswith(name, "clonelab_") || name[9] < '1' || name[9] > '9')
 		return 0;
 	for (name += 9; *name >= '0' && *name <= '9'; name++)
-		pid = pid * 10 + (unsigned long)(*name - '0');
-	if (*name == '_')
-		while (*++name >= '0' && *name <= '9')
-			their_ns = their_ns * 10 + (unsigned long)(*name - '0');
-	if (their_ns && their_ns != ns)
+		if ((pid = pid * 10 + (unsigned long)(*name - '0')) >= PID_MAX_LIMIT)
+			return 0;
+	if (*name != '_' || name[1] < '1' || name[1] > '9')
 		return 0;
-	return pid && SYS2(kill, pid, 0) == -ESRCH ? (int)pid : 0;
+	while (*++name >= '0' && *name <= '9')
+		if ((their_ns = their_ns * 10 + (unsigned long)(*name - '0')) > 0xffffffffUL)
+			return 0;
+	if (*name || their_ns != ns)
+		return 0;
+	return SYS2(kill, pid, 0) == -ESRCH ? (int)pid : 0;
 }
 
 /* Left by a run that was killed outright: instances first (their enabled events keep
@@ -144,9 +152,15 @@ static void clean_stale(const struct tfs *t)
 		while (sp < nl && *sp != ' ')
 			sp++;
 		*sp = 0;
-		if (line[0] && line[1] == ':' && dead_owner(line + 2, t->ns)) {
-			line[0] = '-';
-			tfs_append(t, "kprobe_events", line);
+		char *slash = line;	/* "p:GROUP/EVENT": the group is the owner's name */
+		while (*slash && *slash != '/')
+			slash++;
+		if (line[0] && line[1] == ':' && *slash == '/') {
+			*slash = 0;
+			if (dead_owner(line + 2, t->ns)) {
+				*slash = '/', line[0] = '-';
+				tfs_append(t, "kprobe_events", line);
+			}
 		}
 		if (!*nl)
 			break;
@@ -166,17 +180,51 @@ static long private_mount(void)
 	return m;
 }
 
-/* Before 5.2: mount on the usual place, open it, and detach it at once, so that only
- * our fd keeps it. Another run doing the same at the same moment may detach ours
- * first: then the directory we opened is not tracefs, and we say so. */
-static long mount_and_detach(struct tfs *t)
+/* Before 5.2 (no fsopen): a helper that shares our fd table (CLONE_FILES) makes a
+ * mount namespace of its own, mounts tracefs there, puts an fd of it in place of our
+ * placeholder, and exits. The mount is in nobody's file tree, whenever either of us is
+ * killed: it lives as long as our fd, as a detached mount does. 0 or -errno. */
+static long mount_in_own_ns(struct tfs *t)
 {
-	long r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
+	long ph = SYS4(openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (ph < 0)
+		return ph;
+	/* exit signal 0: no SIGCHLD, and never reaped for us if SIGCHLD is ignored */
+	long pid = SYS5(clone, CL_CLONE_FILES, 0, 0, 0, 0);
+	if (pid == 0) {	/* the helper, on a copy of our memory */
+		long r = SYS1(unshare, CL_CLONE_NEWNS);
+		if (r == 0)	/* private first: our mount must not propagate back */
+			r = SYS5(mount, 0, "/", 0, MS_REC | MS_PRIVATE, 0);
+		if (r == 0)
+			r = SYS5(mount, "tracefs", TRACEFS, "tracefs", 0, 0);
+		long fd = r < 0 ? r : SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+		if (fd >= 0) {	/* our table is the parent's: leave only the placeholder */
+			r = SYS3(dup3, fd, ph, O_CLOEXEC);
+			SYS1(close, fd);
+		}
+		SYS1(exit_group, r < 0 ? -r : fd < 0 ? -fd : 0);
+	}
+	int st = 0;
+	long w = pid < 0 ? pid : SYS4(wait4, pid, &st, CL_WALL, 0);
+	long r = pid < 0 ? pid : w < 0 ? w : (st & 0x7f) ? -EINTR : -((st >> 8) & 0xff);
+	t->root = (int)ph;
+	if (r == 0 && !tfs_exists(t, "README"))
+		r = -ENOENT;
 	if (r < 0)
-		return r;
-	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	SYS2(umount2, TRACEFS, MNT_DETACH);
-	return t->root < 0 ? t->root : tfs_exists(t, "README") ? 0 : -EBUSY;
+		SYS1(close, ph), t->root = -1;
+	return r;
+}
+
+/* Why tracefs cannot be had, with the errno in words. */
+static const char *why_not(const char *what, long err)
+{
+	static char buf[200];
+	struct cl_out o = { -1, 0, sizeof buf - 1, buf };
+	cl_printf(&o, "%s (%s%s)", what, cl_errno_name(err),
+		  err == -EMFILE ? ": too many open files" : err == -EPERM ?
+		  ": not root, or kernel lockdown" : err == -ENOENT ? ": is the kernel built with tracing?" : "");
+	buf[o.len] = 0;
+	return buf;
 }
 
 long tfs_open(struct tfs *t, const char **why)
@@ -185,33 +233,34 @@ long tfs_open(struct tfs *t, const char **why)
 	t->root = -1;	/* closed, for a signal handler that comes before the open */
 	t->pid = (int)SYS0(getpid);
 	t->ns = pidns_ino();
+	if (!t->ns) {	/* then no name tells our runs from another namespace's */
+		*why = "no /proc/self/ns/pid (is /proc mounted?): without our pid namespace, "
+		       "which tracing is ours cannot be told";
+		return -ENOENT;
+	}
 	char *p = cl_stpcpy(t->group, "clonelab_");
 	p += cl_strlen(cl_utoa((unsigned long)t->pid, p));
-	if (t->ns)
-		cl_utoa(t->ns, cl_stpcpy(p, "_"));
+	cl_utoa(t->ns, cl_stpcpy(p, "_"));
 	join(t->inst, "instances", t->group);
-	t->root = (int)SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	long r = SYS4(openat, AT_FDCWD, TRACEFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	t->root = (int)r;
 	if (t->root >= 0 && !tfs_exists(t, "README")) {	/* nothing mounted there */
 		SYS1(close, t->root);
 		t->root = -1;
-		long r = private_mount();
+		r = private_mount();
 		if (r == -ENOSYS)
-			r = mount_and_detach(t);
+			r = mount_in_own_ns(t);
 		else
 			t->root = (int)r;
 		if (r < 0) {
-			if (t->root >= 0)
-				SYS1(close, t->root);
 			t->root = -1;
-			*why = r == -EPERM ? "cannot mount tracefs (EPERM: not root, or kernel lockdown)"
-			     : r == -EBUSY ? "tracefs was unmounted under us (another run's?)"
-			     : "cannot mount tracefs (no tracefs in this kernel?)";
+			*why = why_not("cannot mount tracefs", r);
 			return r;
 		}
 	} else if (t->root < 0) {
-		*why = t->root == -EPERM ? "kernel lockdown refuses tracefs"
-		     : TRACEFS " is missing: is sysfs mounted, is the kernel built with tracing?";
-		return t->root;
+		*why = r == -EPERM ? why_not("kernel lockdown refuses tracefs", r) :
+		       why_not("cannot open " TRACEFS, r);
+		return r;
 	}
 	clean_stale(t);
 	return 0;

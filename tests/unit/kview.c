@@ -5,7 +5,8 @@
 #include "test.h"
 #include "kernel/kernel.h"
 
-static char out_buf[65536];
+static char (*out_buf_p)[65536];	/* mapped (test.h) */
+#define out_buf T_MAPPED(out_buf_p)
 
 /* "1" where there is a CPU 1, else "0": a pinned child starts where the kernel woke it
  * (unpinned, it may migrate before it runs, which the timeline shows). */
@@ -96,7 +97,7 @@ static int check(const char *cmd, const char *flags, const char *const *shared, 
 	 * (the native host here) must say that it does not */
 	ASSERT(json_has(out_buf, "\"backend\":\"kprobe\"") || json_has(out_buf, "\"backend\":\"bpf\""));
 	if (json_has(out_buf, "\"backend\":\"kprobe\"") || !json_has(out_buf, "fentry (BPF trampolines) not here"))
-		ASSERT_HAS(out_buf, "schedule_tail: the child's first kernel C function");
+		ASSERT_HAS(out_buf, "schedule_tail: the child, called from ret_from_fork");
 	static const char *const objs[] = { "mm", "fs", "files", "sighand", "signal", "cred" };
 	for (int i = 0; i < 6; i++) {
 		int want = 0;
@@ -161,15 +162,21 @@ static void tracefs_done(void)
 		SYS2(umount2, "/sys/kernel/tracing", 2 /* MNT_DETACH */);
 }
 
-/* "clonelab_<pid>" of a process that is gone: a leftover. */
+/* "clonelab_<pid>_<ns>" of our pid namespace's process that is gone: a leftover. */
 static int is_leftover(const char *s)
 {
 	unsigned long pid = 0;
-	if (!cl_startswith(s, "clonelab_"))
+	char ns[24], mine[48];
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid", mine, sizeof mine - 1);
+	if (!cl_startswith(s, "clonelab_") || n < 7)
 		return 0;
+	mine[n - 1] = 0;	/* "pid:[4026531836]" */
 	for (s += 9; *s >= '0' && *s <= '9'; s++)
 		pid = pid * 10 + (unsigned long)(*s - '0');
-	return SYS2(kill, pid, 0) == -ESRCH;
+	cl_stpcpy(cl_stpcpy(ns, "_"), mine + 5);	/* then the end, or "/EVENT" in kprobe_events */
+	size_t k = cl_strlen(ns);
+	return memcmp(s, ns, k) == 0 && (!s[k] || s[k] == '/' || s[k] == ' ' || s[k] == '\n') &&
+	       SYS2(kill, pid, 0) == -ESRCH;
 }
 
 /* Leftovers of dead runs in kprobe_events and instances/ (runs still alive, such as a
@@ -249,8 +256,14 @@ int t_kview_stale_cleanup(void)
 		SYS1(exit_group, 0);
 	cl_wait((int)pid, 0, 0);	/* now a pid nobody has */
 	t_host_exclusive();	/* before the fakes: no other binary may count or clean them */
-	char group[32], inst[80], probe[96], en[160];
-	cl_utoa((unsigned long)pid, cl_stpcpy(group, "clonelab_"));
+	char group[48], inst[96], probe[112], en[192], link[48];
+	long n = SYS4(readlinkat, AT_FDCWD, "/proc/self/ns/pid", link, sizeof link - 1);
+	if (n < 7)
+		return skip("no /proc/self/ns/pid");
+	link[n - 1] = 0;	/* "pid:[4026531836]": the run's name carries its pid namespace */
+	char *g = cl_stpcpy(group, "clonelab_");
+	g += cl_strlen(cl_utoa((unsigned long)pid, g));
+	cl_stpcpy(cl_stpcpy(g, "_"), link + 5);
 	cl_stpcpy(cl_stpcpy(inst, "/sys/kernel/tracing/instances/"), group);
 	cl_stpcpy(cl_stpcpy(cl_stpcpy(probe, "p:"), group), "/stale schedule_tail");
 	cl_stpcpy(cl_stpcpy(cl_stpcpy(cl_stpcpy(en, inst), "/events/"), group), "/stale/enable");
@@ -310,7 +323,8 @@ int t_kview_concurrent(void)
 {
 	if (no_tracing_here())
 		return skip("no tracing here");
-	static char outs[2][32768];
+	static char (*outs_p)[2][32768];
+#define outs T_MAPPED(outs_p)
 	long pids[2];
 	for (int k = 0; k < 2; k++) {
 		char path[32] = "/tmp/clonelab-kview-0";
@@ -358,5 +372,180 @@ int t_kview_btf_offsets(void)
 	}
 	ASSERT_EQ(ok, 0);
 	ASSERT(off.off[KV_MM] > 0 && off.size[KV_MM] == 8);
+	return T_PASS;
+}
+
+
+/* ---- issue 19 D and issue 21: what the kernel view shows was seen ---- */
+
+/* Kprobes registered but disarmed (debugfs kprobes/enabled = 0): the clone's task
+ * pointers and registers are never read, so its view is partial, with the reason. */
+int t_kview_kprobes_disarmed(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	t_host_exclusive();
+	const char *sw = "/sys/kernel/debug/kprobes/enabled";
+	int mounted = SYS5(mount, "debugfs", "/sys/kernel/debug", "debugfs", 0, 0) == 0;
+	if (cl_write_file(sw, "0") < 0) {
+		if (mounted)
+			SYS2(umount2, "/sys/kernel/debug", 2);
+		return skip("no kprobes switch here (no kprobes)");
+	}
+	int st = run_kernel("thread", 0);
+	cl_write_file(sw, "1");
+	if (mounted)
+		SYS2(umount2, "/sys/kernel/debug", 2);
+	if (json_has(out_buf, "refused"))
+		return skip("this kernel refuses the kprobes anyway");
+	ASSERT_EQ(st, 0);
+	ASSERT_HAS(out_buf, "\"mode\":\"partial\"");
+	ASSERT_HAS(out_buf, "did not fire");
+	ASSERT_HAS(out_buf, "\"task\":null");
+	ASSERT_HAS(out_buf, "\"context\":null");
+	return T_PASS;
+}
+
+/* The quoted string after key in json ("key":"value"), into out; 0 if absent or null. */
+static int jstr(const char *json, const char *key, char *out, size_t size)
+{
+	size_t k = cl_strlen(key), n = 0;
+	for (const char *s = json; *s; s++)
+		if (memcmp(s, key, k) == 0) {
+			if (s[k] != '"')
+				return 0;
+			for (s += k + 1; *s && *s != '"' && n + 1 < size; s++)
+				out[n++] = *s;
+			return out[n] = 0, 1;
+		}
+	return 0;
+}
+
+/* One pass over /proc/kallsyms: the first text symbol at exactly pc into at (if pc),
+ * and every line but those naming hide1 or hide2 copied to fd (if fd >= 0). 0 or -errno. */
+static long kallsyms_pass(uint64_t pc, char *at, size_t size, const char *hide1, const char *hide2, long fd)
+{
+	static char (*buf_p)[65536 + 256];
+	char *buf = T_MAPPED(buf_p);
+	long in = SYS4(openat, AT_FDCWD, "/proc/kallsyms", O_RDONLY | O_CLOEXEC, 0), r;
+	size_t have = 0;
+	if (in < 0)
+		return in;
+	if (at)
+		at[0] = 0;
+	do {
+		if ((r = SYS3(read, in, buf + have, sizeof *buf_p - 1 - have)) < 0)
+			break;
+		have += (size_t)r;
+		char *s = buf, *end = buf + have, *nl;
+		for (; s < end; s = nl + 1) {
+			for (nl = s; nl < end && *nl != '\n'; nl++)
+				;
+			if (nl == end && r > 0)
+				break;
+			char *name = s;	/* "ffffffff81002a40 T name[\t[module]]" */
+			uint64_t a = 0;
+			for (; name < nl && *name != ' '; name++)
+				a = a << 4 | (uint64_t)(*name <= '9' ? *name - '0' : (*name | 32) - 'a' + 10);
+			char type = name + 1 < nl ? name[1] : 0;
+			name += 3;
+			size_t len = 0;
+			while (name + len < nl && name[len] != '\t' && name[len] != ' ')
+				len++;
+			int hidden = (hide1 && len == cl_strlen(hide1) && memcmp(name, hide1, len) == 0) ||
+				     (hide2 && len == cl_strlen(hide2) && memcmp(name, hide2, len) == 0);
+			if (at && !at[0] && a == pc && (type | 32) == 't' && len < size)
+				memcpy(at, name, len), at[len] = 0;
+			if (fd >= 0 && !hidden)
+				SYS3(write, fd, s, (size_t)(nl - s) + (nl < end));
+			if (nl == end)
+				break;
+		}
+		have = (size_t)(end - s);
+		if (s < end)
+			memmove(buf, s, have);
+		else
+			have = 0;
+	} while (r > 0);
+	SYS1(close, in);
+	return r < 0 ? r : 0;
+}
+
+static uint64_t hex(const char *s)
+{
+	unsigned long v = 0;
+	return cl_parse_ulong(s, &v) == 0 ? v : 0;
+}
+
+/* Where the child's saved kernel context returns: the symbol this kernel's kallsyms
+ * gives for that address, exactly; and every step of the way out observed in the trace
+ * or present in kallsyms (Debian's 6.1 and 6.12: none absent). */
+int t_kview_context(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	int st = run_kernel("thread", 0);
+	ASSERT_EQ(st, 0);
+	ASSERT(!json_has(out_buf, "\"how\":\"unchecked\""));
+	ASSERT(!json_has(out_buf, "\"how\":\"source\""));	/* each step checked against kallsyms */
+	if (!json_has(out_buf, "\"mode\":\"full\""))
+		return skip("--kernel is not full here: no saved context read");
+	char pc[24], sym[64], want[64], row[96];
+	ASSERT(jstr(out_buf, "\"context\":{\"pc\":", pc, sizeof pc));
+	ASSERT_OK(kallsyms_pass(hex(pc), want, sizeof want, 0, 0, -1));
+	diag("saved return address %s: kallsyms says %s", pc, want[0] ? want : "(none)");
+	ASSERT(want[0]);
+	char key[64];
+	cl_stpcpy(cl_stpcpy(cl_stpcpy(key, "\"context\":{\"pc\":\""), pc), "\",\"symbol\":");
+	ASSERT(jstr(out_buf, key, sym, sizeof sym));
+	ASSERT_STREQ(sym, want);
+	cl_stpcpy(cl_stpcpy(cl_stpcpy(row, "\"how\":\"observed\",\"symbol\":\""), want), "\"");
+	ASSERT_HAS(out_buf, row);
+	ASSERT(!json_has(out_buf, "\"how\":\"absent\""));
+	return T_PASS;
+}
+
+/* A name this kernel lacks is said to be absent, never replaced by another: a
+ * kallsyms without the saved context's symbol and one present step's function
+ * (CLONELAB_KALLSYMS), and both are reported absent, the context unnamed. */
+int t_kview_absent_name(void)
+{
+	if (no_tracing_here())
+		return skip("no tracing here");
+	int st = run_kernel("thread", 0);
+	ASSERT_EQ(st, 0);
+	char ctx[64] = "", present[64];
+	if (json_has(out_buf, "\"context\":{"))
+		jstr(out_buf, "\"how\":\"observed\",\"symbol\":", ctx, sizeof ctx);
+	ASSERT(!json_has(out_buf, "\"how\":\"source\""));	/* each step checked against kallsyms */
+	if (!jstr(out_buf, "\"how\":\"present\",\"symbol\":", present, sizeof present))
+		return skip("no step present in kallsyms to hide");
+	const char *path = "/tmp/clonelab-test-kallsyms";
+	long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_OK(fd);
+	long r = kallsyms_pass(0, 0, 0, present, ctx[0] ? ctx : 0, fd);
+	SYS1(close, fd);
+	ASSERT_OK(r);
+	/* our environment and CLONELAB_KALLSYMS (this test runs in a child of its own) */
+	static char *env[256], var[96];
+	int n = 0;
+	for (char **e = cl_environ; e && *e && n < 254; e++)
+		env[n++] = *e;
+	cl_stpcpy(cl_stpcpy(var, "CLONELAB_KALLSYMS="), path);
+	env[n++] = var, env[n] = 0;
+	cl_environ = env;
+	st = run_kernel("thread", 0);
+	SYS3(unlinkat, AT_FDCWD, path, 0);
+	ASSERT_EQ(st, 0);
+	char row[128], got[64];
+	cl_stpcpy(cl_stpcpy(cl_stpcpy(row, "\"how\":\"absent\",\"symbol\":\""), present), "\"");
+	ASSERT_HAS(out_buf, row);
+	if (ctx[0]) {	/* the context's own symbol gone: its address is named by nobody */
+		cl_stpcpy(cl_stpcpy(cl_stpcpy(row, "\"how\":\"absent\",\"symbol\":\""), ctx), "\"");
+		ASSERT_HAS(out_buf, row);
+		ASSERT_HAS(out_buf, "\"symbol\":null,\"offset\":null");
+		ASSERT(!jstr(out_buf, "\"how\":\"observed\",\"symbol\":", got, sizeof got) ||
+		       !cl_streq(got, ctx));
+	}
 	return T_PASS;
 }

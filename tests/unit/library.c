@@ -79,8 +79,9 @@ int t_thread_stack_reuse(void)
 
 static long map_count(void)
 {
-	static char maps[65536];
-	long n = cl_read_file("/proc/self/maps", maps, sizeof maps), lines = 0;
+	static char (*maps_p)[65536];
+	char *maps = T_MAPPED(maps_p);
+	long n = cl_read_file("/proc/self/maps", maps, sizeof *maps_p), lines = 0;
 	for (long i = 0; i < n; i++)
 		lines += maps[i] == '\n';
 	return n < 0 ? n : lines;

@@ -387,3 +387,13 @@ int main(int argc, char **argv, char **envp)
 		guest_poweroff();
 	return failed ? 1 : 0;
 }
+
+void *t_map(size_t size)
+{
+	long m = cl_map(size);
+	if (cl_is_err(m)) {
+		errf("clonelab-test: mmap of %lu bytes: %s\n", (unsigned long)size, cl_errno_name(m));
+		cl_exit(CL_EXIT_FAIL);
+	}
+	return (void *)m;
+}

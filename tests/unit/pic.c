@@ -4,7 +4,9 @@
 #include "test.h"
 #include "pic/pic.h"
 
-static char a[64 * 1024], b[64 * 1024];
+static char (*a_p)[64 * 1024], (*b_p)[64 * 1024];	/* mapped (test.h) */
+#define a T_MAPPED(a_p)
+#define b T_MAPPED(b_p)
 
 static void object(struct pic *p, const char *name, int same)
 {

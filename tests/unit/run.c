@@ -141,9 +141,10 @@ static int make_tree(const char *dir)
 		SYS1(close, in);
 		return (int)o;
 	}
-	static char buf[65536];
+	static char (*buf_p)[65536];
+	char *buf = T_MAPPED(buf_p);
 	long n, r = 0;
-	while ((n = SYS3(read, in, buf, sizeof buf)) > 0 && r >= 0)
+	while ((n = SYS3(read, in, buf, sizeof *buf_p)) > 0 && r >= 0)
 		r = SYS3(write, o, buf, n);
 	SYS1(close, in);
 	SYS1(close, o);

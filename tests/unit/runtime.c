@@ -381,9 +381,10 @@ int t_proc_path(void)
  * one slipped register maps another descriptor, or another page, or fails. */
 int t_syscall_six_args(void)
 {
-	static char want[2][65536];	/* two pages of the largest size Linux uses */
+	static char (*want_p)[2][65536];	/* two pages of the largest size Linux uses */
+	char (*want)[65536] = T_MAPPED(want_p);
 	unsigned long page = cl_getauxval(AT_PAGESZ);
-	if (!page || page > sizeof want[0])
+	if (!page || page > sizeof (*want_p)[0])
 		return skip("no page size in the auxiliary vector, or pages over 64 KiB");
 	long fd = SYS4(openat, AT_FDCWD, "/proc/self/exe", O_RDONLY, 0);
 	ASSERT_OK(fd);

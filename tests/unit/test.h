@@ -85,5 +85,10 @@ int json_has(const char *json, const char *needle);
 /* A cl_out that writes into memory: t_mem_out(&o, buf, size); cl_printf(&o, ...);
  * t_mem_str(&o) NUL-terminates and returns buf. */
 void t_mem_out(struct cl_out *o, char *buf, size_t size);
+/* A test's big buffer, mapped at its first use instead of sitting in .bss: aarch64's
+ * tiny code model reaches only 1 MiB around the code, and the buffers came to more.
+ * Declare `static char (*p)[N];` and use T_MAPPED(p) as the array (sizeof works). */
+#define T_MAPPED(p) (*({ if (!(p)) (p) = t_map(sizeof *(p)); (p); }))
+void *t_map(size_t size);	/* zeroed memory, or the test binary exits saying why */
 const char *t_mem_str(struct cl_out *o);
 #endif
