@@ -23,7 +23,7 @@ enum { EV_FORK, EV_WAKE, EV_SW, EV_FEWAKE, EV_TAIL };
 /* One value read with bpf_probe_read_kernel: from a task (the tracepoint's argument in
  * register base), through up to two offsets (a pointer read at the first, the value at
  * the second), the BTF name of each offset, and where it goes in struct kbpf_seen. */
-enum { TO_OBJ, TO_REG, TO_STACK, TO_KSP, TO_TARGET, TO_PREV };
+enum { TO_OBJ, TO_REG, TO_STACK, TO_KSP, TO_TARGET, TO_PREV, TO_CTX };
 struct fetch { int base, n, size, to, side, idx; long off[2]; const char *note[2]; };
 static struct fetch fetches[NFETCH];
 /* none has an initial value: .data stays empty (linker/clonelab.ld); plan() sets them */
@@ -96,6 +96,19 @@ static void plan(const struct kv_off *o, long cpu_off, const char *cpu_path, lon
 			    note(CL_KV_KSP_SKIP, note("pt_regs", path, -1), o->ksp_skip) : note(st, path, -1));
 		else
 			add(1, 8, TO_REG, 1, r, o->off[m], note(st, path, -1), -1, 0);
+	}
+	/* the saved kernel context (CL_KV_CONTEXT): in task_struct itself, or (x86_64) in the
+	 * frame the saved kernel sp points at */
+	for (int c = 0; c < kv_nctx(); c++) {
+		int m = KV_CTX0 + c;
+		const char *st = kv_member_struct(m), *path = kv_member_path(m);
+		if (o->off[m] < 0)
+			continue;
+		if (cl_streq(st, "task_struct"))
+			add(1, 8, TO_CTX, 1, c, o->off[m], note(st, path, -1), -1, 0);
+		else
+			add(1, 8, TO_CTX, 1, c, o->off[KV_KSP], note("task_struct", CL_KV_KSP, -1),
+			    o->off[m], note(st, path, -1));
 	}
 	f_target = cpu_off < 0 ? -1 : add(2, 4, TO_TARGET, 0, 0, cpu_off, note("task_struct", cpu_path, -1), -1, 0);
 	f_prev = pid_off < 0 ? -1 : add(3, 4, TO_PREV, 0, 0, pid_off, note("task_struct", "pid", -1), -1, 0);
@@ -400,6 +413,7 @@ long kbpf_collect(struct kbpf_seen *s)
 		case TO_KSP: s->ksp = val, s->ksp_ok = k; break;
 		case TO_TARGET: s->target_cpu = (int)(uint32_t)val, s->target_ok = k; break;
 		case TO_PREV: s->prev_pid = k ? (int)(uint32_t)val : -1; break;
+		case TO_CTX: s->ctx[x->idx] = val, s->ctx_ok[x->idx] = k; break;
 		}
 	}
 	s->fentry = fentry_ok;
@@ -513,6 +527,9 @@ void kv_bpf_collect(const struct lab *l)
 		kv.regs[r] = s.regs[r], missed |= !s.regs_ok[r];
 	kv.stack = s.stack, kv.ksp = s.ksp;
 	kv.have_dup = kv.have_wake = 1;
+	for (int c = 0; c < kv_nctx(); c++)
+		kv.ctx[c] = s.ctx[c];
+	kv.have_ctx = s.ctx_ok[0];	/* where the child resumes: the context's key */
 	if (missed)
 		kv_missing("BPF: bpf_probe_read_kernel failed for some of the values (shown as not seen)");
 	if (s.wake && s.target_ok && kv.target_cpu < 0)

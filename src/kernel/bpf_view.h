@@ -9,8 +9,8 @@
 struct kbpf_seen {
 	int fork, wake, sw, fe_wake, tail;	/* each program's event seen */
 	uint64_t task[2];			/* parent, child task_struct */
-	uint64_t obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp;
-	signed char obj_ok[2][KV_NOBJ], regs_ok[KV_MAXREGS], stack_ok, ksp_ok;
+	uint64_t obj[2][KV_NOBJ], regs[KV_MAXREGS], stack, ksp, ctx[KV_MAXCTX];
+	signed char obj_ok[2][KV_NOBJ], regs_ok[KV_MAXREGS], stack_ok, ksp_ok, ctx_ok[KV_MAXCTX];
 	uint64_t ns[5];				/* bpf_ktime_get_ns of each: fork, wake, sw, fe_wake, tail */
 	int cpu[5];				/* bpf_get_smp_processor_id of each */
 	int target_cpu, target_ok;		/* the woken task's cpu (task_cpu(p)) */
