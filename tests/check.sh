@@ -107,24 +107,42 @@ need_build() {  # need_build BED ARCH
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
 # ---- beds ----
-bed_host() {  # native-ARCH / user-ARCH: the unit binary, then the host tests
-    local bed=$1 kind=${1%%-*} arch=${1#*-} prefix=() expect=0 rc
+bed_host() {  # native-ARCH / user-ARCH[-qemuLABEL]: the unit binary, then the host tests
+    local bed=$1 kind=${1%%-*} arch prefix=() expect=0 rc qdir= path=$PATH
+    cl_bed_qemu "$bed"
+    arch=${b_base#*-}
     need_build "$bed" "$arch" || return
     if [ "$kind" = user ]; then
-        need "$bed" "qemu-$arch" || return
+        qemu_dir user "$b_qemu" "$arch" "$bed" || return
+        # Another QEMU first on PATH: the tests run qemu-ARCH by name, and so does clonelab-test.
+        [ "$qdir" = host ] || path=$qdir/usr/bin:$PATH
+        PATH=$path need "$bed" "qemu-$arch" || return
+        echo "[$bed] # $(PATH=$path "qemu-$arch" --version | head -n1)"
         prefix=("qemu-$arch") expect=1
     elif [ "$arch" != "$hostarch" ]; then
         missing "$bed" "a native $arch bed needs an $arch host (this is $hostarch)"
         return
     fi
-    CLONELAB_EXPECT_QEMU=$expect timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
+    PATH=$path CLONELAB_EXPECT_QEMU=$expect timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
         </dev/null >"$logdir/$bed.unit" 2>"$logdir/$bed.unit.err"
     rc=$?
     sed 's/^/# stderr: /' "$logdir/$bed.unit.err" >>"$logdir/$bed.unit"
     show_tap "$bed/unit" "$logdir/$bed.unit" $rc
     need "$bed" python3 || return
-    timeout -k 5 600 python3 tests/host/run.py --bed "$bed" </dev/null >"$logdir/$bed.host" 2>&1
+    PATH=$path timeout -k 5 600 python3 tests/host/run.py --bed "$b_base" </dev/null >"$logdir/$bed.host" 2>&1
     show_tap "$bed/host" "$logdir/$bed.host" $?
+}
+
+# qemu_dir MODE LABEL ARCH BED: set qdir to "host" or to the folder QEMU LABEL was
+# unpacked into (tests/system/fetch-qemu.sh, once into the cache); else report BED missing.
+qemu_dir() {
+    qdir=$(tests/system/fetch-qemu.sh "$1" "$2" "$3" 2>"$logdir/$4.qemu" | tail -n1)
+    if [ -n "$qdir" ] && { [ "$qdir" = host ] || [ -d "$qdir/usr/bin" ]; }; then
+        return 0
+    fi
+    sed "s|^|[$4] # |" "$logdir/$4.qemu"
+    missing "$4" "no QEMU $2 (tests/system/fetch-qemu.sh $1 $2 $3 failed)"
+    return 1
 }
 
 # initramfs ARCH OUT [mkinitramfs.py options]: busybox, /clonelab and /examples/*
@@ -163,7 +181,13 @@ bed_system() {
     arch=$k_arch
     cl_arch "$arch"
     need_build "$bed" "$arch" || return
-    need "$bed" "${a_qemu[0]}" python3 timeout || return
+    local qdir qopt=() qbin=${a_qemu[0]}
+    qemu_dir system "$k_qemu" "$arch" "$bed" || return
+    if [ "$qdir" = host ]; then
+        need "$bed" "${a_qemu[0]}" python3 timeout || return
+    else
+        qopt=(--qemu "$qdir") qbin=$qdir/usr/bin/${a_qemu[0]}
+    fi
     if ! kernel=$(kernel "$bed"); then
         sed "s|^|[$bed] # |" "$logdir/$bed.fetch"
         missing "$bed" "no kernel (tests/system/fetch-kernel.sh $bed failed)"
@@ -171,14 +195,15 @@ bed_system() {
     fi
     local cpio="build/$arch/tests/initramfs.cpio"
     log="build/$arch/tests/boot.log"
-    [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-$k_label.log"
+    [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-${bed#system-"$arch"-}.log"
     if ! initramfs "$arch" "$cpio" --init "build/$arch/tests/clonelab-test" 2>"$logdir/$bed.mk"; then
         sed "s|^|[$bed] # |" "$logdir/$bed.mk"
         missing "$bed" "no initramfs (busybox fetch or mkinitramfs.py failed)"
         return
     fi
     echo "[$bed] # kernel: $(cat "$(dirname "$kernel")/VERSION" 2>/dev/null)"
-    tests/system/boot.sh --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
+    echo "[$bed] # $("$qbin" --version 2>&1 | head -n1)"
+    tests/system/boot.sh "${qopt[@]}" --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
         </dev/null >"$logdir/$bed.boot" 2>&1
     rc=$?
     # boot.sh prefixes its lines with [BED]: take that off to count.

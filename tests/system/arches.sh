@@ -23,7 +23,16 @@
 #                        suite package file), a_kernels (array), a_budget, a_firmware
 #                        (array: file package, empty if none); 1 if unknown
 #   cl_system_beds ARCH  the qemu-system beds of ARCH: system-ARCH, system-ARCH-LABEL...
-#   cl_bed_kernel BED    for a system bed: k_arch, k_label, k_suite, k_pkg, k_file; 1 if unknown
+#   cl_bed_kernel BED    for a system bed: k_arch, k_label, k_suite, k_pkg, k_file, and
+#                        k_qemu (its QEMU's label: tests/system/qemus.tab); 1 if unknown
+#   cl_qemus MODE        the QEMU labels of MODE (user, system), the default first
+#   cl_qemu MODE LABEL   set q_suite ("host" or a Debian suite) and q_pkgs (array); 1 if unknown
+#   cl_user_beds ARCH    user-ARCH, user-ARCH-qemuLABEL...
+#   cl_bed_qemu BED      for a user or system bed: b_base (the bed without -qemuLABEL),
+#                        b_qemu (the label; the default one if none)
+#
+# Every system bed is a kernel and a QEMU: system-ARCH[-KERNEL][-qemuLABEL], the first
+# kernel of bed.tab and the first system QEMU of qemus.tab having no suffix.
 cl_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 cl_arches() {
@@ -55,14 +64,59 @@ cl_arch() {
 
 cl_system_beds() {
     cl_arch "$1" || return 1
-    local k first=1
+    local k q first=1 b qs
+    qs=$(cl_qemus system)
     for k in "${a_kernels[@]}"; do
-        if [ $first = 1 ]; then echo "system-$1"; first=0; else echo "system-$1-${k%%:*}"; fi
+        if [ $first = 1 ]; then b="system-$1"; first=0; else b="system-$1-${k%%:*}"; fi
+        for q in $qs; do
+            if [ "$q" = "${qs%%[[:space:]]*}" ]; then echo "$b"; else echo "$b-qemu$q"; fi
+        done
     done
 }
 
+cl_user_beds() {
+    local q qs
+    qs=$(cl_qemus user)
+    for q in $qs; do
+        if [ "$q" = "${qs%%[[:space:]]*}" ]; then echo "user-$1"; else echo "user-$1-qemu$q"; fi
+    done
+}
+
+_cl_qemu_rows() {  # mode|label|suite|packages, trimmed
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]*|[[:space:]]*/|/g' \
+        -e 's/^[[:space:]]*//; s/[[:space:]]*$//' "$cl_root/tests/system/qemus.tab"
+}
+
+cl_qemus() {
+    _cl_qemu_rows | awk -F'|' -v m="$1" '$1 == m { print $2 }'
+}
+
+cl_qemu() {
+    local mode label suite pkgs
+    q_suite='' q_pkgs=()
+    while IFS='|' read -r mode label suite pkgs; do
+        [ "$mode" = "$1" ] && [ "$label" = "$2" ] || continue
+        q_suite=$suite
+        [ "$pkgs" = - ] || read -ra q_pkgs <<<"$pkgs"
+        return 0
+    done < <(_cl_qemu_rows)
+    return 1
+}
+
+cl_bed_qemu() {
+    local qs
+    qs=$(cl_qemus "${1%%-*}")
+    b_base=$1 b_qemu=${qs%%[[:space:]]*}
+    if [[ $1 == *-qemu* ]]; then
+        b_base=${1%-qemu*} b_qemu=${1##*-qemu}
+    fi
+}
+
 cl_bed_kernel() {
-    local bed=$1 a k rest
+    local bed a k rest
+    cl_bed_qemu "$1"
+    bed=$b_base k_qemu=$b_qemu
+    cl_qemu system "$k_qemu" || return 1
     for a in $(cl_arches); do
         [[ $bed == "system-$a" || $bed == "system-$a-"* ]] || continue
         cl_arch "$a" || return 1
