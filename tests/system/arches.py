@@ -34,8 +34,29 @@ def table():
     return rows
 
 
+def qemus(mode):
+    """[(label, suite, packages)] of tests/system/qemus.tab for mode "user" or "system",
+    the default (the bed names without a -qemuLABEL suffix) first."""
+    out = []
+    for line in _lines(os.path.join("tests", "system", "qemus.tab")):
+        f = [c.strip() for c in line.split("|")]
+        if f[0] == mode:
+            out.append((f[1], f[2], [] if f[3] == "-" else f[3].split()))
+    return out
+
+
+def user_beds(arch):
+    """[(bed, qemu label)]: user-ARCH on the default QEMU, user-ARCH-qemuLABEL on the others."""
+    return [(f"user-{arch}" if i == 0 else f"user-{arch}-qemu{q[0]}", q[0])
+            for i, q in enumerate(qemus("user"))]
+
+
 def system_beds(arch):
-    """[(bed, label, suite)]: system-ARCH for the first kernel, system-ARCH-LABEL after."""
+    """[(bed, label, suite, qemu label)]: every kernel of bed.tab on every system QEMU:
+    system-ARCH for the first kernel, system-ARCH-LABEL after, -qemuQ on a QEMU Q other
+    than the default."""
     ks = table()[arch]["kernels"]
-    return [(f"system-{arch}" if i == 0 else f"system-{arch}-{k[0]}", k[0], k[1])
-            for i, k in enumerate(ks)]
+    qs = qemus("system")
+    return [((f"system-{arch}" if i == 0 else f"system-{arch}-{k[0]}")
+             + ("" if j == 0 else f"-qemu{q[0]}"), k[0], k[1], q[0])
+            for i, k in enumerate(ks) for j, q in enumerate(qs)]
