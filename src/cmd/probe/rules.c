@@ -121,9 +121,10 @@ static int cond_holds(int c, uint64_t f, int sig)
 	return 1;
 }
 
-/* QEMU 7.2's do_fork(): VFORK drops VM and VFORK (a plain fork); then either the
- * whole thread set (plus SETTLS, the tid flags, PARENT), or a fork (exit signal
- * SIGCHLD, plus SETTLS and the tid flags). DETACHED and IO are ignored. */
+/* QEMU's do_fork(), seen on 7.2 and 11.1: VFORK drops VM and VFORK (a plain fork);
+ * then either the whole thread set (plus SETTLS, the tid flags, PARENT), or a fork
+ * (exit signal SIGCHLD, plus SETTLS and the tid flags; 11.1 also PIDFD, then checked
+ * by the host kernel). DETACHED and IO are ignored. */
 static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 {
 	f &= ~(CLONE(DETACHED) | CLONE(IO));
@@ -132,7 +133,7 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	uint64_t extra;
 	if (f & CLONE(VM)) {
 		if ((f & THREADSET) != THREADSET) {
-			cl_printf(o, "QEMU user mode accepts CLONE_VM only with the whole thread set "
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) accepts CLONE_VM only with the whole thread set "
 				  "VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; missing: ");
 			lab_print_flags(o, THREADSET & ~f, "");
 			return o->buf;
@@ -141,15 +142,22 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	} else {
 		extra = f & ~TIDFLAGS;
 		if (!extra && sig != SIGCHLD) {
-			cl_printf(o, "QEMU user mode runs a clone without CLONE_VM as a fork, and "
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) runs a clone without CLONE_VM as a fork, and "
 				  "a fork's exit signal must be SIGCHLD");
 			return o->buf;
 		}
 	}
 	if (!extra)
 		return 0;
-	cl_printf(o, "QEMU user mode emulates clone and accepts only the fork shape and the "
-		  "thread shape; it refuses ");
+	if (extra == CLONE(PIDFD) && !(f & CLONE(VM))) {
+		cl_printf(o, "QEMU 7.2's user mode refuses CLONE_PIDFD in a fork; QEMU 11.1's takes "
+			  "it and the host kernel's rules apply%s", f & CLONE(PARENT_SETTID) ?
+			  " (legacy clone returns the pidfd through parent_tid, so CLONE_PIDFD "
+			  "excludes CLONE_PARENT_SETTID)" : "");
+		return o->buf;
+	}
+	cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) emulates clone and accepts only the "
+		  "fork shape and the thread shape; it refuses ");
 	lab_print_flags(o, extra, "CLONE_");
 	cl_printf(o, " %s", f & CLONE(VM) ? "in a thread" : "in a fork (no CLONE_VM)");
 	return o->buf;
@@ -166,7 +174,7 @@ const char *probe_why(uint64_t f, int sig, int clone3, long err, char *buf, size
 	if (cl_under_qemu()) {
 		if (err == -ENOSYS && clone3) {
 			*status = CL_EXIT_UNSUPPORTED, *rule = "qemu";
-			return "QEMU user mode does not implement clone3";
+			return "QEMU user mode does not implement clone3 (seen on 7.2 and 11.1)";
 		}
 		if (err == -EINVAL && (why = qemu_why(f, sig, &o))) {
 			*status = CL_EXIT_UNSUPPORTED, *rule = "qemu";
