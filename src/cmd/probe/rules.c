@@ -133,8 +133,9 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	uint64_t extra;
 	if (f & CLONE(VM)) {
 		if ((f & THREADSET) != THREADSET) {
-			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) accepts CLONE_VM only with the whole thread set "
-				  "VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; missing: ");
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) accepts CLONE_VM only "
+				  "with the whole thread set VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; "
+				  "missing: ");
 			lab_print_flags(o, THREADSET & ~f, "");
 			return o->buf;
 		}
@@ -142,8 +143,8 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	} else {
 		extra = f & ~TIDFLAGS;
 		if (!extra && sig != SIGCHLD) {
-			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) runs a clone without CLONE_VM as a fork, and "
-				  "a fork's exit signal must be SIGCHLD");
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) runs a clone without "
+				  "CLONE_VM as a fork, and a fork's exit signal must be SIGCHLD");
 			return o->buf;
 		}
 	}
