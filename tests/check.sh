@@ -126,7 +126,11 @@ bed_host() {  # native-ARCH / user-ARCH[-qemuLABEL]: the unit binary, then the h
         missing "$bed" "a native $arch bed needs an $arch host (this is $hostarch)"
         return
     fi
-    PATH=$path CLONELAB_EXPECT_QEMU=$expect timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
+    # Under QEMU user mode every thread is a host thread, emulated: on a busy 2-core host
+    # 2000 thread cycles outlast the unit runner's 30 s hang guard (as in the guests).
+    local tsec=${CLONELAB_TEST_SECONDS:-}
+    [ "$kind" != user ] || tsec=${tsec:-120}
+    PATH=$path CLONELAB_EXPECT_QEMU=$expect CLONELAB_TEST_SECONDS=$tsec timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
         </dev/null >"$logdir/$bed.unit" 2>"$logdir/$bed.unit.err"
     rc=$?
     sed 's/^/# stderr: /' "$logdir/$bed.unit.err" >>"$logdir/$bed.unit"

@@ -35,10 +35,12 @@
 /* How a new task leaves the kernel, from the kernel's source (arch/arm64/kernel/entry.S):
  * first and last version (major*100+minor), what, and the trace event that shows it
  * happening ("" if none can). */
+/* Kallsyms on the beds: asm_exit_to_user_mode on 6.1, 6.12 and 7.2, not on 5.10 (where
+ * ret_from_fork goes from schedule_tail to ret_to_user); 5.11 to 6.0 not seen. */
 #define CL_KV_RETURN_PATH \
 	{ 0, 9999, "ret_from_fork (entry.S): cpu_context.pc of the new task points here", "" }, \
 	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
-	{ 0, 9999, "asm_exit_to_user_mode: exit work; no syscall-exit trace event for the " \
+	{ 601, 9999, "asm_exit_to_user_mode: exit work; no syscall-exit trace event for the " \
 	  "child (the parent's sys_exit is its own)", "" }, \
 	{ 0, 9999, "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and pstate from " \
 	  "pt_regs and ERETs to EL0, the same way the parent returns", "" }

@@ -53,8 +53,12 @@
 /* How a new task leaves the kernel, from the kernel's source (arch/riscv/kernel/entry.S):
  * first and last version (major*100+minor), what, and the trace event that shows it
  * happening ("" if none can). */
+/* Kallsyms on the beds: ret_from_fork on 6.12, ret_from_fork_user (and no ret_from_fork,
+ * no syscall_exit_to_user_mode symbol: inlined) on 7.2; 6.13 to 7.1 not seen, the split
+ * put at 7.0. */
 #define CL_KV_RETURN_PATH \
-	{ 0, 9999, "ret_from_fork (entry.S): the new task's saved ra points here", "" }, \
+	{ 0, 699, "ret_from_fork (entry.S): the new task's saved ra points here", "" }, \
+	{ 700, 9999, "ret_from_fork_user (entry.S): the new task's saved ra points here", "" }, \
 	{ 0, 9999, "schedule_tail(prev): finishes the switch into the new task", "schedule_tail" }, \
 	{ 0, 9999, "syscall_exit_to_user_mode(regs): the syscall's exit work, its trace event " \
 	  "(sys_exit_clone3/clone -> 0)", "child_syscall_exit" }, \

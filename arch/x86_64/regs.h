@@ -32,6 +32,8 @@
 /* How a new task leaves the kernel, from the kernel's source (arch/x86/entry/entry_64.S,
  * arch/x86/kernel/process.c): first and last version (major*100+minor), what, and the
  * trace event that shows it happening ("" if none can). */
+/* Kallsyms on the beds: ret_from_fork alone on 5.10 and 6.1, ret_from_fork_asm too on 6.12
+ * and 7.2; syscall_exit_to_user_mode is a symbol up to 6.12 and inlined on 7.2. */
 #define CL_KV_RETURN_PATH \
 	{ 0, 604, "ret_from_fork (entry_64.S): the child's saved kernel rip points here", "" }, \
 	{ 605, 9999, "ret_from_fork_asm (entry_64.S) calls ret_from_fork (process.c)", "" }, \

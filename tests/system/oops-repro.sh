@@ -33,7 +33,8 @@ kernel=$(tests/system/fetch-kernel.sh "$bed" 2>/dev/null | tail -n1)
 bb=$(tests/system/fetch-deb.sh --suite "${a_busybox[0]}" "$arch" "${a_busybox[1]}" "${a_busybox[2]}" 2>/dev/null | tail -n1)
 out=build/oops
 mkdir -p "$out"
-tag=${bed#system-}-q${qdir:+$(basename "$qdir")}${qdir:-host}-smp$smp-$threads-$how
+qname=host; [ -z "$qdir" ] || qname=$(basename "$qdir")
+tag=${bed#system-}-q$qname-smp$smp-$threads-$how
 script=$out/$tag.sh
 cat >"$script" <<SCRIPT
 T=/sys/kernel/tracing
@@ -73,7 +74,7 @@ for n in $(seq "$boots"); do
     log=$out/$tag.$n.log
     t0=$SECONDS
     timeout -k 5 600 "${q[@]}" -accel "tcg,thread=$threads" -smp "$smp" -m 512 -nic none -nographic \
-        -no-reboot -kernel "$kernel" -initrd "$cpio" -append "console=$a_console panic=-1 quiet" \
+        -no-reboot -kernel "$kernel" -initrd "$cpio" -append "console=$a_console panic=-1 loglevel=7" \
         </dev/null >"$log" 2>&1 || true
     if grep -aq 'Oops\|BUG:\|Kernel panic' "$log"; then
         oopses=$((oopses + 1))
