@@ -295,6 +295,9 @@ int t_probe_version_facts(void)
 		ASSERT_HAS(out, "clone3 refuses flags it does not know");
 	} else if (v >= 7002) {
 		ASSERT_EQ(r, 0);
+		/* bit 34 (CLONE_AUTOREAP) alone: known to 7.2, and refused all the same */
+		ASSERT_EQ(probe("0x400000000", "--api", "clone3", 0), 1);
+		ASSERT_HAS(out, "a clone3 flag of Linux 7.2");
 	}
 	return T_PASS;
 }

@@ -20,7 +20,10 @@
 		  CLONE(CHILD_CLEARTID))
 
 /* Conditions the flags alone cannot show. */
-enum { C_NONE, C_BADSIG, C_SIGSET, C_INIT, C_PIDNS_UNSHARED, C_OLD_PIDFD, C_NOCAP };
+enum { C_NONE, C_BADSIG, C_SIGSET, C_INIT, C_PIDNS_UNSHARED, C_OLD_PIDFD, C_NOCAP, C_FLAGS72 };
+/* Bits 34-37: clone3 flags in Linux 7.2's uapi (CLONE_AUTOREAP, CLONE_NNP,
+ * CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS), unknown to 6.12 and before (seen on the beds). */
+#define FLAGS72 (0xfULL << 34)
 
 static const struct rule {
 	uint8_t api;		/* 0 both, 1 clone3 only, 2 legacy clone only */
@@ -31,6 +34,10 @@ static const struct rule {
 } rules[] = {
 	{ 1, EINVAL, C_BADSIG, 0, 0, 0, "clone3's exit_signal must be a signal number, 0 to 64 "
 	  "(copy_clone_args_from_user)" },
+	{ 1, EINVAL, C_FLAGS72, 0, FLAGS72, 0, "a clone3 flag of Linux 7.2 (bits 34-37: "
+	  "CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS), which clonelab "
+	  "knows only by number: this kernel refused it as asked, for a rule clonelab cannot "
+	  "name (on 7.2 AUTOREAP and PIDFD_AUTOKILL alone are EINVAL)" },
 	{ 1, EINVAL, C_NONE, 0, ~LAB_KNOWN_FLAGS & ~0xffULL, 0,
 	  "clone3 refuses flags it does not know (clone3_args_valid)" },
 	{ 1, EINVAL, C_NONE, 0, CLONE(DETACHED) | 0x7f, 0, "clone3 refuses CLONE_DETACHED and the "
@@ -115,6 +122,7 @@ static int cond_holds(int c, uint64_t f, int sig)
 	case C_INIT: return SYS0(getpid) == 1;
 	case C_PIDNS_UNSHARED: return pidns_unshared();
 	case C_OLD_PIDFD: return cl_kernel_version() < 6009;
+	case C_FLAGS72: return cl_kernel_version() >= 7002;
 	case C_NOCAP: return !has_sys_admin();
 	}
 	(void)f;
