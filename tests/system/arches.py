@@ -22,7 +22,8 @@ def arches_here():
 
 def table():
     """{arch: {"deb", "qemu", "console", "pkg", "busybox", "kernels": [(label, suite,
-    package, file)], "budget", "firmware": [file, package] or []}} from the bed.tab files."""
+    package, file)], "budget", "firmware": [file, package] or [], "append": kernel command
+    line or ""}} from the bed.tab files."""
     rows = {}
     lines = [ln for a in arches_here() for ln in _lines(os.path.join("arch", a, "bed.tab"))]
     for line in lines:
@@ -30,7 +31,8 @@ def table():
         rows[f[0]] = {"deb": f[1], "qemu": f[2].split(), "console": f[3], "pkg": f[4],
                       "busybox": f[5].split(), "budget": int(f[7]),
                       "kernels": [tuple(k.split(":", 3)) for k in f[6].split()],
-                      "firmware": [] if f[8] == "-" else f[8].split()}
+                      "firmware": [] if f[8] == "-" else f[8].split(),
+                      "append": "" if len(f) < 10 or f[9] == "-" else f[9]}
     return rows
 
 

@@ -16,12 +16,16 @@
 #             followed to the versioned package that has the file.
 #   budget    the most bytes an example program may have (make size)
 #   firmware  FILE PACKAGE: what the qemu machine loads besides the kernel, or "-"
+#   append    more kernel command line for this architecture's guests, or "-". x86_64:
+#             no_timer_check, as KVM guests get by default: on a starved TCG vCPU the
+#             kernel's IO-APIC timer check fails and it panics at boot ("IO-APIC + timer
+#             doesn't work!", seen twice on 7.2 at load 9-19)
 #
 #   cl_arches            every architecture in arch/ARCHES, in order
 #   cl_arches_here       those whose arch/<arch>/ folder exists (what this tree builds)
 #   cl_arch ARCH         set a_deb, a_qemu (array), a_console, a_pkg, a_busybox (array:
 #                        suite package file), a_kernels (array), a_budget, a_firmware
-#                        (array: file package, empty if none); 1 if unknown
+#                        (array: file package, empty if none), a_append; 1 if unknown
 #   cl_system_beds ARCH  the qemu-system beds of ARCH: system-ARCH, system-ARCH-LABEL...
 #   cl_bed_kernel BED    for a system bed: k_arch, k_label, k_suite, k_pkg, k_file, and
 #                        k_qemu (its QEMU's label: tests/system/qemus.tab); 1 if unknown
@@ -45,9 +49,9 @@ cl_arches_here() {
 }
 
 cl_arch() {
-    local arch qemu busybox kernels firmware
-    a_deb='' a_console='' a_pkg='' a_budget='' a_qemu=() a_busybox=() a_kernels=() a_firmware=()
-    while IFS='|' read -r arch a_deb qemu a_console a_pkg busybox kernels a_budget firmware; do
+    local arch qemu busybox kernels firmware append
+    a_deb='' a_console='' a_pkg='' a_budget='' a_append='' a_qemu=() a_busybox=() a_kernels=() a_firmware=()
+    while IFS='|' read -r arch a_deb qemu a_console a_pkg busybox kernels a_budget firmware append; do
         arch=${arch//[[:space:]]/}
         [[ $arch == "$1" ]] || continue
         a_deb=${a_deb//[[:space:]]/} a_console=${a_console//[[:space:]]/}
@@ -57,6 +61,8 @@ cl_arch() {
         read -ra a_kernels <<<"$kernels"
         read -ra a_firmware <<<"$firmware"
         [ "${a_firmware[0]:-}" != - ] || a_firmware=()
+        a_append=$(echo ${append:-})
+        [ "$a_append" != - ] || a_append=
         return 0
     done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$cl_root/arch/$1/bed.tab" 2>/dev/null)
     return 1

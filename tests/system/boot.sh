@@ -57,7 +57,7 @@ command -v "${a_qemu[0]}" >/dev/null ||
 # -nic none: no network wanted, and it spares x86 the iPXE boot ROM.
 qemu=("${a_qemu[@]}" "${firmware[@]}" -accel "tcg,thread=single" -smp 2 -m 512 -nic none -nographic -no-reboot
       -kernel "$kernel" -initrd "$cpio")
-append="console=$a_console panic=-1"
+append="console=$a_console panic=-1${a_append:+ $a_append}"
 
 if [ $mode = interactive ]; then
     echo "boot.sh: booting $arch; leave with 'poweroff -f' in the guest or Ctrl-A x" >&2

@@ -74,11 +74,11 @@ for n in $(seq "$boots"); do
     log=$out/$tag.$n.log
     t0=$SECONDS
     timeout -k 5 600 "${q[@]}" -accel "tcg,thread=$threads" -smp "$smp" -m 512 -nic none -nographic \
-        -no-reboot -kernel "$kernel" -initrd "$cpio" -append "console=$a_console panic=-1 loglevel=7" \
+        -no-reboot -kernel "$kernel" -initrd "$cpio" -append "console=$a_console panic=-1 loglevel=7${a_append:+ $a_append}" \
         </dev/null >"$log" 2>&1 || true
     if grep -aq 'Oops\|BUG:\|Kernel panic' "$log"; then
         oopses=$((oopses + 1))
-        echo "boot $n: OOPS ($((SECONDS - t0)) s): $(grep -aom1 'Oops.*\|BUG:.*\|Kernel panic.*' "$log" | tr -d '\r'); $(grep -aom1 'RIP: [^ ]*:[^ ]*' "$log" | tr -d '\r')"
+        echo "boot $n: $(grep -aq "Kernel panic" "$log" && echo PANIC || echo OOPS) ($((SECONDS - t0)) s): $(grep -aom1 'Oops.*\|BUG:.*\|Kernel panic.*' "$log" | tr -d '\r'); $(grep -aom1 'RIP: [^ ]*:[^ ]*' "$log" | tr -d '\r')"
     elif grep -aq 'oops-repro: .* loops done' "$log"; then
         echo "boot $n: clean ($((SECONDS - t0)) s)"
     else
