@@ -61,7 +61,7 @@ cl_arch() {
         read -ra a_kernels <<<"$kernels"
         read -ra a_firmware <<<"$firmware"
         [ "${a_firmware[0]:-}" != - ] || a_firmware=()
-        a_append=$(echo ${append:-})
+        read -r a_append <<<"${append:-}"  # trimmed
         [ "$a_append" != - ] || a_append=
         return 0
     done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$cl_root/arch/$1/bed.tab" 2>/dev/null)

@@ -20,7 +20,7 @@ here=$(dirname "$0")
 . "$here/arches.sh"
 
 die() { echo "boot.sh: error: $*" >&2; exit 2; }
-mode=test bed= qdir=
+mode=test bed='' qdir=''
 while :; do
     case ${1:-} in
         --qemu) qdir=${2:-}; shift 2 || die "--qemu wants a folder" ;;

@@ -126,7 +126,7 @@ for _ in 1 2 3; do
             # shellcheck disable=SC2053 # a glob on purpose
             [[ $d == ${hints[0]} ]] && next=$d && break
         done
-        [ -n "$next" ] || die "no dependency of $pkg matches '${hints[0]}' (it has: $(echo $deps))"
+        [ -n "$next" ] || die "no dependency of $pkg matches '${hints[0]}' (it has: ${deps//$'\n'/ })"
         hints=("${hints[@]:1}")
     else
         next=$(echo "$deps" | head -n1)
