@@ -59,7 +59,7 @@ while [ \$i -lt $loops ]; do
         /clonelab thread --kernel --json > /dev/null ;;
     esac
     i=\$((i + 1))
-    [ \$((i % 10)) -ne 0 ] || echo "oops-repro: \$i loops"
+    [ \$((i % 10)) -ne 0 ] || echo "oops-repro: \$i loops, guest uptime \$(cut -d" " -f1 /proc/uptime) s"
 done
 echo "oops-repro: $loops loops done"
 SCRIPT
