@@ -111,7 +111,7 @@ now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
 # ---- beds ----
 bed_host() {  # native-ARCH / user-ARCH[-qemuLABEL]: the unit binary, then the host tests
-    local bed=$1 kind=${1%%-*} arch prefix=() expect=0 rc qdir= path=$PATH
+    local bed=$1 kind=${1%%-*} arch prefix=() expect=0 rc qdir='' path=$PATH
     cl_bed_qemu "$bed"
     arch=${b_base#*-}
     need_build "$bed" "$arch" || return
