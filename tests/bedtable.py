@@ -35,7 +35,7 @@ def beds():
     out = [f"native-{a}" for a in arches.arches()]
     out += [b for a in arches.arches() for b, _q in arches.user_beds(a)]
     for a in arches.arches():
-        sb = sorted(arches.system_beds(a), key=lambda t: (_v(t[1]), _v(t[3])))
+        sb = sorted(arches.system_cells(a), key=lambda t: (_v(t[1]), _v(t[3])))
         out += [bed for bed, _label, _suite, _q in sb]
     return [(b, b) for b in out]
 

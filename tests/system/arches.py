@@ -54,11 +54,17 @@ def user_beds(arch):
 
 
 def system_beds(arch):
-    """[(bed, label, suite, qemu label)]: every kernel of bed.tab on every system QEMU:
-    system-ARCH for the first kernel, system-ARCH-LABEL after, -qemuQ on a QEMU Q other
-    than the default."""
+    """[(bed, label, suite)] on the default QEMU: system-ARCH for the first kernel,
+    system-ARCH-LABEL after."""
     ks = table()[arch]["kernels"]
+    return [(f"system-{arch}" if i == 0 else f"system-{arch}-{k[0]}", k[0], k[1])
+            for i, k in enumerate(ks)]
+
+
+def system_cells(arch):
+    """[(bed, label, suite, qemu label)]: every kernel of bed.tab on every system QEMU:
+    the beds of system_beds(), and each also as BED-qemuQ on a QEMU Q other than the
+    default."""
     qs = qemus("system")
-    return [((f"system-{arch}" if i == 0 else f"system-{arch}-{k[0]}")
-             + ("" if j == 0 else f"-qemu{q[0]}"), k[0], k[1], q[0])
-            for i, k in enumerate(ks) for j, q in enumerate(qs)]
+    return [(bed + ("" if j == 0 else f"-qemu{q[0]}"), label, suite, q[0])
+            for bed, label, suite in system_beds(arch) for j, q in enumerate(qs)]
