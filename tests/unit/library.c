@@ -77,7 +77,7 @@ int t_thread_stack_reuse(void)
 	return T_PASS;
 }
 
-static char maps[65536];
+static char maps[16384];	/* a test's maps: tens of lines */
 static long map_count(void)
 {
 	long n = cl_read_file("/proc/self/maps", maps, sizeof maps - 1), lines = 0;
@@ -96,7 +96,7 @@ int t_thread_10000_no_leak(void)
 	 * while a thread ends (seen on 11.1.3, never natively or on 7.2): QEMU tears its host
 	 * thread down after the guest's join. So there the count is the fewest lines seen
 	 * over 200 ms, and a leak is a line that stays for a second. */
-	static char first[65536];
+	static char first[sizeof maps];
 	long before = map_count();
 	cl_stpcpy(first, maps);
 	for (int w = 0; cl_under_qemu() && w < 20; w++) {
