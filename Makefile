@@ -1,6 +1,6 @@
 # clonelab: clone(2) by hand. See README.md.
 #   make [ARCH=<one of arch/ARCHES>] [CROSS_COMPILE=...] [O=dir] [V=1]
-#   make run | check | size | install PREFIX=/usr/local DESTDIR= | clean
+#   make run | check | matrix | size | install PREFIX=/usr/local DESTDIR= | clean
 #   make all-arches (alias: both): every architecture in arch/ARCHES
 #   make check-native | check-user [ARCH=] | check-system [ARCH=]
 #   make shell-system [ARCH=] [KERNEL=6.12] [CMD='/clonelab thread']
@@ -227,7 +227,7 @@ $(TEST_BIN): $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -flto-partition=one $(LDFLAGS) -o $@ $(CRT0) $(TEST_SRC:%=$(O)/obj/tests/%.o) $(TEST_CMD_OBJ) $(SSP_LIB)
 
-.PHONY: all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
+.PHONY: matrix all all-arches both run check check-native check-user check-system size install clean deps bench shell-system readme gdb \
 	readme-kernel readme-walk mutate fuzz
 
 # for_arches TARGET: make TARGET for every architecture, each in build/<arch>.
@@ -253,6 +253,13 @@ check-native: both
 
 check-user: both
 	$(Q)tests/check.sh user-$(ARCH)
+
+# The whole matrix: every architecture x kernel (arch/<arch>/bed.tab) x QEMU
+# (tests/system/qemus.tab) x scenario, and the table in doc/testing.md rewritten from it
+# (written even when a cell fails, and then make fails). make check runs a subset.
+matrix: deps both outsider-both
+	$(Q)CHECK_LOG=build/matrix.log tests/check.sh --matrix; rc=$$?; \
+		python3 tests/bedtable.py build/matrix.log --readme doc/testing.md && exit $$rc
 
 # Every kernel of ARCH: system-ARCH, system-ARCH-6.12, ... (arch/<arch>/bed.tab).
 check-system: both outsider-both

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""bedtable.py [LOG] [--readme README.md]: the test-bed matrix, from a real `make check`.
+"""bedtable.py [LOG] [--readme README.md]: the test-bed matrix, from a real `make check`
+or `make matrix`.
 
-Reads the "# matrix NAME: RESULT" lines that tests/host/test_scenarios.py::test_matrix
-and tests/unit/scenarios.c:t_matrix print in each bed, and writes a markdown table, one
-row per bed, one column per scenario. The beds are those of every architecture in
-arch/ARCHES (tests/system/arches.py).
+Reads the "# matrix NAME: RESULT" lines that tests/host/test_scenarios.py::test_matrix,
+tests/unit/scenarios.c:t_matrix and tests/unit/kview.c (the kernel view) print in each
+bed, and the "# matrix qemu: VERSION" line of tests/check.sh, and writes a markdown
+table: one row per bed (architecture x kernel x QEMU), one column per scenario. The beds
+are those of every architecture in arch/ARCHES and every QEMU of tests/system/qemus.tab
+(tests/system/arches.py).
 
 With --readme, replaces the text between <!-- beds:begin --> and <!-- beds:end --> in
 that file. A partial check (say `tests/check.sh system-aarch64`) updates only its own
@@ -17,18 +20,24 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "system"))
 import arches  # noqa: E402
 
-COLS = ["fork", "thread", "userns", "userns as uid 65534", "chimera", "probe thread set", "run"]
-HEADER = ["| bed | kernel | " + " | ".join(COLS) + " |", "|---" * (len(COLS) + 2) + "|"]
+COLS = ["fork", "thread", "userns", "userns as uid 65534", "chimera", "probe thread set", "run",
+        "kernel view"]
+HEADER = ["| bed | kernel | QEMU | " + " | ".join(COLS) + " |", "|---" * (len(COLS) + 3) + "|"]
+
+
+def _v(s):
+    return [int(x) if x.isdigit() else 0 for x in s.split(".")]
 
 
 def beds():
-    """[(bed, row label)] in table order: native, QEMU user, then qemu-system beds."""
-    out = [(f"native-{a}", f"native {a}") for a in arches.arches()]
-    out += [(f"user-{a}", f"QEMU user {a}") for a in arches.arches()]
+    """[(bed, row label)] in table order: native, QEMU user, then qemu-system beds by
+    architecture, kernel version and QEMU version. The label is the bed's name."""
+    out = [f"native-{a}" for a in arches.arches()]
+    out += [b for a in arches.arches() for b, _q in arches.user_beds(a)]
     for a in arches.arches():
-        out += [(bed, f"qemu-system {a}, Debian {suite} kernel")
-                for bed, _label, suite in arches.system_beds(a)]
-    return out
+        sb = sorted(arches.system_cells(a), key=lambda t: (_v(t[1]), _v(t[3])))
+        out += [bed for bed, _label, _suite, _q in sb]
+    return [(b, b) for b in out]
 
 
 def observed(log):
@@ -48,7 +57,8 @@ def rows(seen, old):
     for bed, label in beds():
         if any(k[0] == bed for k in seen):
             cells = [seen.get((bed, c), "not run") for c in COLS]
-            out.append(f"| {label} | {seen.get((bed, 'kernel'), '?')} | " + " | ".join(cells) + " |")
+            out.append(f"| {label} | {seen.get((bed, 'kernel'), '?')} | {seen.get((bed, 'qemu'), '-')} | "
+                       + " | ".join(cells) + " |")
         elif label in old:
             out.append(old[label])
             kept.append(label)

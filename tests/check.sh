@@ -8,7 +8,10 @@
 # (tests/check_uapi.py), ship (tests/ship.sh), shell (make shell-system, tested) and
 # fuzz (tests/fuzz/fuzz.py for FUZZ_CHECK_SECONDS, default 25, seed FUZZ_SEED, default 14)
 # and walk (make walk on each architecture's first kernel: tests/walk_check.py).
-# A BED may be a glob: 'system-*', 'system-aarch64*'. Default: all of them.
+# A BED may be a glob: 'system-*', 'system-aarch64*'. Default: make check's subset
+# (default_beds below; `check.sh --list` names them); --matrix: every bed this host can
+# run, every kernel on every QEMU (make matrix). The log goes to $CHECK_LOG
+# (default build/check.log) too.
 # Each native/user bed runs build/<arch>/tests/clonelab-test, then the host tests
 # (tests/host/run.py --bed NAME). Every TAP line is shown with a [bed/stream] prefix;
 # the last line is `check: N passed, N failed, N skipped`; exit 1 on any failure.
@@ -109,24 +112,54 @@ need_build() {  # need_build BED ARCH
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
 # ---- beds ----
-bed_host() {  # native-ARCH / user-ARCH: the unit binary, then the host tests
-    local bed=$1 kind=${1%%-*} arch=${1#*-} prefix=() expect=0 rc
+bed_host() {  # native-ARCH / user-ARCH[-qemuLABEL]: the unit binary, then the host tests
+    local bed=$1 kind=${1%%-*} arch prefix=() expect=0 rc qdir='' path=$PATH
+    cl_bed_qemu "$bed"
+    arch=${b_base#*-}
     need_build "$bed" "$arch" || return
     if [ "$kind" = user ]; then
-        need "$bed" "qemu-$arch" || return
+        qemu_dir user "$b_qemu" "$arch" "$bed" || return
+        # Another QEMU first on PATH: the tests run qemu-ARCH by name, and so does clonelab-test.
+        [ "$qdir" = host ] || path=$qdir/usr/bin:$PATH
+        PATH=$path need "$bed" "qemu-$arch" || return
+        qemu_version "$bed" "$(PATH=$path "qemu-$arch" --version 2>&1 | head -n1)"
         prefix=("qemu-$arch") expect=1
     elif [ "$arch" != "$hostarch" ]; then
         missing "$bed" "a native $arch bed needs an $arch host (this is $hostarch)"
         return
     fi
-    CLONELAB_EXPECT_QEMU=$expect timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
+    # Under QEMU user mode every thread is a host thread, emulated: on a busy 2-core host
+    # 2000 thread cycles outlast the unit runner's 30 s hang guard (as in the guests).
+    local tsec=${CLONELAB_TEST_SECONDS:-}
+    [ "$kind" != user ] || tsec=${tsec:-120}
+    PATH=$path CLONELAB_EXPECT_QEMU=$expect CLONELAB_TEST_SECONDS=$tsec timeout -k 5 300 "${prefix[@]}" "build/$arch/tests/clonelab-test" \
         </dev/null >"$logdir/$bed.unit" 2>"$logdir/$bed.unit.err"
     rc=$?
     sed 's/^/# stderr: /' "$logdir/$bed.unit.err" >>"$logdir/$bed.unit"
     show_tap "$bed/unit" "$logdir/$bed.unit" $rc
     need "$bed" python3 || return
-    timeout -k 5 600 python3 tests/host/run.py --bed "$bed" </dev/null >"$logdir/$bed.host" 2>&1
+    PATH=$path timeout -k 5 600 python3 tests/host/run.py --bed "$b_base" </dev/null >"$logdir/$bed.host" 2>&1
     show_tap "$bed/host" "$logdir/$bed.host" $?
+}
+
+# qemu_version BED LINE: QEMU's --version LINE, and its number for tests/bedtable.py.
+qemu_version() {
+    local v
+    echo "[$1] # $2"
+    v=$(echo "$2" | grep -oE 'version [0-9][0-9.]*' | head -n1)
+    echo "[$1] # matrix qemu: ${v#version }"
+}
+
+# qemu_dir MODE LABEL ARCH BED: set qdir to "host" or to the folder QEMU LABEL was
+# unpacked into (tests/system/fetch-qemu.sh, once into the cache); else report BED missing.
+qemu_dir() {
+    qdir=$(tests/system/fetch-qemu.sh "$1" "$2" "$3" 2>"$logdir/$4.qemu" | tail -n1)
+    if [ -n "$qdir" ] && { [ "$qdir" = host ] || [ -d "$qdir/usr/bin" ]; }; then
+        return 0
+    fi
+    sed "s|^|[$4] # |" "$logdir/$4.qemu"
+    missing "$4" "no QEMU $2 (tests/system/fetch-qemu.sh $1 $2 $3 failed)"
+    return 1
 }
 
 # initramfs ARCH OUT [mkinitramfs.py options]: busybox, /clonelab and /examples/*
@@ -165,7 +198,13 @@ bed_system() {
     arch=$k_arch
     cl_arch "$arch"
     need_build "$bed" "$arch" || return
-    need "$bed" "${a_qemu[0]}" python3 timeout || return
+    local qdir qopt=() qbin=${a_qemu[0]}
+    qemu_dir system "$k_qemu" "$arch" "$bed" || return
+    if [ "$qdir" = host ]; then
+        need "$bed" "${a_qemu[0]}" python3 timeout || return
+    else
+        qopt=(--qemu "$qdir") qbin=$qdir/usr/bin/${a_qemu[0]}
+    fi
     if ! kernel=$(kernel "$bed"); then
         sed "s|^|[$bed] # |" "$logdir/$bed.fetch"
         missing "$bed" "no kernel (tests/system/fetch-kernel.sh $bed failed)"
@@ -173,14 +212,15 @@ bed_system() {
     fi
     local cpio="build/$arch/tests/initramfs.cpio"
     log="build/$arch/tests/boot.log"
-    [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-$k_label.log"
+    [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-${bed#system-"$arch"-}.log"
     if ! initramfs "$arch" "$cpio" --init "build/$arch/tests/clonelab-test" 2>"$logdir/$bed.mk"; then
         sed "s|^|[$bed] # |" "$logdir/$bed.mk"
         missing "$bed" "no initramfs (busybox fetch or mkinitramfs.py failed)"
         return
     fi
     echo "[$bed] # kernel: $(cat "$(dirname "$kernel")/VERSION" 2>/dev/null)"
-    tests/system/boot.sh --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
+    qemu_version "$bed" "$("$qbin" --version 2>&1 | head -n1)"
+    tests/system/boot.sh "${qopt[@]}" --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
         </dev/null >"$logdir/$bed.boot" 2>&1
     rc=$?
     # boot.sh prefixes its lines with [BED]: take that off to count.
@@ -298,16 +338,39 @@ all_beds() {  # every bed name, for every architecture in arch/ARCHES
     local a
     echo uapi; echo ship
     for a in $(cl_arches); do echo "native-$a"; done
-    for a in $(cl_arches); do echo "user-$a"; done
+    for a in $(cl_arches); do cl_user_beds "$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
     echo shell; echo fuzz; echo walk
 }
 
-default_beds() {  # what `make check` runs: every bed this host can run
+matrix_beds() {  # make matrix: every cell this host can run (every kernel on every QEMU)
     local a
-    echo uapi; echo ship; echo "native-$hostarch"
-    for a in $(cl_arches); do echo "user-$a"; done
+    echo "native-$hostarch"
+    for a in $(cl_arches); do cl_user_beds "$a"; done
     for a in $(cl_arches); do cl_system_beds "$a"; done
+}
+
+# What `make check` runs: a subset of the matrix. Every QEMU user version on every
+# architecture; per architecture its oldest and newest kernel on the default QEMU
+# (qemus.tab's first system row), and its newest kernel on the newest QEMU; plus uapi,
+# ship, native, shell, fuzz and walk. `make matrix` runs the rest.
+default_beds() {
+    local a k qs oldest newest qnew
+    echo uapi; echo ship; echo "native-$hostarch"
+    for a in $(cl_arches); do cl_user_beds "$a"; done
+    qs=$(cl_qemus system)
+    qnew=$(echo "$qs" | sort -V | tail -n1)
+    for a in $(cl_arches); do
+        cl_arch "$a" || continue
+        oldest=$(for k in "${a_kernels[@]}"; do echo "${k%%:*}"; done | sort -V | head -n1)
+        newest=$(for k in "${a_kernels[@]}"; do echo "${k%%:*}"; done | sort -V | tail -n1)
+        cl_system_beds "$a" | while read -r b; do
+            cl_bed_kernel "$b" || continue
+            case $k_label:$k_qemu in
+                "$oldest:${qs%%[[:space:]]*}" | "$newest:${qs%%[[:space:]]*}" | "$newest:$qnew") echo "$b" ;;
+            esac
+        done
+    done
     echo shell; echo fuzz; echo walk
 }
 
@@ -321,6 +384,9 @@ fi
 beds=()
 # shellcheck disable=SC2046 # one bed name a line
 [ $# -eq 0 ] && set -- $(default_beds)
+# shellcheck disable=SC2046
+[ "$*" = --matrix ] && set -- $(matrix_beds)
+[ "$*" = --list ] && { default_beds; exit 0; }
 for arg in "$@"; do
     [ "$arg" = native ] && arg="native-$hostarch"
     matched=false
@@ -332,7 +398,8 @@ for arg in "$@"; do
 done
 # Keep a copy of all that is shown: tests/bedtable.py builds the README's bed matrix
 # from its "# matrix" lines.
-mkdir -p build && exec > >(tee build/check.log)
+log=${CHECK_LOG:-build/check.log}
+mkdir -p "$(dirname "$log")" && exec > >(tee "$log")
 
 start=$(now_ms)
 for bed in "${beds[@]}"; do

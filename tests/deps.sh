@@ -40,6 +40,9 @@ checks=(
     "cmd:pahole dwarves"
     "cmd:lz4 lz4"
     "cmd:zstd zstd"
+    # The PC BIOS for another qemu-system-x86_64 than the host's (tests/system/qemus.tab):
+    # bookworm-backports' QEMU 10.0 does not ship it, as Debian's QEMU takes SeaBIOS's.
+    "file:/usr/share/seabios/bios-256k.bin seabios"
 )
 # Per architecture (arch/ARCHES, facts in arch/<arch>/bed.tab): QEMU user and
 # system mode, and for another architecture than the host's a cross compiler (C and

@@ -44,14 +44,16 @@
  * the versions (major*100+minor) a row applies to, a condition ("" always), the
  * function it names (looked up in kallsyms at run time), what it does, the trace event
  * that shows it ("context": the saved context returns into it; "" none), and the
- * versions it was checked against (6.1's source; 6.1's and 7.2's kallsyms). */
+ * versions it was checked against (6.1's source; 6.1's and 7.2's kallsyms). Kallsyms on
+ * the beds: asm_exit_to_user_mode on 6.1, 6.12 and 7.2, not on 5.10 (where ret_from_fork
+ * goes from schedule_tail to ret_to_user); 5.11 to 6.0 not seen. */
 #define CL_KV_RETURN_PATH \
 	{ 0, 9999, "", "ret_from_fork", "ret_from_fork (entry.S): calls schedule_tail, then " \
 	  "asm_exit_to_user_mode, then ret_to_user", "context", "6.1 to 7.2" }, \
 	{ 0, 9999, "", "schedule_tail", "schedule_tail(prev): finishes the switch into the new task " \
 	  "(__switch_to ran in the parent, cpu_switch_to then loaded this context)", "schedule_tail", \
 	  "6.1 to 7.2" }, \
-	{ 0, 9999, "", "asm_exit_to_user_mode", "asm_exit_to_user_mode: exit work; no syscall-exit " \
+	{ 601, 9999, "", "asm_exit_to_user_mode", "asm_exit_to_user_mode: exit work; no syscall-exit " \
 	  "trace event for the child (the parent's sys_exit is its own)", "", "6.1 to 7.2" }, \
 	{ 0, 9999, "", "ret_to_user", "ret_to_user, kernel_exit 0: restores x0..x30, sp, pc and " \
 	  "pstate from pt_regs and ERETs to EL0, the same way the parent returns", "", "6.1 to 7.2" }

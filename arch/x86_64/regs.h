@@ -46,10 +46,12 @@
  * and the versions whose source it was checked against. 6.1's is the walk's (tools/
  * walk); ret_from_fork_asm (and ret_from_fork in C) came in 6.5 (x86: Rewrite
  * ret_from_fork() in C); the FRED exit in 6.9; 6.12's and 7.2's names are from those
- * kernels' kallsyms (testbeds.md), 7.2 having inlined syscall_exit_to_user_mode. */
+ * kernels' kallsyms (testbeds.md), 7.2 having inlined syscall_exit_to_user_mode.
+ * Kallsyms on the beds: ret_from_fork alone on 5.10 and 6.1, ret_from_fork_asm too on 6.12
+ * and 7.2; syscall_exit_to_user_mode is a symbol up to 6.12 and inlined on 7.2. */
 #define CL_KV_RETURN_PATH \
 	{ 0, 604, "", "ret_from_fork", "ret_from_fork (entry_64.S): calls schedule_tail, then the " \
-	  "syscall exit work, then jumps to the IRET exit", "context", "6.1" }, \
+	  "syscall exit work, then jumps to the IRET exit", "context", "5.10 and 6.1" }, \
 	{ 605, 9999, "", "ret_from_fork_asm", "ret_from_fork_asm (entry_64.S): calls ret_from_fork, " \
 	  "then jumps to the exit", "context", "6.5 to 7.2" }, \
 	{ 605, 9999, "", "ret_from_fork", "ret_from_fork(prev, regs, fn, fn_arg) (process.c, C): " \

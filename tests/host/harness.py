@@ -9,6 +9,7 @@ bed: where clonelab runs.
   bed.reg(W)     the name of register W ("RET", "SP", "TP", "PC") on bed.arch, from
                  arch/<arch>/regs.h (CL_REG_W indexes CL_REG_NAMES)
   bed.qemu       True under QEMU user mode (clone is emulated there)
+  bed.qemu_version  (major, minor) of that QEMU (the first qemu-<arch> on PATH), else None
   bed.build      build/<arch> (absolute)
   bed.clonelab   build/<arch>/clonelab (absolute)
   bed.example(N) build/<arch>/examples/N
@@ -102,8 +103,31 @@ class Bed:
         if user is not None:
             cmd += ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
         if self.qemu:
-            cmd += self.prefix + list(qemu_opts)
+            cmd += [self._reachable_qemu(user)] + self.prefix[1:] + list(qemu_opts)
         return cmd + [prog] + [str(a) for a in args]
+
+    def _reachable_qemu(self, user):
+        """qemu-<arch> as found on PATH (tests/check.sh puts another QEMU version first),
+        copied where another user can reach it if it lives under a private home (the
+        cache). QEMU 11.1's user mode is static: a copy runs."""
+        q = shutil.which(self.prefix[0]) or self.prefix[0]
+        if user is None or not q.startswith(os.path.expanduser("~") + os.sep):
+            return q
+        copy = os.path.join(self.tmpdir(), "bin", os.path.basename(q))
+        if not os.path.exists(copy):
+            os.makedirs(os.path.dirname(copy), mode=0o755, exist_ok=True)
+            shutil.copy(q, copy)
+            os.chmod(copy, 0o755)
+        return copy
+
+    @property
+    def qemu_version(self):
+        """(major, minor) of the QEMU user mode this bed runs, None natively."""
+        if not self.qemu:
+            return None
+        out = subprocess.run([self.prefix[0], "--version"], capture_output=True, text=True).stdout
+        m = re.search(r"version (\d+)\.(\d+)", out)
+        return (int(m.group(1)), int(m.group(2))) if m else None
 
     def run(self, args, user=None, timeout=30, input=None, env=None, prog=None, _cmd=None):
         cmd = _cmd or self.command(args, user=user, prog=prog)

@@ -34,10 +34,10 @@ def test_every_script_knows_every_architecture(bed):
 
 
 TABLE = """<!-- beds:begin -->
-| bed | kernel | fork | thread | userns | userns as uid 65534 | chimera | probe thread set | run |
-|---|---|---|---|---|---|---|---|---|
-| native x86_64 | 6.0 | pass | pass | pass | pass | pass | pass | pass |
-| qemu-system aarch64, Debian bookworm kernel | 6.1.0-1 | pass | FAIL | pass | pass | pass | pass | pass |
+| bed | kernel | QEMU | fork | thread | userns | userns as uid 65534 | chimera | probe thread set | run | kernel view |
+|---|---|---|---|---|---|---|---|---|---|---|
+| native-x86_64 | 6.0 | - | pass | pass | pass | pass | pass | pass | pass | partial |
+| system-aarch64 | 6.1.0-1 | 7.2.22 | pass | FAIL | pass | pass | pass | pass | pass | pass |
 <!-- beds:end -->
 """
 
@@ -48,14 +48,15 @@ def test_bedtable_after_a_partial_check_keeps_the_other_rows(bed):
         readme, log = os.path.join(d, "README.md"), os.path.join(d, "check.log")
         open(readme, "w").write("intro\n" + TABLE + "after\n")
         open(log, "w").write("[system-aarch64] # matrix kernel: 6.1.0-2-cloud-arm64\n"
+                             "[system-aarch64] # matrix qemu: 7.2.22\n"
                              "[system-aarch64] # matrix thread: pass\n")
         r = sh("python3", "tests/bedtable.py", log, "--readme", readme)
         assert r.returncode == 0, r
         text = open(readme).read()
-        assert "| native x86_64 | 6.0 | pass |" in text, f"the native row was lost:\n{text}"
-        assert "6.1.0-2-cloud-arm64 | not run | pass |" in text, f"the aarch64 row was not updated:\n{text}"
+        assert "| native-x86_64 | 6.0 | - | pass |" in text, f"the native row was lost:\n{text}"
+        assert "6.1.0-2-cloud-arm64 | 7.2.22 | not run | pass |" in text, f"the aarch64 row was not updated:\n{text}"
         assert "FAIL" not in text and text.startswith("intro\n") and text.endswith("after\n"), text
-        assert "kept 1 rows" in r.stderr and "native x86_64" in r.stderr, r
+        assert "kept 1 rows" in r.stderr and "native-x86_64" in r.stderr, r
 
         open(log, "w").write("[native-x86_64/unit] ok 1 nothing here\n")
         r = sh("python3", "tests/bedtable.py", log, "--readme", readme)

@@ -219,6 +219,21 @@ MATRIX = [
 QEMU_REFUSED = {"userns", "userns as uid 65534", "chimera", "run"}
 
 
+def refusal(r):
+    """Why a run was refused, in a few words: its errno and the explanation's first clause
+    (from its JSON on stdout, or run's report on stderr)."""
+    for text in (r.out, r.err):
+        for line in text.splitlines():
+            try:
+                d = json.loads(line[line.index("{"):])
+            except ValueError:
+                continue
+            why = d.get("explanation") or d.get("error") or ""
+            why = why.split(" itself")[0].split(" (")[0].split(":")[0]
+            return f"{d.get('errno') or 'exit 3'}: {why}" if why else d.get("errno") or "exit 3"
+    return "exit 3"
+
+
 def test_matrix(bed):
     kernel = bed.json(["env", "--json"])[1]["kernel"]
     print(f"# matrix kernel: {kernel}")
@@ -227,7 +242,7 @@ def test_matrix(bed):
         if r.rc == 0:
             res = "pass"
         elif r.rc == 3:
-            res = "refused by design (exit 3)" if bed.qemu else "not possible here (exit 3)"
+            res = ("refused by design" if bed.qemu else "not possible here") + f" ({refusal(r)})"
         else:
             res = f"FAIL (exit {r.rc})"
         print(f"# matrix {name}: {res}")

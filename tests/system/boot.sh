@@ -3,6 +3,8 @@
 # boot.sh --run ARCH KERNEL CPIO [TIMEOUT]              boot a --script initramfs (mkinitramfs.py):
 #     print the script's output, exit with its status (125 if the guest did not say it)
 # boot.sh --interactive ARCH KERNEL CPIO               boot with the console on this terminal (Ctrl-A x quits)
+# --qemu DIR (before the others): not the host's qemu-system but the one unpacked in DIR
+#     (tests/system/fetch-qemu.sh), its firmware first, then the host's SeaBIOS.
 #
 # ARCH is a row of arch/<arch>/bed.tab, which gives the qemu-system command. Every
 # guest has 2 vCPUs, so that a clone's child can start on another CPU than its parent.
@@ -18,9 +20,10 @@ here=$(dirname "$0")
 . "$here/arches.sh"
 
 die() { echo "boot.sh: error: $*" >&2; exit 2; }
-mode=test bed=
+mode=test bed='' qdir=''
 while :; do
     case ${1:-} in
+        --qemu) qdir=${2:-}; shift 2 || die "--qemu wants a folder" ;;
         --interactive) mode=interactive; shift ;;
         --run) mode=run; shift ;;
         --bed) bed=${2:-}; shift 2 || die "--bed wants a name" ;;
@@ -37,6 +40,13 @@ if [ $mode = run ]; then log='' limit=${4:-120}; else log=${4:-} limit=${5:-120}
 cl_arch "$arch" || die "unknown ARCH '$arch' (want one of: $(cl_arches | tr '\n' ' '))"
 [ -r "$kernel" ] || die "kernel '$kernel' not readable (see tests/system/fetch-kernel.sh)"
 [ -r "$cpio" ] || die "initramfs '$cpio' not readable (see tests/system/mkinitramfs.py)"
+firmware=()
+if [ -n "$qdir" ]; then
+    [ -x "$qdir/usr/bin/${a_qemu[0]}" ] || die "$qdir/usr/bin/${a_qemu[0]} missing (tests/system/fetch-qemu.sh)"
+    a_qemu[0]=$qdir/usr/bin/${a_qemu[0]}
+    # Its own data first; the PC BIOS is not QEMU's but SeaBIOS's (the host's package).
+    firmware=(-L "$qdir/usr/share/qemu" -L /usr/share/seabios)
+fi
 command -v "${a_qemu[0]}" >/dev/null ||
     die "${a_qemu[0]} missing: install package $a_pkg (tests/deps.sh does)"
 
@@ -45,9 +55,9 @@ command -v "${a_qemu[0]}" >/dev/null ||
 # a second, busy thread. On 2 shared cores that made 10,000 spawn/join cycles 2-5x
 # faster (multi-threaded TCG: over the test's 30 s on aarch64).
 # -nic none: no network wanted, and it spares x86 the iPXE boot ROM.
-qemu=("${a_qemu[@]}" -accel "tcg,thread=single" -smp 2 -m 512 -nic none -nographic -no-reboot
+qemu=("${a_qemu[@]}" "${firmware[@]}" -accel "tcg,thread=single" -smp 2 -m 512 -nic none -nographic -no-reboot
       -kernel "$kernel" -initrd "$cpio")
-append="console=$a_console panic=-1"
+append="console=$a_console panic=-1${a_append:+ $a_append}"
 
 if [ $mode = interactive ]; then
     echo "boot.sh: booting $arch; leave with 'poweroff -f' in the guest or Ctrl-A x" >&2

@@ -2,7 +2,8 @@
 # fetch-kernel.sh ARCH|BED
 #
 # Fetches the Debian kernel of a qemu-system bed (arch/<arch>/bed.tab: ARCH alone
-# is its first kernel, bed system-ARCH; system-ARCH-LABEL the others), without
+# is its first kernel, bed system-ARCH; system-ARCH-LABEL the others; a bed's -qemuX
+# suffix changes nothing), without
 # installing it, and caches its boot/vmlinu[xz]-* as
 # ${CLONELAB_CACHE:-$HOME/.cache/clonelab}/kernels/<ARCH or ARCH-LABEL>/vmlinuz (with a
 # VERSION file). The last line on stdout is the path of the kernel.
@@ -18,4 +19,4 @@ if ! cl_bed_kernel "$bed"; then
 fi
 cache=${CLONELAB_CACHE:-$HOME/.cache/clonelab}
 exec "$here/fetch-deb.sh" --suite "$k_suite" "$k_arch" "$k_pkg" "$k_file" \
-    "$cache/kernels/${bed#system-}/vmlinuz"
+    "$cache/kernels/${b_base#system-}/vmlinuz"

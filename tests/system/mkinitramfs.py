@@ -3,7 +3,7 @@
 
 usage: mkinitramfs.py OUT.cpio [--init FILE | --script FILE] [--add SRC:DEST]... [--busybox FILE]
 
-The archive holds dev/console (char 5,1) and dev/null (1,3) -- Debian's kernels do
+The archive holds dev/console (char 5,1), dev/null (1,3) and dev/kmsg (1,11) -- Debian's kernels do
 not mount devtmpfs, so without the console node /init has no stdout -- plus proc/,
 sys/, tmp/, bin/, /init (mode 0755), the --add files (mode preserved) and, with
 --busybox, /bin/busybox and symlinks for common applets. Without --init but with
@@ -92,6 +92,8 @@ def main():
     add("tmp", stat.S_IFDIR | 0o1777)
     add("dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1))
     add("dev/null", stat.S_IFCHR | 0o666, rdev=(1, 3))
+    # The kernel's log, for the guest's last test (kernel_log_clean: no oops, no BUG).
+    add("dev/kmsg", stat.S_IFCHR | 0o644, rdev=(1, 11))
 
     if a.busybox:
         data, _ = read(a.busybox)

@@ -77,13 +77,15 @@ int t_thread_stack_reuse(void)
 	return T_PASS;
 }
 
+static char maps[16384];	/* a test's maps: tens of lines */
 static long map_count(void)
 {
 	static char (*maps_p)[65536];
 	char *maps = T_MAPPED(maps_p);
-	long n = cl_read_file("/proc/self/maps", maps, sizeof *maps_p), lines = 0;
+	long n = cl_read_file("/proc/self/maps", maps, sizeof *maps_p - 1), lines = 0;
 	for (long i = 0; i < n; i++)
 		lines += maps[i] == '\n';
+	maps[n < 0 ? 0 : n] = 0;
 	return n < 0 ? n : lines;
 }
 
@@ -92,14 +94,36 @@ int t_thread_10000_no_leak(void)
 	struct cl_thread *t;
 	ASSERT_OK(cl_thread_spawn(&t, answer, 0));	/* warm the cache */
 	ASSERT_OK(cl_thread_join(t, 0));
+	/* Under QEMU 11.1 user mode a page of QEMU's own comes and goes in the guest's maps
+	 * while a thread ends (seen on 11.1.3, never natively or on 7.2): QEMU tears its host
+	 * thread down after the guest's join. So there the count is the fewest lines seen
+	 * over 200 ms, and a leak is a line that stays for a second. */
+	static char first[sizeof maps];
 	long before = map_count();
+	cl_stpcpy(first, maps);
+	for (int w = 0; cl_under_qemu() && w < 20; w++) {
+		struct { long s, ns; } ts = { 0, 10000000 };
+		SYS2(nanosleep, &ts, 0);
+		if (map_count() < before)
+			before = map_count(), cl_stpcpy(first, maps);
+	}
 	ASSERT(before > 0);
-	int n = cl_under_qemu() ? 2000 : 10000;	/* QEMU: each thread is a host thread */
+	/* QEMU user mode: each thread is a host thread; a guest: an emulated CPU, where 10,000
+	 * cycles took over 120 s on a loaded host (riscv64, load 12). 2000 show a leak as well. */
+	int n = cl_under_qemu() || t_is_guest() ? 2000 : 10000;
 	for (int i = 0; i < n; i++) {
 		ASSERT_OK(cl_thread_spawn(&t, answer, 0));
 		ASSERT_OK(cl_thread_join(t, 0));
 	}
-	ASSERT_EQ(map_count(), before);
+	long after = map_count();
+	for (int w = 0; after != before && cl_under_qemu() && w < 100; w++) {
+		struct { long s, ns; } ts = { 0, 10000000 };
+		SYS2(nanosleep, &ts, 0);
+		after = map_count();
+	}
+	if (after != before)
+		diag("/proc/self/maps before:\n%s\nafter:\n%s", first, maps);
+	ASSERT_EQ(after, before);
 	cl_thread_trim();
 	ASSERT_EQ(map_count(), before - 2);	/* the cached stack (guard + stack) is gone too */
 	diag("%d spawn/join cycles; /proc/self/maps: %ld lines before and after", n, before);

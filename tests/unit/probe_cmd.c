@@ -258,3 +258,46 @@ int t_probe_usage(void)
 	ASSERT_HAS(t_last_stderr, "into_cgroup");
 	return T_PASS;
 }
+
+/* Facts of a kernel version (doc/testing.md, "Facts of a version"), held on each bed:
+ * clone3's CLONE_NEWTIME (5.6) and CLONE_CLEAR_SIGHAND (5.5) on every kernel here (5.10
+ * on); CLONE_PIDFD with CLONE_THREAD, EINVAL before 6.9 (seen on 5.10 and 6.1), taken
+ * from then (6.12, 7.2, 6.18); clone3 bit 35 (CLONE_NNP in 7.2's uapi), unknown to 5.10,
+ * 6.1, 6.12 and 6.18, taken by 7.2 (7.0 and 7.1 not seen: not judged). */
+int t_probe_version_facts(void)
+{
+	long v = cl_kernel_version();
+	if (t_clonelab_under_qemu() || cl_under_qemu())
+		return skip("QEMU user mode: the kernel never sees these clones");
+	if (SYS0(geteuid) != 0)
+		return skip("needs root: new namespaces without a user namespace");
+	if (v < 5010)
+		return skip("a kernel older than the oldest bed (5.10)");
+	diag("kernel version %ld.%ld", v / 1000, v % 1000);
+	int r = probe("newtime", "--api", "clone3", 0);
+	RUN(r);
+	if (r == 3 && json_has(out, "ENOSYS"))
+		return skip("no clone3 here (seccomp?)");
+	ASSERT_EQ(r, 0);
+	ASSERT_HAS(out, "\"time\":false");
+	ASSERT_EQ(probe("clear_sighand", "--api", "clone3", 0), 0);
+	r = probe("vm,fs,files,sighand,thread,sysvsem,pidfd", "--signal", "none", 0);
+	if (v < 6009) {
+		ASSERT_EQ(r, 1);
+		ASSERT_HAS(out, "CLONE_PIDFD cannot be combined with CLONE_THREAD before Linux 6.9");
+	} else {
+		ASSERT_EQ(r, 0);
+		ASSERT_HAS(out, "\"thread_group\":true");
+	}
+	r = probe("0x800000000", "--api", "clone3", 0);
+	if (v <= 6018) {
+		ASSERT_EQ(r, 1);
+		ASSERT_HAS(out, "clone3 refuses flags it does not know");
+	} else if (v >= 7002) {
+		ASSERT_EQ(r, 0);
+		/* bit 34 (CLONE_AUTOREAP) alone: known to 7.2, and refused all the same */
+		ASSERT_EQ(probe("0x400000000", "--api", "clone3", 0), 1);
+		ASSERT_HAS(out, "a clone3 flag of Linux 7.2");
+	}
+	return T_PASS;
+}

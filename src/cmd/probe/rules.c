@@ -20,7 +20,10 @@
 		  CLONE(CHILD_CLEARTID))
 
 /* Conditions the flags alone cannot show. */
-enum { C_NONE, C_BADSIG, C_SIGSET, C_INIT, C_PIDNS_UNSHARED, C_OLD_PIDFD, C_NOCAP };
+enum { C_NONE, C_BADSIG, C_SIGSET, C_INIT, C_PIDNS_UNSHARED, C_OLD_PIDFD, C_NOCAP, C_FLAGS72 };
+/* Bits 34-37: clone3 flags in Linux 7.2's uapi (CLONE_AUTOREAP, CLONE_NNP,
+ * CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS), unknown to 6.12 and before (seen on the beds). */
+#define FLAGS72 (0xfULL << 34)
 
 static const struct rule {
 	uint8_t api;		/* 0 both, 1 clone3 only, 2 legacy clone only */
@@ -31,6 +34,10 @@ static const struct rule {
 } rules[] = {
 	{ 1, EINVAL, C_BADSIG, 0, 0, 0, "clone3's exit_signal must be a signal number, 0 to 64 "
 	  "(copy_clone_args_from_user)" },
+	{ 1, EINVAL, C_FLAGS72, 0, FLAGS72, 0, "a clone3 flag of Linux 7.2 (bits 34-37: "
+	  "CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS), which clonelab "
+	  "knows only by number: this kernel refused it as asked, for a rule clonelab cannot "
+	  "name (on 7.2 AUTOREAP and PIDFD_AUTOKILL alone are EINVAL)" },
 	{ 1, EINVAL, C_NONE, 0, ~LAB_KNOWN_FLAGS & ~0xffULL, 0,
 	  "clone3 refuses flags it does not know (clone3_args_valid)" },
 	{ 1, EINVAL, C_NONE, 0, CLONE(DETACHED) | 0x7f, 0, "clone3 refuses CLONE_DETACHED and the "
@@ -115,15 +122,17 @@ static int cond_holds(int c, uint64_t f, int sig)
 	case C_INIT: return SYS0(getpid) == 1;
 	case C_PIDNS_UNSHARED: return pidns_unshared();
 	case C_OLD_PIDFD: return cl_kernel_version() < 6009;
+	case C_FLAGS72: return cl_kernel_version() >= 7002;
 	case C_NOCAP: return !has_sys_admin();
 	}
 	(void)f;
 	return 1;
 }
 
-/* QEMU 7.2's do_fork(): VFORK drops VM and VFORK (a plain fork); then either the
- * whole thread set (plus SETTLS, the tid flags, PARENT), or a fork (exit signal
- * SIGCHLD, plus SETTLS and the tid flags). DETACHED and IO are ignored. */
+/* QEMU's do_fork(), seen on 7.2 and 11.1: VFORK drops VM and VFORK (a plain fork);
+ * then either the whole thread set (plus SETTLS, the tid flags, PARENT), or a fork
+ * (exit signal SIGCHLD, plus SETTLS and the tid flags; 11.1 also PIDFD, then checked
+ * by the host kernel). DETACHED and IO are ignored. */
 static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 {
 	f &= ~(CLONE(DETACHED) | CLONE(IO));
@@ -132,8 +141,9 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	uint64_t extra;
 	if (f & CLONE(VM)) {
 		if ((f & THREADSET) != THREADSET) {
-			cl_printf(o, "QEMU user mode accepts CLONE_VM only with the whole thread set "
-				  "VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; missing: ");
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) accepts CLONE_VM only "
+				  "with the whole thread set VM|FS|FILES|SIGHAND|THREAD|SYSVSEM; "
+				  "missing: ");
 			lab_print_flags(o, THREADSET & ~f, "");
 			return o->buf;
 		}
@@ -141,15 +151,22 @@ static const char *qemu_why(uint64_t f, int sig, struct cl_out *o)
 	} else {
 		extra = f & ~TIDFLAGS;
 		if (!extra && sig != SIGCHLD) {
-			cl_printf(o, "QEMU user mode runs a clone without CLONE_VM as a fork, and "
-				  "a fork's exit signal must be SIGCHLD");
+			cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) runs a clone without "
+				  "CLONE_VM as a fork, and a fork's exit signal must be SIGCHLD");
 			return o->buf;
 		}
 	}
 	if (!extra)
 		return 0;
-	cl_printf(o, "QEMU user mode emulates clone and accepts only the fork shape and the "
-		  "thread shape; it refuses ");
+	if (extra == CLONE(PIDFD) && !(f & CLONE(VM))) {
+		cl_printf(o, "QEMU 7.2's user mode refuses CLONE_PIDFD in a fork; QEMU 11.1's takes "
+			  "it and the host kernel's rules apply%s", f & CLONE(PARENT_SETTID) ?
+			  " (legacy clone returns the pidfd through parent_tid, so CLONE_PIDFD "
+			  "excludes CLONE_PARENT_SETTID)" : "");
+		return o->buf;
+	}
+	cl_printf(o, "QEMU user mode (seen on 7.2 and 11.1) emulates clone and accepts only the "
+		  "fork shape and the thread shape; it refuses ");
 	lab_print_flags(o, extra, "CLONE_");
 	cl_printf(o, " %s", f & CLONE(VM) ? "in a thread" : "in a fork (no CLONE_VM)");
 	return o->buf;
@@ -166,7 +183,7 @@ const char *probe_why(uint64_t f, int sig, int clone3, long err, char *buf, size
 	if (cl_under_qemu()) {
 		if (err == -ENOSYS && clone3) {
 			*status = CL_EXIT_UNSUPPORTED, *rule = "qemu";
-			return "QEMU user mode does not implement clone3";
+			return "QEMU user mode does not implement clone3 (seen on 7.2 and 11.1)";
 		}
 		if (err == -EINVAL && (why = qemu_why(f, sig, &o))) {
 			*status = CL_EXIT_UNSUPPORTED, *rule = "qemu";
