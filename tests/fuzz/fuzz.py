@@ -5,7 +5,12 @@ Argument vectors come from a grammar of clonelab's commands and options (with ho
 values: huge, negative, empty, non-UTF-8, duplicated, glued with =, after --) and from
 mutations of the kept corpus (tests/fuzz/corpus/*.argv, one JSON array per line).
 Each runs in a session of its own with a timeout, sometimes in a hostile setting: as uid
-65534, with SIGCHLD ignored, with stdout on /dev/full. A finding is:
+65534, with SIGCHLD ignored, with stdout on /dev/full, with stdout a pipe whose reader
+quits early (`| head -c N`: SIGPIPE), with a tiny descriptor limit, or (root) in a new pid
+namespace with a /proc of its own. --svg and --html get hostile paths, made afresh in a
+scratch directory for each run: a planted symlink to a file that must not change, a FIFO
+with no reader, a directory, /dev/full, a path too long, a name that is not UTF-8. A
+finding is:
   crash       killed by a signal
   hang        still running at the timeout (the whole session is then killed)
   exit        an exit status outside {0,1,2,3} (run: also 126, 127, its COMMAND's)
@@ -13,6 +18,9 @@ Each runs in a session of its own with a timeout, sometimes in a hostile setting
   silent      a failure (exit 1, 2, 3) with nothing on stderr
   output      a write error ignored: exit 0 with stdout on /dev/full
   zombie      a process left unreaped under the caller
+  clobber     a file the run was not given changed (the symlink's target)
+  leftover    something left behind: a picture's temporary file, a tracefs instance
+              (after --kernel, looked at through a private mount)
 Findings listed in tests/fuzz/known.txt (KIND REGEX reason; REGEX searched in
 "SETTING ARGV... :: DETAIL") are reported as known, not as failures: they belong to
 other fixes.
@@ -25,6 +33,8 @@ import glob
 import json
 import os
 import random
+import resource
+import fcntl
 import re
 import signal
 import subprocess
@@ -37,7 +47,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-KINDS = ("crash", "hang", "exit", "json", "silent", "output", "zombie")
+KINDS = ("crash", "hang", "exit", "json", "silent", "output", "zombie", "clobber", "leftover")
 
 # ---- the grammar ----
 FLAGS = ("vm fs files sighand pidfd ptrace vfork parent thread newns sysvsem settls parent_settid "
@@ -53,7 +63,11 @@ WORDS = ["", "x", "-", "--", "---", "=", "-x", "--json=1", "--help", "help", "-h
 PATHS = ["/", "/nonexistent", "", "relative", "/" + "d" * 300, "/proc/self/fd/99",
          "/\udcff", "/dev/null"]
 API = ["clone", "clone3", "auto", "CLONE3", "", "clone4"]
-COMMON = {"--json": None, "--cpu": NUMS, "--api": API}
+# Picture paths: names in the run's scratch directory (Runner.scratch makes them), or as is.
+OUT = ["@out.svg", "@sym.svg", "@fifo", "@dir", "@nodir/x.svg", "@\udcff.svg", "/dev/full", "-",
+       "@" + "b/" * 3000 + "x"]
+COMMON = {"--json": None, "--cpu": NUMS, "--api": API, "--svg": OUT, "--html": OUT,
+          "--kernel": None}
 OPTS = {
     "env": {"--json": None},
     "fork": COMMON, "thread": COMMON, "userns": COMMON, "chimera": COMMON, "tour": COMMON,
@@ -168,24 +182,85 @@ class Runner:
         self.bin, self.timeout = bin_, timeout
         self.root = os.geteuid() == 0
 
-    def preexec(self, setting):
+    def preexec(self, setting, nofile):
         def fn():
             if setting == "sigchld-ignored":
                 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+            if setting == "nofile-low":
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
             if setting == "uid-65534":
                 os.setgroups([])
                 os.setresgid(65534, 65534, 65534)
                 os.setresuid(65534, 65534, 65534)
         return fn
 
-    def run(self, argv, setting):
+    def scratch(self, d):
+        """The hostile picture paths, made afresh: returns what must not change."""
+        target = os.path.join(d, "target")
+        with open(target, "w") as f:
+            f.write("precious\n")
+        os.symlink(target, os.path.join(d, "sym.svg"))
+        os.mkfifo(os.path.join(d, "fifo"))
+        os.mkdir(os.path.join(d, "dir"))
+        if not self.root:
+            return target
+        os.chmod(d, 0o1777)	# uid 65534 may write here, as in /tmp
+        os.chown(os.path.join(d, "sym.svg"), 65534, 65534, follow_symlinks=False)
+        return target
+
+    def run(self, argv, setting, rng):
+        d = tempfile.mkdtemp(prefix="clonelab-fuzz-")
+        try:
+            target = self.scratch(d)
+            argv = [re.sub(r"^(--\w+=)?@", lambda m: (m.group(1) or "") + d + "/", a) for a in argv]
+            kernel = "--kernel" in argv
+            lock = os.open("/sys/kernel", os.O_RDONLY) if kernel else None
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)	# tracing is global: the unit tests' lock
+            try:
+                rc, out, err = self.run1(argv, setting, rng)
+                left = self.left(d, kernel)
+            finally:
+                if lock is not None:
+                    os.close(lock)
+            changed = open(target).read() != "precious\n"
+            return rc, out, err, changed, left
+        finally:
+            subprocess.run(["rm", "-rf", "--", d])
+
+    @staticmethod
+    def left(d, kernel):
+        """What the run left: temporary files in the scratch directory and, after --kernel,
+        tracefs instances of clonelab's (every run of ours is over by now)."""
+        left = [n for n in os.listdir(d) if n.startswith(".clonelab")]
+        if kernel:
+            r = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tracefs t /sys/kernel/tracing "
+                                "2>/dev/null && ls /sys/kernel/tracing/instances"],
+                               capture_output=True, text=True)
+            left += [n for n in r.stdout.split() if n.startswith("clonelab")]
+        return left
+
+    def run1(self, argv, setting, rng):
         cmd = self.prefix + [self.bin] + [argv_bytes(a) for a in argv]
+        status = None
+        if setting == "pidns":	# PID 1 there is a Python that writes the exact wait status
+            status = tempfile.mktemp(prefix="clonelab-fuzz-status-")
+            cmd = ["unshare", "--pid", "--fork", "--mount-proc", "--", sys.executable, "-c",
+                   "import subprocess, sys; r = subprocess.call(sys.argv[2:]); "
+                   "open(sys.argv[1], 'w').write(str(r))", status] + cmd
+        nofile = rng.randint(3, 8)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            stdout = open("/dev/full", "wb") if setting == "stdout-full" else out
+            head = None
+            if setting == "sigpipe":	# `clonelab ... | head -c N`
+                head = subprocess.Popen(["head", "-c", str(rng.choice((0, 10, 300, 3000)))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+                stdout = head.stdin
+            else:
+                stdout = open("/dev/full", "wb") if setting == "stdout-full" else out
             try:
                 p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err,
-                                     start_new_session=True, preexec_fn=self.preexec(setting),
-                                     cwd="/")
+                                     start_new_session=True,
+                                     preexec_fn=self.preexec(setting, nofile), cwd="/")
             finally:
                 if stdout is not out:
                     stdout.close()
@@ -196,6 +271,14 @@ class Runner:
             kill_session(p.pid)
             if rc is None:
                 p.wait()
+            if head:
+                head.wait()
+            if status:
+                try:
+                    rc = int(open(status).read()) if rc is not None else rc
+                    os.unlink(status)
+                except (OSError, ValueError):
+                    rc = rc if rc is None else -signal.SIGKILL	# PID 1 itself died
             out.seek(0), err.seek(0)
             return rc, out.read(), err.read()
 
@@ -243,6 +326,8 @@ def judge(argv, setting, rc, out, err, timeout):
     is_run = bool(argv) and argv[0] == "run"
     if rc is None:
         return [("hang", f"still running after {timeout}s")]
+    if setting == "sigpipe" and rc in (-signal.SIGPIPE, 128 + signal.SIGPIPE):
+        return []	# the usual end of `| head` (or COMMAND's, in run)
     if rc < 0:
         return [("crash", f"killed by signal {-rc} ({signal_name(-rc)})")]
     allowed = {0, 1, 2, 3} | ({126, 127} if is_run else set())
@@ -252,6 +337,8 @@ def judge(argv, setting, rc, out, err, timeout):
         allowed.add(128 + 15)
     if rc not in allowed:
         found.append(("exit", f"exit status {rc}"))
+    if setting == "sigpipe":	# stdout went to the reader, which quit: nothing to judge there
+        return found
     if setting == "stdout-full":
         # run prints nothing of its own on stdout without --json, or with its report
         # sent elsewhere (--report-fd): COMMAND's output is COMMAND's.
@@ -329,15 +416,21 @@ def shell_quote(argv):
     return " ".join(q(a) for a in argv)
 
 
-def choose_setting(rng, root, hostile):
+def choose_setting(rng, root, hostile, qemu):
     r = rng.random()
-    if not hostile or r < 0.7:
+    if not hostile or r < 0.6:
         return "plain"
-    if r < 0.8 and root:
+    if r < 0.67 and root:
         return "uid-65534"
-    if r < 0.9:
+    if r < 0.74:
         return "sigchld-ignored"
-    return "stdout-full"
+    if r < 0.81:
+        return "stdout-full"
+    if r < 0.88:
+        return "sigpipe"
+    if r < 0.94 or not root or qemu:	# QEMU needs more descriptors than a tiny limit gives
+        return "nofile-low" if not qemu else "plain"
+    return "pidns"
 
 
 def main():
@@ -361,12 +454,16 @@ def main():
     strays()
     while time.time() - start < a.seconds:
         argv = mutate(rng.choice(corpus), rng) if corpus and rng.random() < 0.5 else generate(rng)
-        setting = choose_setting(rng, runner.root, not a.no_hostile)
-        rc, out, err = runner.run(argv, setting)
+        setting = choose_setting(rng, runner.root, not a.no_hostile, a.qemu)
+        rc, out, err, changed, left = runner.run(argv, setting, rng)
         execs += 1
         found = judge(argv, setting, rc, out, err, a.timeout)
         if strays():
             found.append(("zombie", "a child left unreaped under the caller"))
+        if changed:
+            found.append(("clobber", "the planted symlink's target changed"))
+        if left:
+            found.append(("leftover", "left behind: " + " ".join(sorted(left))))
         for kind, detail in found:
             key = (kind, setting, argv[0] if argv else "", re.sub(r"\d+", "N", detail)[:60])
             if key not in findings or len(shell_quote(argv)) < len(shell_quote(findings[key][0])):

@@ -33,3 +33,21 @@ def test_oracle_knows_an_option_value_from_an_option(bed):
     # exit statuses outside the documented set, and silent failures
     assert kinds(["env"], 4) == ["exit"]
     assert kinds(["env"], 1, err=b"") == ["silent"]
+
+
+def test_oracle_hostile_settings(bed):
+    if bed.qemu:
+        raise Skip("the oracle is Python: checked natively")
+
+    def k(setting, argv, rc, out=b"", err=b"x"):
+        return [kind for kind, _ in fuzz.judge(argv, setting, rc, out, err, 10)]
+    # | head: SIGPIPE is how a pipeline ends, and the JSON went to the reader
+    assert k("sigpipe", ["tour", "--json"], -13) == []
+    assert k("sigpipe", ["tour", "--json"], 0) == []
+    assert k("sigpipe", ["run", "--", "x"], 127) == []
+    assert k("sigpipe", ["tour"], -11) == ["crash"]
+    assert k("sigpipe", ["tour"], 4) == ["exit"]
+    # in a pid namespace or with few descriptors: judged as anywhere else
+    assert k("pidns", ["thread"], -11) == ["crash"]
+    assert k("pidns", ["run", "--", "sh", "-c", "kill -TERM $$"], 143) == []
+    assert k("nofile-low", ["env", "--json"], 1, b"", b"") == ["json", "silent"]
