@@ -12,24 +12,26 @@ struct kv_state kv;	/* bss: kview_enable sets what is not zero */
 /* SIGHUP, SIGINT, SIGPIPE (the usual end of `clonelab ... | head`), SIGTERM */
 static const int dying_sigs[4] = { 1, 2, 13, SIGTERM };
 
-/* Say once (a tour asks four times) that what cannot be shown. */
+/* Add what to list (n of max used) unless it is there already. */
+static void once(const char **list, int *n, int max, const char *what)
+{
+	for (int i = 0; i < *n; i++)
+		if (cl_streq(list[i], what))
+			return;
+	if (*n < max)
+		list[(*n)++] = what;
+}
+
+/* Say once (a tour asks four times) what cannot be shown. */
 void kv_missing(const char *what)
 {
-	for (int i = 0; i < kv.nmissing; i++)
-		if (cl_streq(kv.missing[i], what))
-			return;
-	if (kv.nmissing < 6)
-		kv.missing[kv.nmissing++] = what;
+	once(kv.missing, &kv.nmissing, sizeof kv.missing / sizeof *kv.missing, what);
 }
 
 /* The same for this clone only (a kprobe refused, none fired, no instance). */
 void kv_clone_missing(const char *what)
 {
-	for (int i = 0; i < kv.ncmissing; i++)
-		if (cl_streq(kv.cmissing[i], what))
-			return;
-	if (kv.ncmissing < 4)
-		kv.cmissing[kv.ncmissing++] = what;
+	once(kv.cmissing, &kv.ncmissing, sizeof kv.cmissing / sizeof *kv.cmissing, what);
 }
 
 void kv_reset(void)
