@@ -8,7 +8,7 @@
 // The kernel preserves every register but x0. The stub clobbers x0..x5 and x8
 // (all caller-saved). cl_syscall0..5 are the same code: the kernel ignores the rest.
 
-	.text
+	.section .text.cl_syscall, "ax"	/* named, as on the other architectures: linker/clonelab.ld puts it first */
 	.global	cl_syscall0, cl_syscall1, cl_syscall2, cl_syscall3
 	.global	cl_syscall4, cl_syscall5, cl_syscall6
 	// One routine with seven names: each gets the type and size of the whole.

@@ -189,7 +189,7 @@ long pic_file_close(void)
 /* ---- --json with a picture file ---- */
 /* The JSON waits here (memory: it keeps its start) while a picture is made. */
 #define HELDBUF (256 * 1024)
-static struct cl_out held = { -1, 0, 0, 0 };	/* its buffer mapped at the first use */
+static struct cl_out held;	/* memory (fd -1), mapped at the first use; .data stays empty */
 static int holding;
 
 struct cl_out *pic_json_hold(const char *path)
@@ -200,7 +200,7 @@ struct cl_out *pic_json_hold(const char *path)
 		long m = cl_map(HELDBUF);
 		if (cl_is_err(m))	/* no memory for it: the JSON goes straight out, as without a picture */
 			return &cl_stdout;
-		held.buf = (char *)m, held.size = HELDBUF;
+		held.fd = -1, held.buf = (char *)m, held.size = HELDBUF;
 	}
 	holding = 1, held.len = 0;
 	return &held;

@@ -13,7 +13,7 @@ static const char *page_path;
 /* The sections, kept until the end: the matrix that opens the page needs them all. */
 #define SECBUF (1024 * 1024)	/* 4 sections of about 100 KiB; mapped, not .bss (the
 				 * aarch64 code model reaches 1 MiB of it) */
-static struct cl_out sec = { -1, 0, 0, 0 };
+static struct cl_out sec;	/* memory (fd -1) once mapped; no initializer: .data stays empty */
 
 static const char head[] =
 "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -75,7 +75,7 @@ int tour_html_begin(const char *path)
 		long m = cl_map(SECBUF);
 		if (cl_is_err(m))
 			return pic_file_report(CL_EXIT_FAIL, m, "clonelab tour", "--html", path), -1;
-		sec.buf = (char *)m, sec.size = SECBUF;
+		sec.fd = -1, sec.buf = (char *)m, sec.size = SECBUF;
 	}
 	if (!(page = pic_file_open(path, &e)))
 		return pic_file_report(CL_EXIT_FAIL, e, "clonelab tour", "--html", path), -1;
