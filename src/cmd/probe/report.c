@@ -240,7 +240,13 @@ static void picture(const char *svg, const struct obs *o, const struct report *c
 	for (int i = 0; i < 4; i++)
 		same[i] = verdict(o, i);
 	struct pic *p = pic_begin("probe", svg);
-	pic_tasks(p, o->id.tgid, o->id.tid, c->id.tgid, c->id.tid);
+	/* the parent's view of both tasks: in a new pid namespace the child calls itself 1,
+	 * which the picture shows as its pid inside, beside clone's answer outside */
+	int newpid = (probe_lab.flags & CLONE(NEWPID)) && probe_lab.ret > 0;
+	pic_tasks(p, o->id.tgid, o->id.tid, newpid ? (int)probe_lab.ret : c->id.tgid,
+		  newpid ? (int)probe_lab.ret : c->id.tid);
+	if (newpid)
+		p->task[PIC_CHILD].inner_tid = c->id.tid;
 	pic_verdicts(p, probe_lab.flags, o->seen, same, o->id.tgid, c->id.tgid);
 	pic_done(&probe_lab);
 }
