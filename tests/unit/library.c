@@ -80,9 +80,7 @@ int t_thread_stack_reuse(void)
 static char maps[16384];	/* a test's maps: tens of lines */
 static long map_count(void)
 {
-	static char (*maps_p)[65536];
-	char *maps = T_MAPPED(maps_p);
-	long n = cl_read_file("/proc/self/maps", maps, sizeof *maps_p - 1), lines = 0;
+	long n = cl_read_file("/proc/self/maps", maps, sizeof maps - 1), lines = 0;
 	for (long i = 0; i < n; i++)
 		lines += maps[i] == '\n';
 	maps[n < 0 ? 0 : n] = 0;
