@@ -540,11 +540,11 @@ void kv_bpf_collect(const struct lab *l)
 	}
 	int64_t t;
 	if (s.fe_wake && on_trace_clock(&s, s.ns[EV_FEWAKE], &t))
-		kv_event(t, s.cpu[EV_FEWAKE], kv.ch->parent_tid, "wake_up_new_task",
+		kv_event(t, s.cpu[EV_FEWAKE], kv.gparent ? kv.gparent : kv.ch->parent_tid, "wake_up_new_task",
 			 "wake_up_new_task: the child is made runnable");
 	if (s.tail)
 		kv.tail_seen = 1;
 	if (s.tail && on_trace_clock(&s, s.ns[EV_TAIL], &t))
-		kv_event(t, s.cpu[EV_TAIL], (int)l->ret, "schedule_tail",
-			 "schedule_tail: the child's first kernel C function (from ret_from_fork)");
+		kv_event(t, s.cpu[EV_TAIL], kv.gchild ? kv.gchild : (int)l->ret, "schedule_tail",
+			 "schedule_tail: the child, called from ret_from_fork, finishes the switch into itself");
 }

@@ -424,6 +424,8 @@ int t_kview_kprobes_disarmed(void)
 		SYS2(umount2, "/sys/kernel/debug", 2);
 	if (json_has(out_buf, "refused"))
 		return skip("this kernel refuses the kprobes anyway");
+	if (json_has(out_buf, "\"backend\":\"bpf\""))	/* riscv64 6.12: kprobes refused, BPF chosen */
+		return skip("BPF reads this kernel, not kprobes: their switch does not apply");
 	ASSERT_EQ(st, 0);
 	ASSERT_HAS(out_buf, "\"mode\":\"partial\"");
 	ASSERT_HAS(out_buf, "did not fire");
