@@ -60,13 +60,16 @@
  * the function it names (looked up in kallsyms at run time), what it does, the trace
  * event that shows it ("context": the saved context returns into it; "" none), and the
  * versions it was checked against (6.12's and 7.2's kallsyms, testbeds.md: 7.2 has
- * ret_from_fork_user and no ret_from_fork, and has inlined syscall_exit_to_user_mode;
+ * ret_from_fork_user_asm, which calls the C ret_from_fork_user, and no ret_from_fork (the
+ * walk and the saved context agree), and has inlined syscall_exit_to_user_mode;
  * where between the two the split came is not known here). */
 #define CL_KV_RETURN_PATH \
 	{ 0, 699, "", "ret_from_fork", "ret_from_fork (entry.S): calls schedule_tail, then " \
 	  "syscall_exit_to_user_mode, then ret_from_exception", "context", "6.12" }, \
-	{ 700, 9999, "", "ret_from_fork_user", "ret_from_fork_user: a user task's way out of fork: " \
-	  "schedule_tail, then the syscall exit work", "context", "7.2" }, \
+	{ 700, 9999, "", "ret_from_fork_user_asm", "ret_from_fork_user_asm (entry.S): calls " \
+	  "ret_from_fork_user, then ret_from_exception", "context", "7.2" }, \
+	{ 700, 9999, "", "ret_from_fork_user", "ret_from_fork_user(regs) (process.c, C): a user " \
+	  "task's way out of fork: schedule_tail, then the syscall exit work", "", "7.2" }, \
 	{ 0, 9999, "", "schedule_tail", "schedule_tail(prev): finishes the switch into the new task", \
 	  "schedule_tail", "6.12 and 7.2" }, \
 	{ 0, 699, "", "syscall_exit_to_user_mode", "syscall_exit_to_user_mode(regs): the syscall's exit " \

@@ -546,7 +546,14 @@ int t_kview_absent_name(void)
 	if (json_has(out_buf, "\"context\":{"))
 		jstr(out_buf, "\"how\":\"observed\",\"symbol\":", ctx, sizeof ctx);
 	ASSERT(!json_has(out_buf, "\"how\":\"source\""));	/* each step checked against kallsyms */
-	if (!jstr(out_buf, "\"how\":\"present\",\"symbol\":", present, sizeof present))
+	/* the last present step: the final exit, which no trace event shows, so that hiding
+	 * it cannot be overruled by an observation (schedule_tail's kprobe would be) */
+	const char *key = "\"how\":\"present\",\"symbol\":";
+	present[0] = 0;
+	for (const char *p = out_buf; *p; p++)
+		if (memcmp(p, key, cl_strlen(key)) == 0)
+			jstr(p, key, present, sizeof present);
+	if (!present[0])
 		return skip("no step present in kallsyms to hide");
 	const char *path = "/tmp/clonelab-test-kallsyms";
 	long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
