@@ -397,7 +397,7 @@ static const char *capture_end(long mfd, int fd, long *from)
 	if (mfd < 0)
 		return 0;
 	if (!captured) {
-		long m = SYS6(mmap, 0, CAPTURED, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long m = cl_map(CAPTURED);
 		captured = cl_is_err(m) ? 0 : (char *)m;
 	}
 	while ((r = SYS4(pread64, mfd, chunk, sizeof chunk, *from)) > 0) {

@@ -37,21 +37,24 @@ void kbpf_emit(struct kbpf_prog *p, struct bpf_insn i, const char *note)
 	p->insn[p->n++] = i;
 }
 
-void kbpf_jmp_out(struct kbpf_prog *p, int op, int reg, int32_t imm, const char *note)
+/* The next instruction jumps to the exit: kbpf_out fills in its offset. */
+static void mark_out(struct kbpf_prog *p)
 {
 	if (p->nfix < 64)
 		p->fix[p->nfix++] = p->n;
 	else
 		p->overflow = 1;
+}
+
+void kbpf_jmp_out(struct kbpf_prog *p, int op, int reg, int32_t imm, const char *note)
+{
+	mark_out(p);
 	kbpf_emit(p, BPF_JMP_IMM(op, reg, imm, 0), note);
 }
 
 void kbpf_jmp_out_reg(struct kbpf_prog *p, int op, int reg, int src, const char *note)
 {
-	if (p->nfix < 64)
-		p->fix[p->nfix++] = p->n;
-	else
-		p->overflow = 1;
+	mark_out(p);
 	kbpf_emit(p, BPF_JMP_REG(op, reg, src, 0), note);
 }
 

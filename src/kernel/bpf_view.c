@@ -304,7 +304,7 @@ int kbpf_setup(const struct kv_off *o, const char **why)
 	struct btf b;
 	*why = why_buf;
 	if (!sp) {
-		long m = SYS6(mmap, 0, sizeof *sp, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long m = cl_map(sizeof *sp);
 		if (cl_is_err(m))
 			return fail("no memory for the programs", 0, m, 0);
 		sp = (struct space *)m;

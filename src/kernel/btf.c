@@ -67,7 +67,7 @@ static long read_all(const char *path, uint8_t *buf, size_t size)
 long btf_load(struct btf *b, const char *path)
 {
 	memset(b, 0, sizeof *b);
-	long m = SYS6(mmap, 0, BTF_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long m = cl_map(BTF_MAX);
 	if (cl_is_err(m))
 		return m;
 	b->map = (void *)m, b->map_len = BTF_MAX;

@@ -43,7 +43,7 @@ long ksyms_resolve(struct ksym *names, int n, uint64_t pc, struct ksym_at *at, c
 {
 	static char *buf;	/* mapped once: 64 KiB of .bss is out of aarch64's ADR reach */
 	if (!buf) {
-		long m = SYS6(mmap, 0, KBUF + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long m = cl_map(KBUF + 1);
 		if (cl_is_err(m))
 			return *why = "no memory to read kallsyms with", m;
 		buf = (char *)m;

@@ -243,8 +243,7 @@ static char **pack(char *const *v)
 	size_t n = 0, bytes = 0;
 	for (; v[n]; n++)
 		bytes += cl_strlen(v[n]) + 1;
-	long m = SYS6(mmap, 0, (n + 1) * sizeof(char *) + bytes, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long m = cl_map((n + 1) * sizeof(char *) + bytes);
 	if (cl_is_err(m))
 		return 0;
 	char **out = (char **)m, *s = (char *)(out + n + 1);
@@ -264,7 +263,7 @@ static char **make_env(struct container *c)
 		while (cl_environ[n])
 			n++;
 	size_t size = (size_t)(n + c->nset + 1) * sizeof(char *);
-	long m = SYS6(mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	long m = cl_map(size);
 	if (cl_is_err(m))
 		return 0;
 	char **env = (char **)m;
