@@ -55,6 +55,11 @@ extern "C" {
 #define CL_CLONE_IO		0x80000000UL
 #define CL_CLONE_CLEAR_SIGHAND	0x100000000ULL	/* clone3 only */
 #define CL_CLONE_INTO_CGROUP	0x200000000ULL	/* clone3 only */
+/* clone3 only, in Linux 7.2's uapi; kernels before it refuse them as unknown (EINVAL). */
+#define CL_CLONE_AUTOREAP	0x400000000ULL	/* the kernel reaps the child at its exit */
+#define CL_CLONE_NNP		0x800000000ULL	/* the child starts with no_new_privs */
+#define CL_CLONE_PIDFD_AUTOKILL	0x1000000000ULL	/* SIGKILL when clone3's pidfd is closed */
+#define CL_CLONE_EMPTY_MNTNS	0x2000000000ULL	/* a new mount namespace with nothing in it */
 
 #define CL_SIGCHLD		17
 /* The flags NPTL uses for a thread: works natively, under QEMU user mode and valgrind. */

@@ -266,10 +266,39 @@ long tfs_open(struct tfs *t, const char **why)
 	return 0;
 }
 
+/* The instance's mkdir, made by a child of ours in a session of its own. In that mkdir
+ * the kernel allocates a ring buffer for each of the other CPUs and, if the task making
+ * it has a fatal signal pending, gives up with a WARNING in its log ("failed to allocate
+ * ring buffer on CPU 1", trace_rb_cpu_prepare; seen on 5.10 when a traced tour was
+ * killed with SIGKILL). Made by us, a kill -9 of clonelab or of its process group would
+ * leave that warning behind, and panic a machine booted with panic_on_warn; neither
+ * reaches a task in another session. Returns 0 or -errno. */
+static long mkdir_shielded(const struct tfs *t)
+{
+	uint64_t old;
+	/* The signals we catch wait until the mkdir is over: the handler that removes the
+	 * instance must never run while the child may still make it. */
+	cl_block_all(&old);
+	long r, pid = cl_fork();
+	if (pid == 0) {
+		SYS0(setsid);
+		SYS1(exit_group, (int)-SYS3(mkdirat, t->root, t->inst, 0700));	/* 0 or errno */
+	}
+	int st = 0;
+	if (pid < 0)	/* no process to spare (RLIMIT_NPROC, say): make it ourselves */
+		r = SYS3(mkdirat, t->root, t->inst, 0700);
+	else if (cl_wait((int)pid, &st, 0) == pid && CL_WIFEXITED(st))
+		r = -(long)CL_WEXITSTATUS(st);
+	else	/* SIGCHLD ignored (the kernel reaped it, status and all), or it was killed */
+		r = tfs_exists(t, t->inst) ? 0 : -EIO;
+	cl_set_sigmask(&old);
+	return r;
+}
+
 long tfs_instance(struct tfs *t)
 {
 	t->made_inst = 1;	/* first: a signal may come between the mkdir and us knowing */
-	long r = SYS3(mkdirat, t->root, t->inst, 0700);
+	long r = mkdir_shielded(t);
 	t->made_inst = r == 0;
 	return r;
 }

@@ -6,7 +6,8 @@ const char lab_flag_names[LAB_NFLAGS][15] = {
 	"newtime", "vm", "fs", "files", "sighand", "pidfd", "ptrace", "vfork", "parent",
 	"thread", "newns", "sysvsem", "settls", "parent_settid", "child_cleartid",
 	"detached", "untraced", "child_settid", "newcgroup", "newuts", "newipc", "newuser",
-	"newpid", "newnet", "io", "clear_sighand", "into_cgroup" };
+	"newpid", "newnet", "io", "clear_sighand", "into_cgroup", "autoreap", "nnp",
+	"pidfd_autokill", "empty_mntns" };
 
 void lab_print_flags(struct cl_out *o, uint64_t f, const char *prefix)
 {

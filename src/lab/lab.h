@@ -108,8 +108,8 @@ int lab_getcpu(void);
 /* ---- the flags by name (flags.c) ---- */
 /* Flag names, lower case, for bits LAB_FLAG_LO .. LAB_FLAG_LO + LAB_NFLAGS - 1. */
 #define LAB_FLAG_LO 7
-#define LAB_NFLAGS 27
-#define LAB_KNOWN_FLAGS 0x3ffffff80ULL
+#define LAB_NFLAGS 31
+#define LAB_KNOWN_FLAGS 0x3fffffff80ULL
 extern const char lab_flag_names[LAB_NFLAGS][15];
 /* "VM|FS|..." (upper case, each name after prefix: "" or "CLONE_") into o;
  * unknown bits as hex. */

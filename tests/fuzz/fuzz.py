@@ -218,7 +218,7 @@ class Runner:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)	# tracing is global: the unit tests' lock
             try:
-                rc, out, err = self.run1(argv, setting, rng)
+                rc, out, err = self.run1(argv, setting, rng, d)
                 left = self.left(d, kernel)
             finally:
                 if lock is not None:
@@ -240,7 +240,7 @@ class Runner:
             left += [n for n in r.stdout.split() if n.startswith("clonelab")]
         return left
 
-    def run1(self, argv, setting, rng):
+    def run1(self, argv, setting, rng, cwd):
         cmd = self.prefix + [self.bin] + [argv_bytes(a) for a in argv]
         status = None
         if setting == "pidns":	# PID 1 there is a Python that writes the exact wait status
@@ -260,7 +260,8 @@ class Runner:
             try:
                 p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err,
                                      start_new_session=True,
-                                     preexec_fn=self.preexec(setting, nofile), cwd="/")
+                                     preexec_fn=self.preexec(setting, nofile),
+                                     cwd=cwd)	# a relative --svg FILE lands in the scratch, removed after
             finally:
                 if stdout is not out:
                     stdout.close()
@@ -443,7 +444,7 @@ def main():
     ap.add_argument("--no-hostile", action="store_true", help="plain settings only")
     ap.add_argument("--tap", action="store_true")
     a = ap.parse_args()
-    a.bin = os.path.abspath(a.bin)	# the commands run in /
+    a.bin = os.path.abspath(a.bin)	# the commands run in their scratch directory
     if not os.access(a.bin, os.X_OK):
         print(f"fuzz.py: {a.bin} is not built (make both)", file=sys.stderr)
         return 2

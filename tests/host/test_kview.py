@@ -216,15 +216,18 @@ def dead_pid():
 
 
 def test_kernel_stale_clone_not_shown(bed):
-    """When a clone's tracing cannot be set up (its instance's mkdir fails: here the
-    second mkdirat, the thread's, made EEXIST by strace), its section shows nothing of
-    the clone before it: mode none, no events, no target CPU, exit 3."""
+    """When a clone's tracing cannot be set up (its instance's mkdir fails), its section
+    shows nothing of the clone before it: mode none, no events, no target CPU, exit 3.
+    The instance's mkdir is a forked child's (tfs_instance: a SIGKILL of ours must not
+    reach it); strace fails the second such fork (the thread's: the scenarios use
+    clone3, those forks legacy clone), clonelab makes the instance itself instead, and
+    strace fails that mkdirat with EEXIST."""
     native_root(bed)
     if not shutil.which("strace"):
         raise Skip("no strace")
-    cmd = ["strace", "-qq", "-o", "/dev/null", "-e", "trace=mkdirat",
-           "-e", "inject=mkdirat:error=EEXIST:when=2", bed.clonelab, "tour", "--kernel", "--json",
-           "--cpu", "0"]
+    cmd = ["strace", "-qq", "-o", "/dev/null", "-e", "trace=clone,mkdirat",
+           "-e", "inject=clone:error=ENOMEM:when=2", "-e", "inject=mkdirat:error=EEXIST:when=1",
+           bed.clonelab, "tour", "--kernel", "--json", "--cpu", "0"]
     p = subprocess.run(locked(cmd), capture_output=True, text=True, timeout=120)
     obj = json.loads(p.stdout)
     fork, thread = obj["fork"]["kernel"], obj["thread"]["kernel"]

@@ -247,6 +247,20 @@ static void guest_setup(void)
 	r = SYS5(mount, "sysfs", "/sys", "sysfs", 0, 0);
 	if (cl_is_err(r) && r != -EBUSY)
 		errf("clonelab-test: mount sysfs on /sys: %s\n", cl_errno_name(r));
+	/* the test markers in the kernel log (kmsg_mark), all of them: the guest's own kernel */
+	cl_write_file("/proc/sys/kernel/printk_devkmsg", "on");
+}
+
+/* A line in the guest's kernel log: "clonelab-test: NAME" before each test. */
+static void kmsg_mark(const char *name)
+{
+	char line[96];
+	long fd = SYS4(openat, AT_FDCWD, "/dev/kmsg", O_WRONLY | O_CLOEXEC, 0);
+	if (fd < 0)	/* opened each time: no descriptor of ours for a test to count */
+		return;
+	char *e = cl_stpcpy(cl_stpcpy(line, "clonelab-test: "), name);
+	SYS3(write, fd, line, (size_t)(e - line));
+	SYS1(close, fd);
 }
 
 __attribute__((noreturn)) static void guest_poweroff(void)
@@ -365,6 +379,8 @@ int main(int argc, char **argv, char **envp)
 		skip_reason = 0;
 		reason[0] = 0;
 		cl_flush_all();
+		if (guest)	/* kernel_log_clean names the test that was running at a WARNING */
+			kmsg_mark(tests[i].name);
 		int r = tests[i].fn == t_no_zombies ? tests[i].fn()
 			: run_isolated(&tests[i], reason, sizeof reason);
 		if (skip_reason)

@@ -289,15 +289,82 @@ int t_probe_version_facts(void)
 		ASSERT_EQ(r, 0);
 		ASSERT_HAS(out, "\"thread_group\":true");
 	}
-	r = probe("0x800000000", "--api", "clone3", 0);
+	/* Linux 7.2's clone3 flags: unknown before it, each with its own rules on it */
+	r = probe("nnp", "--api", "clone3", 0);
 	if (v <= 6018) {
 		ASSERT_EQ(r, 1);
-		ASSERT_HAS(out, "clone3 refuses flags it does not know");
+		ASSERT_HAS(out, "came with Linux 7.2, and this older kernel refuses them");
 	} else if (v >= 7002) {
 		ASSERT_EQ(r, 0);
-		/* bit 34 (CLONE_AUTOREAP) alone: known to 7.2, and refused all the same */
-		ASSERT_EQ(probe("0x400000000", "--api", "clone3", 0), 1);
-		ASSERT_HAS(out, "a clone3 flag of Linux 7.2");
+		ASSERT_HAS(out, "\"flags\":[\"nnp\"]");
 	}
 	return T_PASS;
+}
+
+/* Linux 7.2's clone3 flags on 7.2, each shape tried there: the ones it takes, and the
+ * refusals with their rules (rules.c), as root and as uid 65534. */
+static const struct refusal flags72[] = {
+	{ "autoreap", 0, 0, -1, "EINVAL", "CLONE_AUTOREAP wants exit_signal 0" },
+	{ "pidfd,autoreap", 0, 0, -1, "EINVAL", "CLONE_AUTOREAP wants exit_signal 0" },
+	{ "vm,sighand,thread,autoreap", "--signal", "none", -1, "EINVAL", "CLONE_AUTOREAP is "
+	  "refused with CLONE_THREAD and with CLONE_PARENT" },
+	{ "parent,autoreap", "--signal", "none", -1, "EINVAL", "CLONE_AUTOREAP is refused with "
+	  "CLONE_THREAD and with CLONE_PARENT" },
+	{ "pidfd_autokill", "--signal", "none", -1, "EINVAL", "CLONE_PIDFD_AUTOKILL needs "
+	  "CLONE_PIDFD and CLONE_AUTOREAP" },
+	{ "pidfd,pidfd_autokill", "--signal", "none", -1, "EINVAL", "CLONE_PIDFD_AUTOKILL needs "
+	  "CLONE_PIDFD and CLONE_AUTOREAP" },
+	{ "autoreap,pidfd_autokill", "--signal", "none", -1, "EINVAL", "CLONE_PIDFD_AUTOKILL needs "
+	  "CLONE_PIDFD and CLONE_AUTOREAP" },
+	{ "vm,sighand,thread,nnp", "--signal", "none", -1, "EINVAL", "CLONE_NNP cannot be combined "
+	  "with CLONE_THREAD" },
+	{ "fs,empty_mntns", 0, 0, -1, "EINVAL", "CLONE_EMPTY_MNTNS cannot be combined with CLONE_FS" },
+};
+static const struct refusal taken72[] = {	/* errno_: the exit status, as text */
+	{ "nnp", 0, 0, -1, "0", "\"flags\":[\"nnp\"]" },
+	{ "autoreap", "--signal", "none", -1, "0", "\"flags\":[\"autoreap\"]" },
+	{ "pidfd,autoreap,pidfd_autokill", "--signal", "none", -1, "0", "\"result\":\"ok\"" },
+	{ "empty_mntns", 0, 0, -1, "3", "CLONE_EMPTY_MNTNS): the child has no /proc" },
+	{ "nnp", 0, 0, 65534, "0", "\"flags\":[\"nnp\"]" },
+	{ "autoreap", "--signal", "none", 65534, "0", "\"flags\":[\"autoreap\"]" },
+	{ "pidfd,autoreap,pidfd_autokill", "--signal", "none", 65534, "1", "\"errno\":\"EPERM\","
+	  "\"explanation\":\"CLONE_PIDFD_AUTOKILL needs CAP_SYS_ADMIN unless CLONE_NNP comes too" },
+	{ "pidfd,autoreap,pidfd_autokill,nnp", "--signal", "none", 65534, "0", "\"result\":\"ok\"" },
+	{ "empty_mntns", 0, 0, 65534, "1", "\"errno\":\"EPERM\",\"explanation\":"
+	  "\"CLONE_EMPTY_MNTNS needs CAP_SYS_ADMIN; add newuser" },
+	{ "newuser,empty_mntns", 0, 0, 65534, "3", "CLONE_EMPTY_MNTNS): the child has no /proc" },
+};
+
+int t_probe_flags72(void)
+{
+	if (t_clonelab_under_qemu() || cl_under_qemu())
+		return skip("QEMU user mode: the kernel never sees these clones");
+	if (cl_kernel_version() < 7002)
+		return skip("Linux 7.2's flags: this kernel is older (t_probe_version_facts)");
+	if (SYS0(geteuid) != 0)
+		return skip("needs root (and uid 65534)");
+	int bad = 0;
+	for (unsigned i = 0; i < sizeof flags72 / sizeof flags72[0]; i++) {
+		const struct refusal *f = &flags72[i];
+		int r = probe(f->flags, "--api=clone3", f->a, f->b);
+		RUN(r);
+		if (r != 1 || !json_has(out, "\"errno\":\"EINVAL\"") || !json_has(out, f->why)) {
+			diag("--flags %s %s %s: exit %d, want 1 with EINVAL and \"%s\": %s", f->flags,
+			     f->a ? f->a : "", f->b ? f->b : "", r, f->why, out);
+			bad++;
+		}
+	}
+	for (unsigned i = 0; i < sizeof taken72 / sizeof taken72[0]; i++) {
+		const struct refusal *f = &taken72[i];
+		t_run_as = f->user;
+		int r = probe(f->flags, "--api=clone3", f->a, f->b);
+		t_run_as = -1;
+		RUN(r);
+		if (r != f->errno_[0] - '0' || !json_has(out, f->why)) {
+			diag("--flags %s %s %s as uid %d: exit %d, want %s with \"%s\": %s", f->flags,
+			     f->a ? f->a : "", f->b ? f->b : "", f->user, r, f->errno_, f->why, out);
+			bad++;
+		}
+	}
+	return bad ? T_FAIL : T_PASS;
 }

@@ -227,6 +227,14 @@ int t_clonelab_env_json(void)
 	return T_PASS;
 }
 
+static void copy_cut(char *d, const char *s, size_t size)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < size; i++)
+		d[i] = s[i];
+	d[i] = 0;
+}
+
 /* The guest's kernel log, read last (/dev/kmsg, which mkinitramfs.py adds): no oops, no
  * BUG, no WARNING. A kernel that oopses while the tests trace it (7.2 on amd64 once did,
  * doc/testing.md) must fail the bed with the oops shown, not pass it silently: the
@@ -238,8 +246,8 @@ int t_kernel_log_clean(void)
 	long fd = SYS4(openat, AT_FDCWD, "/dev/kmsg", O_RDONLY | 04000 /* O_NONBLOCK */, 0);
 	if (fd < 0)
 		return skip("no /dev/kmsg in this initramfs");
-	static char rec[8192];
-	int bad = 0, shown = 0;
+	static char rec[8192], before[4][160], test[64];
+	int bad = 0, shown = 0, nbefore = 0;
 	for (;;) {
 		long n = SYS3(read, fd, rec, sizeof rec - 1);
 		if (n == -32 /* EPIPE */)	/* a record overwritten while we read: go on */
@@ -247,12 +255,27 @@ int t_kernel_log_clean(void)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		const char *msg = rec;
+		char *msg = rec;
 		while (*msg && *msg != ';')	/* "level,seq,time,flags;message" */
 			msg++;
 		msg += *msg == ';';
+		for (char *nl = msg; *nl; nl++)
+			if (*nl == '\n')
+				*nl = 0;
+		if (cl_startswith(msg, "clonelab-test: ")) {	/* the runner's marker: kmsg_mark */
+			copy_cut(test, msg + 15, sizeof test);
+			nbefore = 0;
+			continue;
+		}
 		int hit = cl_startswith(msg, "Oops") || json_has(msg, "BUG: ") ||
 			  cl_startswith(msg, "WARNING: ") || cl_startswith(msg, "Kernel panic");
+		if (hit && !bad) {	/* where it happened, and what the kernel said just before */
+			diag("kmsg: during the test %s", test[0] ? test : "(none yet)");
+			for (int k = nbefore > 4 ? nbefore - 4 : 0; k < nbefore; k++)
+				diag("kmsg: %s", before[k % 4]);
+		}
+		if (!bad)
+			copy_cut(before[nbefore++ % 4], msg, sizeof before[0]);
 		if (hit)
 			bad++;
 		if ((hit || (bad && shown < 40)) && shown++ < 40)	/* the oops and what follows */

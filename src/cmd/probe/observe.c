@@ -42,6 +42,9 @@ static void child_proc_name(struct report *c)
 {
 	char link[32];
 	long n = SYS4(readlinkat, AT_FDCWD, "/proc/thread-self", link, sizeof link - 1);
+	if (n == -ENOENT && (probe_lab.flags & CLONE(EMPTY_MNTNS)))	/* probe_report: exit 3 */
+		probe_obs_failed(c, n, "its mount namespace is empty (CLONE_EMPTY_MNTNS): the "
+				 "child has no /proc to show itself in");
 	probe_obs_failed(c, n == -ENOENT ? -ESRCH : n, "the child reading /proc/thread-self (this "
 			 "/proc does not show it: another pid namespace's?)");
 	if (n <= 0)

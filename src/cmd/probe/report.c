@@ -377,9 +377,12 @@ int probe_report(struct cl_json *j, const struct obs *o, const struct report *c,
 		char why[200];
 		struct cl_out w = { -1, 0, sizeof why - 1, why };
 		memset(why, 0, sizeof why);
-		cl_printf(&w, "the clone succeeded, but observing it failed: %s", c->obs_what);
+		int empty = c->obs_err == -ENOENT && (probe_lab.flags & CLONE(EMPTY_MNTNS));
+		cl_printf(&w, "the clone succeeded, but %s: %s", empty ? "it cannot be observed" :
+			  "observing it failed", c->obs_what);
 		probe_lab.failed = "observation";
-		return probe_fail(j, c->obs_err, why, CL_EXIT_FAIL, "clonelab");
+		return probe_fail(j, c->obs_err, why, empty ? CL_EXIT_UNSUPPORTED : CL_EXIT_FAIL,
+				  "clonelab");
 	}
 	if (j)
 		report_json(j, o, c);
