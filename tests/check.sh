@@ -45,7 +45,9 @@ passed=0 failed=0 skipped=0
 failures=()
 timings=()
 logdir=$(mktemp -d)
-trap 'rm -rf "$logdir"' EXIT
+launcher=	# the system beds' launcher, a process group of its own (see the main loop)
+trap '[ -z "$launcher" ] || kill -- -"$launcher" 2>/dev/null; rm -rf "$logdir"' EXIT
+trap 'exit 130' INT TERM
 
 # ---- counting ----
 # show_tap PREFIX FILE RC: print FILE's lines with PREFIX, count its TAP results, and
@@ -192,8 +194,14 @@ kernel() {
     [ -n "$k" ] && [ -s "$k" ] && echo "$k"
 }
 
-bed_system() {
-    local bed=$1 arch kernel rc log
+# The system beds run several at a time (CHECK_JOBS, default: this machine's cores):
+# each guest is one TCG thread (boot.sh: thread=single), so side by side they do not slow
+# each other down. Each bed is prepared in order (fetches, its own initramfs: two beds of
+# one architecture may boot at once), booted in the background, and shown in order.
+# system_prep BED: what comes before the boot, its output kept for system_show; a bed
+# that cannot run is reported there. If it can, $logdir/BED.args holds boot.sh's arguments.
+system_prep() {
+    local bed=$1 arch kernel log
     cl_bed_kernel "$bed" || return
     arch=$k_arch
     cl_arch "$arch"
@@ -210,7 +218,7 @@ bed_system() {
         missing "$bed" "no kernel (tests/system/fetch-kernel.sh $bed failed)"
         return
     fi
-    local cpio="build/$arch/tests/initramfs.cpio"
+    local cpio="build/$arch/tests/initramfs-${bed#system-}.cpio"
     log="build/$arch/tests/boot.log"
     [ "$bed" = "system-$arch" ] || log="build/$arch/tests/boot-${bed#system-"$arch"-}.log"
     if ! initramfs "$arch" "$cpio" --init "build/$arch/tests/clonelab-test" 2>"$logdir/$bed.mk"; then
@@ -220,13 +228,48 @@ bed_system() {
     fi
     echo "[$bed] # kernel: $(cat "$(dirname "$kernel")/VERSION" 2>/dev/null)"
     qemu_version "$bed" "$("$qbin" --version 2>&1 | head -n1)"
-    tests/system/boot.sh "${qopt[@]}" --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
-        </dev/null >"$logdir/$bed.boot" 2>&1
+    echo "$log" >"$logdir/$bed.console"
+    printf '%s\n' "${qopt[@]}" --bed "$bed" "$arch" "$kernel" "$cpio" "$log" "$sys_timeout" \
+        >"$logdir/$bed.args"
+}
+
+# system_boot BED (in the background): boot it; "STATUS MILLISECONDS" into BED.rc at the end.
+system_boot() {
+    local args t0 rc
+    mapfile -t args <"$logdir/$1.args"
+    t0=$(now_ms)
+    tests/system/boot.sh "${args[@]}" </dev/null >"$logdir/$1.boot" 2>&1
     rc=$?
+    echo "$rc $(( $(now_ms) - t0 ))" >"$logdir/$1.rc.part" && mv "$logdir/$1.rc.part" "$logdir/$1.rc"
+}
+
+# system_launch BED... (in the background): boot the prepared beds, CHECK_JOBS at a time.
+system_launch() {
+    local b running=0
+    for b in "$@"; do
+        [ -f "$logdir/$b.args" ] || continue
+        if [ "$running" -ge "$jobs" ]; then
+            wait -n
+            running=$((running - 1))
+        fi
+        system_boot "$b" &
+        running=$((running + 1))
+    done
+    wait
+}
+
+# system_show BED: what its preparation said, then, once it has run, its TAP.
+system_show() {
+    local bed=$1 rc ms
+    cat "$logdir/$bed.prep"
+    [ -f "$logdir/$bed.args" ] || return 0
+    while [ ! -f "$logdir/$bed.rc" ]; do sleep 1; done
+    read -r rc ms <"$logdir/$bed.rc"
+    sys_ms=$ms
     # boot.sh prefixes its lines with [BED]: take that off to count.
     sed "s|^\[$bed\] ||" "$logdir/$bed.boot" >"$logdir/$bed.tap"
-    show_tap "$bed" "$logdir/$bed.tap" $rc
-    echo "[$bed] # console log: $log"
+    show_tap "$bed" "$logdir/$bed.tap" "$rc"
+    echo "[$bed] # console log: $(cat "$logdir/$bed.console")"
 }
 
 bed_uapi() {
@@ -401,20 +444,40 @@ done
 log=${CHECK_LOG:-build/check.log}
 mkdir -p "$(dirname "$log")" && exec > >(tee "$log")
 
+jobs=${CHECK_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || jobs=1
+sys_beds=() launched=false launcher=
+for bed in "${beds[@]}"; do [[ $bed == system-* ]] && sys_beds+=("$bed"); done
+# A check interrupted or ended leaves no guest running: the launcher has a process
+# group of its own (set -m), its boots and their QEMUs in it; the EXIT trap kills it.
+
 start=$(now_ms)
 for bed in "${beds[@]}"; do
     t0=$(now_ms)
+    if [[ $bed == system-* ]] && ! $launched; then	# all of them, at the first
+        launched=true
+        for b in "${sys_beds[@]}"; do system_prep "$b" >"$logdir/$b.prep"; done
+        set -m
+        system_launch "${sys_beds[@]}" &
+        launcher=$!
+        set +m
+        echo "# system beds: ${#sys_beds[@]}, $jobs at a time; each shown when it is its turn"
+    fi
+    sys_ms=
     case $bed in
         native-* | user-*) bed_host "$bed" ;;
-        system-*) bed_system "$bed" ;;
+        system-*) system_show "$bed" ;;
         uapi) bed_uapi ;;
         ship) bed_ship ;;
         shell) bed_shell ;;
         fuzz) bed_fuzz ;;
         walk) bed_walk ;;
     esac
-    timings+=("$bed $(( ($(now_ms) - t0) / 1000 )).$(printf %03d $(( ($(now_ms) - t0) % 1000 )))s")
+    el=$(( $(now_ms) - t0 ))
+    [ -z "$sys_ms" ] || el=$sys_ms	# a system bed: its own boot's time, not our wait
+    timings+=("$bed $((el / 1000)).$(printf %03d $((el % 1000)))s")
 done
+launcher=
 
 total=$(( $(now_ms) - start ))
 echo "# time: ${timings[*]}; total $((total / 1000)).$(printf %03d $((total % 1000)))s"

@@ -73,7 +73,7 @@ if [ $mode = run ]; then
     raw=$(mktemp) txt=$(mktemp)
     trap 'rm -f "$raw" "$txt"' EXIT
     status=0
-    timeout -k 5 "$limit" "${qemu[@]}" -append "$append quiet" </dev/null >"$raw" 2>&1 || status=$?
+    timeout --foreground -k 5 "$limit" "${qemu[@]}" -append "$append quiet" </dev/null >"$raw" 2>&1 || status=$?
     clean "$raw" >"$txt"
     # The script's output lies between init's two markers; the second may end a line
     # the script left unterminated.
@@ -103,10 +103,13 @@ mkdir -p "$(dirname "$log")"
 start=${EPOCHREALTIME/./}  # microseconds; bash 5, no bc needed
 status=0
 # stdin from /dev/null: -nographic would otherwise put a terminal in raw mode.
+# timeout --foreground leaves QEMU in our process group: a Ctrl-C of make check, or
+# check.sh's kill of its system beds' group, reaches it (plain timeout makes a group of
+# its own, and a killed check left QEMU running until the limit).
 # The unit runner's per-test hang guard (30 s) is for native speed: an emulated CPU on
 # a busy host runs 10,000 thread cycles in 10-40 s. The kernel hands NAME=VALUE
 # parameters it does not know to init as its environment.
-timeout -k 5 "$limit" "${qemu[@]}" -append "$append quiet CLONELAB_TEST_SECONDS=${CLONELAB_TEST_SECONDS:-120}" \
+timeout --foreground -k 5 "$limit" "${qemu[@]}" -append "$append quiet CLONELAB_TEST_SECONDS=${CLONELAB_TEST_SECONDS:-120}" \
     </dev/null >"$log" 2>&1 || status=$?
 ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
 txtlog=$(mktemp)
