@@ -4,7 +4,10 @@
 static const char usage[] =
 	"usage: clonelab env [--json]\n\n"
 	"What this machine allows: architecture, kernel, page size, usable CPUs,\n"
-	"clone3, user namespaces, and QEMU user mode (which emulates clone).\n";
+	"clone3, user namespaces, QEMU user mode (which emulates clone), and which\n"
+	"clone3-only flags the kernel knows: clone3 with the flag and CLONE_INTO_CGROUP\n"
+	"on a descriptor that is not open answers EBADF (or EPERM) if the kernel knows\n"
+	"the flag and EINVAL if not; no task is started.\n";
 
 static int cpu_count(void)
 {
@@ -15,6 +18,43 @@ static int cpu_count(void)
 		for (uint64_t m = mask[i]; m; m &= m - 1)	/* clear the lowest set bit */
 			c++;
 	return c;
+}
+
+/* Which clone3-only flags this kernel knows, asked without starting a task: clone3 with
+ * the flag, what its rules want beside it, and CLONE_INTO_CGROUP on a descriptor that is
+ * not open. A kernel that knows the flag gets as far as the cgroup (EBADF), or stops at
+ * a rule of privilege (EPERM, as uid 65534: newtime, empty_mntns); one that does not
+ * refuses it with the flags it does not know (EINVAL, clone3_args_valid). Seen on the
+ * beds: 5.10 to 6.18 know the first three, 7.2 all seven (clonelab_env_json). */
+enum { C3_NFLAGS = 7 };
+static const struct { const char *name; uint64_t flags; uint64_t sig; } c3flags[C3_NFLAGS] = {
+	{ "clear_sighand", CL_CLONE_CLEAR_SIGHAND, SIGCHLD },
+	{ "into_cgroup", 0, SIGCHLD },
+	{ "newtime", CL_CLONE_NEWTIME, SIGCHLD },
+	{ "autoreap", CL_CLONE_AUTOREAP, 0 },
+	{ "nnp", CL_CLONE_NNP, SIGCHLD },
+	{ "pidfd_autokill", CL_CLONE_PIDFD_AUTOKILL | CL_CLONE_PIDFD | CL_CLONE_AUTOREAP | CL_CLONE_NNP, 0 },
+	{ "empty_mntns", CL_CLONE_EMPTY_MNTNS, SIGCHLD },
+};
+
+/* 1 known, 0 not known, -1 not learned (no clone3, or another answer: a task limit). */
+static int clone3_knows(int i)
+{
+	int pidfd = -1;
+	struct cl_clone_args ca = { .flags = c3flags[i].flags | CL_CLONE_INTO_CGROUP,
+		.exit_signal = c3flags[i].sig, .pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.cgroup = 0x7fffffff };	/* no such descriptor (above INT_MAX is EINVAL) */
+	cl_flush_all();	/* should a kernel start the task after all, nothing is doubled */
+	long r = SYS2(clone3, &ca, sizeof ca);
+	if (r == 0)	/* the child: it was never meant to be */
+		SYS1(exit_group, 0);
+	if (r > 0) {	/* it was started: so the flag is known; reap it */
+		cl_wait((int)r, 0, 0);
+		if (pidfd >= 0)
+			SYS1(close, pidfd);
+		return 1;
+	}
+	return r == -EBADF || r == -EPERM ? 1 : r == -EINVAL ? 0 : -1;
 }
 
 int cmd_env(int argc, char **argv)
@@ -50,6 +90,9 @@ int cmd_env(int argc, char **argv)
 		: qemu ? "QEMU refuses every CLONE_NEW* flag: " CL_QEMU_CLONE_WHY
 		: cl_userns_why(uns);
 	unsigned long page = cl_getauxval(AT_PAGESZ);
+	int knows[C3_NFLAGS];
+	for (int i = 0; i < C3_NFLAGS; i++)
+		knows[i] = has_clone3 && !qemu ? clone3_knows(i) : -1;
 
 	if (json) {
 		struct cl_json j = { &cl_stdout, 0, 0 };
@@ -65,6 +108,13 @@ int cmd_env(int argc, char **argv)
 		cl_json_str(&j, "userns_why", uns_why);
 		cl_json_str(&j, "userns_probe", by_unshare ? "unshare" : "clone");
 		cl_json_bool(&j, "qemu_user", qemu);
+		cl_json_open(&j, "clone3_flags", '{');	/* null: not learned here */
+		for (int i = 0; i < C3_NFLAGS; i++)
+			if (knows[i] < 0)
+				cl_json_null(&j, c3flags[i].name);
+			else
+				cl_json_bool(&j, c3flags[i].name, knows[i]);
+		cl_json_close(&j, '}');
 		cl_json_close(&j, '}');
 		return CL_EXIT_OK;
 	}
@@ -82,5 +132,15 @@ int cmd_env(int argc, char **argv)
 		outf("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
 	outf("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "
 				       "shapes work" : "no");
+	for (int want = 1; want >= -1; want--) {	/* known, not known, not learned */
+		int n = 0;
+		for (int i = 0; i < C3_NFLAGS; i++)
+			if (knows[i] == want)
+				outf("%s %s", n++ ? "" : want > 0 ? "clone3 knows" : want == 0 ?
+				     "clone3 does not know" : "clone3 flags not learned here:",
+				     c3flags[i].name);
+		if (n)
+			outf("\n");
+	}
 	return CL_EXIT_OK;
 }

@@ -69,6 +69,7 @@
 #define ESRCH 3
 #define EINTR 4
 #define E2BIG 7
+#define EBADF 9
 #define ECHILD 10
 #define EAGAIN 11
 #define EIO 5

@@ -7,8 +7,10 @@ from harness import Skip, host_cmd
 ENV_KEYS = {
     "arch": str, "kernel": str, "page_size": int, "cpus": int, "clone3": bool,
     "clone3_probe": (str, type(None)), "userns": bool, "userns_errno": (str, type(None)),
-    "userns_why": (str, type(None)), "qemu_user": bool,
+    "userns_why": (str, type(None)), "qemu_user": bool, "clone3_flags": dict,
 }
+CLONE3_FLAGS = ("clear_sighand", "into_cgroup", "newtime", "autoreap", "nnp", "pidfd_autokill",
+                "empty_mntns")
 
 
 def test_help(bed):
@@ -63,12 +65,16 @@ def test_env_json_truth(bed):
     assert j["kernel"] == host_cmd("uname", "-r"), j
     assert j["page_size"] == int(host_cmd("getconf", "PAGESIZE")), j
     assert j["cpus"] == int(host_cmd("nproc")), j
+    assert tuple(j["clone3_flags"]) == CLONE3_FLAGS, j
     if bed.qemu:
         assert j["clone3"] is False and j["clone3_probe"] == "ENOSYS", j
         assert j["userns"] is False and j["userns_errno"] == "EINVAL", j
         assert "QEMU" in j["userns_why"], j
+        assert set(j["clone3_flags"].values()) == {None}, j    # not learned: no clone3
     else:
         assert j["clone3"] is True and j["clone3_probe"] == "EINVAL", j
+        # 5.5-5.7's three, known to every kernel of the beds; 7.2's four, not to 6.18's
+        assert all(j["clone3_flags"][f] is True for f in CLONE3_FLAGS[:3]), j
         if os.getuid() == 0:
             assert j["userns"] is True, f"root could not make a user namespace: {j}"
 
@@ -106,6 +112,8 @@ def test_env_as_nobody(bed):
     rc, j = bed.json(["env", "--json"], user=65534)
     assert rc == 0
     assert j["arch"] == bed.arch and j["qemu_user"] is bed.qemu, j
+    if not bed.qemu:    # a rule of privilege (EPERM: newtime) still says the flag is known
+        assert all(j["clone3_flags"][f] is True for f in CLONE3_FLAGS[:3]), j
     if not bed.qemu and not j["userns"]:
         # Allowed to fail unprivileged (a sysctl, AppArmor), but then it must say why.
         assert j["userns_errno"] in ("EPERM", "ENOSPC", "EUSERS", "EACCES"), j

@@ -224,6 +224,18 @@ int t_clonelab_env_json(void)
 		ASSERT_HAS(out, "\"clone3\":true");
 		ASSERT_HAS(out, "\"userns\":true");
 	}
+	/* the clone3-only flags this kernel knows, by version as the beds showed them */
+	long v = cl_kernel_version();
+	if (cl_under_qemu() || t_clonelab_under_qemu())
+		ASSERT_HAS(out, "\"clone3_flags\":{\"clear_sighand\":null,");
+	else if (json_has(out, "\"clone3\":true") && v >= 5010 && v <= 6018)
+		ASSERT_HAS(out, "\"clone3_flags\":{\"clear_sighand\":true,\"into_cgroup\":true,"
+			   "\"newtime\":true,\"autoreap\":false,\"nnp\":false,\"pidfd_autokill\":false,"
+			   "\"empty_mntns\":false}");
+	else if (json_has(out, "\"clone3\":true") && v >= 7002)
+		ASSERT_HAS(out, "\"clone3_flags\":{\"clear_sighand\":true,\"into_cgroup\":true,"
+			   "\"newtime\":true,\"autoreap\":true,\"nnp\":true,\"pidfd_autokill\":true,"
+			   "\"empty_mntns\":true}");
 	return T_PASS;
 }
 

@@ -10,7 +10,6 @@
  * mode the kernel never sees clone: QEMU's own do_fork() refuses most shapes. */
 #include "probe.h"
 
-#define EBADF 9
 #define EOPNOTSUPP 95
 #define NEWNS_ALL (CLONE(NEWNS) | CLONE(NEWUTS) | CLONE(NEWIPC) | CLONE(NEWPID) | \
 		   CLONE(NEWNET) | CLONE(NEWCGROUP) | CLONE(NEWTIME) | CLONE(EMPTY_MNTNS))
