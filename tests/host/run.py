@@ -7,11 +7,13 @@ definition order. Prints `ok N file::name`, `not ok N file::name` with the failu
 Beds: native-<host arch> (default), user-<arch> for each arch of arch/ARCHES (harness.py).
 """
 import argparse
+import atexit
 import glob
 import importlib.util
 import inspect
 import os
 import platform
+import signal
 import sys
 import traceback
 
@@ -66,6 +68,10 @@ def main():
         diag(e)
         return 1
     print(f"1..{len(tests) + 1}")
+    # The scratch directory goes whatever ends the run: check.sh's timeout sends SIGTERM,
+    # which Python would otherwise die of without unwinding (and left /tmp/clonelab-BED-*).
+    atexit.register(bed.cleanup)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     failed = skipped = 0
     n = 1
     # The binary first: without it every test would fail the same way.

@@ -45,6 +45,7 @@ Exit status: 0 the walk ends at the child's entry with the snapshot's registers;
 1 it does not (or the guest or gdb failed); 2 usage; 3 a tool is missing.
 """
 import argparse
+import atexit
 import bisect
 import json
 import os
@@ -241,8 +242,10 @@ def walk(a):
     child_syms = symbols_of(debug, CHILD_ENTRIES)
     bed, kernel, busybox, _ = fetch(arch, a.kernel)
 
-    tmp = tempfile.mkdtemp(prefix="clonelab-walk.")
+    tmp = tempfile.mkdtemp(prefix="clonelab-walk.")  # the initramfs, gdb's config, the fifo
     raw = a.raw or tmp
+    if a.raw:  # the results go to --raw: the scratch never outlives us, whatever happens
+        atexit.register(shutil.rmtree, tmp, True)
     os.makedirs(raw, exist_ok=True)
     for old in ("gdb.json", "meta.json", "gdb.log"):  # never judge a previous walk's files
         if os.path.exists(os.path.join(raw, old)):
@@ -332,8 +335,7 @@ def walk(a):
         con.log.close()
     result = judge(raw)
     result["seconds"]["total"] = round(time.monotonic() - t_start, 3)
-    if not a.raw:
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # with --raw, only the scratch; without, all of it
     return result
 
 
