@@ -132,13 +132,13 @@ int cmd_env(int argc, char **argv)
 		outf("user ns     no: %s: %s\n", cl_errno_name(uns), uns_why ? uns_why : "reason unknown");
 	outf("qemu user   %s\n", qemu ? "yes: clone is emulated: only the fork and thread "
 				       "shapes work" : "no");
-	for (int want = 1; want >= -1; want--) {	/* known, not known, not learned */
+	static const char *const heading[] = { "clone3 flags not learned here:",
+		"clone3 does not know", "clone3 knows" };	/* by knows[] + 1 */
+	for (int want = 1; want >= -1; want--) {
 		int n = 0;
 		for (int i = 0; i < C3_NFLAGS; i++)
 			if (knows[i] == want)
-				outf("%s %s", n++ ? "" : want > 0 ? "clone3 knows" : want == 0 ?
-				     "clone3 does not know" : "clone3 flags not learned here:",
-				     c3flags[i].name);
+				outf("%s %s", n++ ? "" : heading[want + 1], c3flags[i].name);
 		if (n)
 			outf("\n");
 	}

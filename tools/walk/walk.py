@@ -335,7 +335,8 @@ def walk(a):
         con.log.close()
     result = judge(raw)
     result["seconds"]["total"] = round(time.monotonic() - t_start, 3)
-    shutil.rmtree(tmp, ignore_errors=True)  # with --raw, only the scratch; without, all of it
+    if not a.raw:  # the results were in it; with --raw, atexit removes the scratch
+        shutil.rmtree(tmp, ignore_errors=True)
     return result
 
 
