@@ -1,7 +1,15 @@
 /* exec.c: the start-up timer (hosted, glibc). Times execve + exit of each candidate,
  * side by side, in interleaved rounds.
  *
- *   bench-exec ROUNDS BATCH NAME=PATH[,ARG...] ...
+ *   bench-exec [-R] ROUNDS BATCH NAME=PATH[,ARG...] ...
+ *
+ * -R gives every child the same start: no environment and no address randomisation
+ * (personality ADDR_NO_RANDOMIZE, which execve keeps). The page-fault check needs it:
+ * where argv, envp and the auxiliary vector end on the stack, and so whether a
+ * program's first stack frames cross into one more page, moves with the caller's
+ * environment and with the randomised stack offset (seen: 30 runs each, clonelab
+ * --version took 3 faults or more, the asm minimum 2 or more; with 1000 bytes more of
+ * environment, never 3 against once 2; with -R, 3 and 2 every time).
  *
  * Each round runs every candidate BATCH times in a row (vfork + execve in the child,
  * wait4 in the parent), in an order shuffled anew each round, and prints
@@ -27,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +44,9 @@
 extern char **environ;
 
 struct cand { const char *name; char *argv[8]; };
+
+static char *no_env[] = { 0 };
+static char **child_env;
 
 static FILE *errs;
 
@@ -46,7 +58,7 @@ static long long run_batch(struct cand *c, int batch, long *minflt, long long *c
 	for (int i = 0; i < batch; i++) {
 		pid_t pid = vfork();
 		if (pid == 0) {
-			execve(c->argv[0], c->argv, environ);
+			execve(c->argv[0], c->argv, child_env);
 			_exit(127);
 		}
 		int st;
@@ -68,8 +80,17 @@ static long long run_batch(struct cand *c, int batch, long *minflt, long long *c
 
 int main(int argc, char **argv)
 {
+	child_env = environ;
+	if (argc > 1 && !strcmp(argv[1], "-R")) {
+		if (personality(PER_LINUX | ADDR_NO_RANDOMIZE) < 0) {
+			perror("bench-exec: personality(ADDR_NO_RANDOMIZE)");
+			return 1;
+		}
+		child_env = no_env;
+		argv++, argc--;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench-exec ROUNDS BATCH NAME=PATH[,ARG...] ...\n");
+		fprintf(stderr, "usage: bench-exec [-R] ROUNDS BATCH NAME=PATH[,ARG...] ...\n");
 		return 2;
 	}
 	int rounds = atoi(argv[1]), batch = atoi(argv[2]), n = argc - 3;

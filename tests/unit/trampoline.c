@@ -154,7 +154,10 @@ static int lean_fn_gets_the_top(enum api api)
 		char *top = stack + STACK - 256 + off;
 		struct cl_clone_args a;
 		uintptr_t aligned = (uintptr_t)top & ~(uintptr_t)15;
-		long pid = clone_with(api, (int (*)(void *))t_caller_sp, top, SIGCHLD, 0, 0, 0, 0, &a);
+		/* through void (*)(void), the cast that says "another signature, on purpose":
+		 * t_caller_sp ignores the argument and returns the sp in the return register */
+		long pid = clone_with(api, (int (*)(void *))(void (*)(void))t_caller_sp, top,
+				      SIGCHLD, 0, 0, 0, 0, &a);
 		if (api == LEAN3 && no_clone3())
 			return T_SKIP;
 		ASSERT_OK(pid);
