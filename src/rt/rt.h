@@ -65,6 +65,7 @@
 #define EISDIR 21
 #define EFBIG 27
 #define ENAMETOOLONG 36
+#define ENOTEMPTY 39
 #define ELOOP 40
 #define ESRCH 3
 #define EINTR 4

@@ -38,9 +38,8 @@ int t_execvp(void)
 {
 	char *argv[] = { "x", 0 }, *envp[] = { 0 };
 	char dir[64], path[160];
-	/* One scratch directory per uid: the tests also run as 65534. */
 	t_host_exclusive();
-	cl_utoa((unsigned long)SYS0(geteuid), cl_stpcpy(dir, "/tmp/clonelab-execvp-"));
+	t_scratch(dir, "execvp");
 	long r = SYS3(mkdirat, AT_FDCWD, dir, SCRATCH_MODE);
 	if (r < 0 && r != -EEXIST)
 		return skip("no writable /tmp");

@@ -329,7 +329,8 @@ int t_kview_killed(void)
 	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);
 	for (int i = 0; i < 6; i++) {
 		char *args[] = { "tour", "--kernel", 0 };
-		long pid = start_to_file("/tmp/clonelab-kview-killed", args);
+		char path[64];
+		long pid = start_to_file(t_scratch(path, "kview-killed"), args);
 		struct cl_timespec d = { 0, (i + 1) * 7000000L };	/* a different moment each time */
 		SYS2(nanosleep, &d, 0);
 		/* the group: a scenario's child left waiting for its killed parent goes too */
@@ -353,15 +354,15 @@ int t_kview_concurrent(void)
 #define outs T_MAPPED(outs_p)
 	long pids[2];
 	for (int k = 0; k < 2; k++) {
-		char path[32] = "/tmp/clonelab-kview-0";
-		path[20] = (char)('0' + k);
+		char path[64];
+		t_scratch(path, k ? "kview-1" : "kview-0");
 		char *args[] = { k ? "thread" : "chimera", "--kernel", "--json", "--cpu", test_cpu(), 0 };
 		pids[k] = start_to_file(path, args);
 	}
 	for (int k = 0; k < 2; k++) {
 		int st = 0;
-		char path[32] = "/tmp/clonelab-kview-0";
-		path[20] = (char)('0' + k);
+		char path[64];
+		t_scratch(path, k ? "kview-1" : "kview-0");
 		cl_wait((int)pids[k], &st, 0);
 		cl_read_file(path, outs[k], sizeof outs[k]);
 		ASSERT_EQ(st, 0);
@@ -555,7 +556,8 @@ int t_kview_absent_name(void)
 			jstr(p, key, present, sizeof present);
 	if (!present[0])
 		return skip("no step present in kallsyms to hide");
-	const char *path = "/tmp/clonelab-test-kallsyms";
+	char path[64];
+	t_scratch(path, "kallsyms");
 	long fd = SYS4(openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_OK(fd);
 	long r = kallsyms_pass(0, 0, 0, present, ctx[0] ? ctx : 0, fd);

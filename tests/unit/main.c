@@ -40,13 +40,12 @@ int t_run_status(char *const argv[], char *out, size_t size)
 }
 
 /* Tests that use state every test binary on this host shares: tracefs (clonelab
- * --kernel, a killed run's leftovers made on purpose) and the per-uid scratch trees in
- * /tmp. make mutate runs two binaries at once natively, and one's fake leftovers (or
- * their cleanup, or a tree being rewritten) would fail the other. So one binary at a
- * time: a flock on /sys/kernel (the directory that holds tracefs, always there), taken
- * at the start of such a test and released by the kernel when the test's process
- * exits (each test runs in a child of its own), however it exits. Nothing is created,
- * so nothing is left behind. */
+ * --kernel, a killed run's leftovers made on purpose). make mutate runs two binaries
+ * at once natively, and one's fake leftovers (or their cleanup) would fail the other.
+ * So one binary at a time: a flock on /sys/kernel (the directory that holds tracefs,
+ * always there), taken at the start of such a test and released by the kernel when
+ * the test's process exits (each test runs in a child of its own), however it exits.
+ * Nothing is created, so nothing is left behind. */
 void t_host_exclusive(void)
 {
 	static int held;
@@ -56,6 +55,72 @@ void t_host_exclusive(void)
 	long fd = SYS4(openat, AT_FDCWD, "/sys/kernel", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd >= 0)
 		SYS2(flock, fd, 2 /* LOCK_EX */);	/* waits while another binary's test holds it */
+}
+
+static long runner_pid;
+
+static char *scratch_prefix(char *buf)
+{
+	char num[24];
+	return cl_stpcpy(cl_stpcpy(cl_stpcpy(buf, "clonelab-test-"),
+				   cl_utoa((unsigned long)runner_pid, num)), "-");
+}
+
+char *t_scratch(char *buf, const char *name)
+{
+	char *p = cl_stpcpy(buf, "/tmp/");
+	p = scratch_prefix(p);
+	if (cl_strlen(name) > 30)
+		name = "long";	/* the tests' names are short; this only keeps buf whole */
+	cl_stpcpy(p, name);
+	return buf;
+}
+
+/* Remove NAME in the directory dirfd: a file, or a directory with all it holds (never
+ * following a symlink out of it). A directory is read again until it is empty (at most
+ * three times): its entries are removed while it is being read. */
+static void remove_tree(int dirfd, const char *name, int depth)
+{
+	if (SYS3(unlinkat, dirfd, name, 0) != -EISDIR || depth > 8)
+		return;
+	for (int pass = 0; pass < 3; pass++) {
+		long fd = SYS4(openat, dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (fd < 0)
+			return;
+		char buf[1024];
+		long n;
+		while ((n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
+			for (long off = 0; off < n;) {
+				struct { unsigned long ino; long off; unsigned short reclen;
+					 unsigned char type; char name[]; } *d = (void *)(buf + off);
+				if (!cl_streq(d->name, ".") && !cl_streq(d->name, ".."))
+					remove_tree((int)fd, d->name, depth + 1);
+				off += d->reclen;
+			}
+		SYS1(close, fd);
+		if (SYS3(unlinkat, dirfd, name, 0x200 /* AT_REMOVEDIR */) != -ENOTEMPTY)
+			return;
+	}
+}
+
+/* After each test: remove every /tmp entry that t_scratch named for this run. */
+static void sweep_scratch(void)
+{
+	char prefix[48], buf[2048];
+	scratch_prefix(prefix);
+	long fd = SYS4(openat, AT_FDCWD, "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	long n;
+	while ((n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n;) {
+			struct { unsigned long ino; long off; unsigned short reclen; unsigned char type;
+				 char name[]; } *d = (void *)(buf + off);
+			if (cl_startswith(d->name, prefix))
+				remove_tree((int)fd, d->name, 0);
+			off += d->reclen;
+		}
+	SYS1(close, fd);
 }
 
 int t_clonelab_under_qemu(void)
@@ -365,6 +430,7 @@ int main(int argc, char **argv, char **envp)
 	if (guest)
 		guest_setup();
 	SYS2(prctl, 36 /* PR_SET_CHILD_SUBREAPER */, 1);	/* leaked processes come back */
+	runner_pid = SYS0(getpid);
 	/* "\n" first: a serial console glues the first line onto the firmware's. */
 	outf("\nTAP version 13\n");
 	unsigned planned = 0;
@@ -385,6 +451,7 @@ int main(int argc, char **argv, char **envp)
 			: run_isolated(&tests[i], reason, sizeof reason);
 		if (skip_reason)
 			r = T_SKIP, cl_stpcpy(reason, skip_reason);
+		sweep_scratch();
 		n++;
 		if (r == T_SKIP) {
 			skipped++;

@@ -183,7 +183,8 @@ static unsigned long hex_after(const char *json, const char *key)
  * one (tracepoints only) its events. */
 int t_pic_kernel_svg(void)
 {
-	static const char file[] = "/tmp/clonelab-pic-kernel.svg";
+	static char file[64];
+	t_scratch(file, "pic-kernel.svg");
 	static const char *const objs[] = { "mm", "fs", "files", "sighand", "signal", "user_ns",
 		"uts_ns", "ipc_ns", "mnt_ns", "pid_ns", "net_ns", "time_ns", "cgroup_ns" };
 	char *argv[] = { (char *)CLONELAB_PATH(), "thread", "--kernel", "--json", "--cpu", "0",

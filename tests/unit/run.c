@@ -186,10 +186,9 @@ static int root_is_own_parent(void)
 int t_run_root(void)
 {
 	char out[256];
-	/* One tree per uid: one that root made is not ours to fill as 65534. */
 	t_host_exclusive();
 	char dir[64];
-	cl_utoa((unsigned long)SYS0(geteuid), cl_stpcpy(dir, "/tmp/clonelab-run-tree-"));
+	t_scratch(dir, "run-tree");
 	if (cl_under_qemu())
 		return skip("QEMU user mode");
 	/* A missing DIR is refused before any clone: its status cannot tell whether

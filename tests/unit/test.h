@@ -79,6 +79,10 @@ int t_run_status(char *const argv[], char *out, size_t size);
  * natively. Asked once. */
 int t_clonelab_under_qemu(void);
 void t_host_exclusive(void);	/* before a test using tracefs or /tmp: one binary at a time */
+/* A path in /tmp that is this run's alone, "/tmp/clonelab-test-<runner's pid>-NAME",
+ * in buf (64 bytes). The runner removes it, file or tree, after each test, however the
+ * test ended: nothing of a run stays in /tmp, and no run uses a name another made. */
+char *t_scratch(char *buf, const char *name);
 /* 1 if needle occurs in json (a plain substring search: "\"userns\":true"). */
 int json_has(const char *json, const char *needle);
 
