@@ -189,8 +189,8 @@ $(PUB_LIB_ALL): $(LIBCORE:%=$(O)/libobj/%.o) $(filter-out $(O)/obj/arch/start.o,
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # crt0.o: _start, start-up to main, the canary, mem*: what a freestanding program adds.
-# crt0-nossp.o: the same without the thread pointer set-up (x86_64), for programs
-# built with -fno-stack-protector (the examples). cl_start_c is start-up's own.
+# crt0-nossp.o: the same without the canary and (x86_64) the thread pointer set-up, for
+# programs built with -fno-stack-protector (the examples). cl_start_c is start-up's own.
 CRT0_LOCAL := --strip-debug --localize-symbol=cl_start_c --localize-symbol=cl_tcb
 $(CRT0): $(CRT0_OBJ)
 	@mkdir -p $(dir $@)
@@ -201,7 +201,13 @@ $(CRT0): $(CRT0_OBJ)
 $(O)/obj/arch/start-nossp.o: $(O)/obj/arch/start.o arch/$(ARCH)/start.$(ASM_EXT)
 	$(Q)$(if $(AS_NOTP),$(AS_NOTP) -o $@ arch/$(ARCH)/start.$(ASM_EXT),cp $< $@)
 
-$(CRT0_NOSSP): $(O)/obj/arch/start-nossp.o $(CRT0_C_OBJ)
+# Its start-up without the canary: a program with no stack protector never reads it.
+$(O)/crt0obj/start-nossp.o: src/rt/start.c Makefile $(wildcard src/rt/*.h src/include/*.h arch/$(ARCH)/*.h)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -fno-stack-protector -DCL_NO_CANARY -c -o $@ $<
+
+$(CRT0_NOSSP): $(O)/obj/arch/start-nossp.o $(O)/crt0obj/start-nossp.o $(O)/crt0obj/mem.o
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) -nostdlib -r -o $@ $^
@@ -212,6 +218,7 @@ $(BIN): $(CRT0) $(APP_OBJ) $(SSP_LIB) linker/clonelab.ld
 
 # clonelab with env alone: how big the runtime and one command are (make size).
 $(O)/obj/cmd/main-env.o: src/cmd/main.c Makefile $(APP_H)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -DCL_ENV_ONLY -c -o $@ $<
 
 $(O)/size/clonelab-env: $(CRT0) $(O)/obj/cmd/main-env.o $(O)/obj/cmd/env.o $(SSP_LIB)

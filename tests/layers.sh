@@ -73,7 +73,7 @@ check() {
     local bad=()
     for o in "$@"; do
         for s in $("$nm" -u "$o" 2>/dev/null | awk '{ print $NF }'); do
-            [ "$s" = main ] && [[ $o == */start.o ]] && continue   # crt0 calls the program
+            [ "$s" = main ] && [[ $o == */start.o || $o == */start-nossp.o ]] && continue   # crt0 calls the program
             grep -qxF "$s" "$allowed" || bad+=("${o#*/obj/}->$s")
         done
     done

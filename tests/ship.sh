@@ -5,9 +5,12 @@
 #   without E; `file` says statically linked; no .dynamic and no dynamic symbols;
 #   no glibc or musl inside (their symbol and version strings). And for the unstripped
 #   copies in build/<arch>/debug/ (when the build keeps them): nm finds no undefined
-#   and no libc symbols. And the layers of src/ (tests/layers.sh).
+#   and no libc symbols. Every example under its architecture's budget (the budget
+#   column of arch/<arch>/bed.tab: under 1 KiB). And the layers of src/ (tests/layers.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=system/arches.sh
+. tests/system/arches.sh
 
 debug=()
 if [ $# -eq 0 ]; then
@@ -47,6 +50,15 @@ for b in "$@"; do
     [ -z "$dyn" ]; t $? "ship $b: no .dynamic, no dynamic symbols" "$(head -c 200 <<<"$dyn")"
     libc=$(grep -aoE 'GLIBC_[0-9.]+|__libc_start_main|glibc|musl libc|__libc_start_call_main|/lib/ld-' "$b" | sort -u | tr '\n' ' ')
     [ -z "$libc" ]; t $? "ship $b: no libc inside" "found: $libc"
+    if [[ $b == build/*/examples/* ]]; then
+        a=${b#build/} a=${a%%/*} size=$(stat -c %s "$b")
+        if cl_arch "$a" && [ -n "$a_budget" ]; then
+            [ "$size" -lt "$a_budget" ]
+            t $? "ship $b: $size bytes, under the budget of $a_budget" "over by $((size - a_budget + 1))"
+        else
+            t 1 "ship $b: has a budget" "no budget for $a in arch/$a/bed.tab"
+        fi
+    fi
 done
 
 # The unstripped copies the build keeps (build/<arch>/debug/, if any): symbols tell more.

@@ -2,9 +2,9 @@
 # size.sh: the size of every shipped file, for every architecture of arch/ARCHES
 # (make size).
 # Prints a table (bytes, and the text/data/bss of each ELF) and the budgets the issues
-# set: clonelab with only `env` (size/clonelab-env) under 9 KiB, each example under
-# the budget column of arch/<arch>/bed.tab (1 KiB on x86_64, 1.5 KiB on the
-# others). It only reports, it never fails on size.
+# set: clonelab with only `env` (size/clonelab-env) under 10.5 KiB, each example under
+# the budget column of arch/<arch>/bed.tab (1 KiB on every architecture). It only
+# reports; tests/ship.sh fails an example over its budget.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=system/arches.sh
@@ -55,8 +55,11 @@ for a in "${arches[@]}"; do
     cl_arch "$a"
     # 9 KiB, up from 8: the runtime now checks every write (waits on EAGAIN, exit 1 on a
     # lost write), escapes bytes that are not UTF-8 in JSON, and env falls back to
-    # unshare when RLIMIT_NPROC stops its probe clone.
-    budget "build/$a/size/clonelab-env" 9216
+    # unshare when RLIMIT_NPROC stops its probe clone. 10.5 KiB, up from 9: env asks the
+    # kernel which clone3-only flags it knows (x86_64: 8555 -> 9758 bytes; of the 1203,
+    # 456 are env's code, 211 its help, 168 the flag table, 183 the JSON writer's
+    # object open and close, no longer inlined once called twice more).
+    budget "build/$a/size/clonelab-env" 10752
     for f in "build/$a"/examples/*; do
         budget "$f" "$a_budget"
     done

@@ -24,6 +24,7 @@
 #define CL_NR_getdents64 61
 #define CL_NR_read 63
 #define CL_NR_write 64
+#define CL_NR_writev 66
 #define CL_NR_pread64 67
 #define CL_NR_ppoll 73
 #define CL_NR_readlinkat 78

@@ -5,6 +5,7 @@
 #define CL_ARCH_NAME "x86_64"
 #define CL_NR_read 0
 #define CL_NR_write 1
+#define CL_NR_writev 20
 #define CL_NR_close 3
 #define CL_NR_mmap 9
 #define CL_NR_mprotect 10

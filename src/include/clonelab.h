@@ -238,10 +238,10 @@ int cl_userns_map_ids(int pid, long inside_uid, unsigned outside_uid, long insid
 const char *cl_userns_why(long err);
 
 /* ---- Output ----
- * cl_say: text, then number in decimal, then a newline, in one unbuffered write(2) to
+ * cl_say: text, then number in decimal, then a newline, in one unbuffered writev(2) to
  * stdout. Safe from any thread or child; what tiny programs use. cl_puts: text and a
- * newline alone, the same way (cl_say always appends a number). Lines of up to 127
- * bytes; longer text is cut. */
+ * newline alone, the same way (cl_say always appends a number). Text of any length:
+ * it is not copied, the system call takes it where it is. */
 void cl_say(const char *text, long number);
 void cl_puts(const char *text);
 /* v in decimal into buf (21 bytes suffice); returns buf. And strlen, for tiny programs. */

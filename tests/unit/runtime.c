@@ -314,6 +314,56 @@ int t_strings(void)
 	return T_PASS;
 }
 
+/* cl_say and cl_puts, read back through a pipe on fd 1: the text whole however long
+ * (it was cut at 127 bytes when it was copied into a line buffer), the number in
+ * decimal with its sign, LONG_MIN included, and one newline. */
+static long said(char *out, size_t size, const char *text, long number, int puts)
+{
+	int p[2];
+	cl_flush_all();	/* our own buffered TAP output, before fd 1 changes */
+	long saved = SYS3(fcntl, 1, 1030 /* F_DUPFD_CLOEXEC */, 3);
+	if (saved < 0 || SYS2(pipe2, p, O_CLOEXEC) < 0)
+		return -1;
+	SYS3(dup3, p[1], 1, 0);
+	if (puts)
+		cl_puts(text);
+	else
+		cl_say(text, number);
+	SYS3(dup3, saved, 1, 0);
+	SYS1(close, saved);
+	SYS1(close, p[1]);
+	long n = 0, r;
+	while (n < (long)size - 1 && (r = SYS3(read, p[0], out + n, size - 1 - n)) > 0)
+		n += r;
+	SYS1(close, p[0]);
+	out[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+int t_say(void)
+{
+	static char out[1024], text[301], want[320];
+	ASSERT_EQ(said(out, sizeof out, "count: ", 2000, 0), 12);
+	ASSERT_STREQ(out, "count: 2000\n");
+	said(out, sizeof out, "x", -5, 0);
+	ASSERT_STREQ(out, "x-5\n");
+	said(out, sizeof out, "", 0, 0);
+	ASSERT_STREQ(out, "0\n");
+	said(out, sizeof out, "min ", (long)(~0UL >> 1) * -1 - 1, 0);
+	ASSERT_STREQ(out, "min -9223372036854775808\n");
+	for (int i = 0; i < 300; i++)
+		text[i] = (char)('a' + i % 26);
+	cl_stpcpy(cl_stpcpy(want, text), "7\n");
+	ASSERT_EQ(said(out, sizeof out, text, 7, 0), 302);
+	ASSERT_STREQ(out, want);
+	cl_stpcpy(cl_stpcpy(want, text), "\n");
+	ASSERT_EQ(said(out, sizeof out, text, 0, 1), 301);
+	ASSERT_STREQ(out, want);
+	said(out, sizeof out, "", 0, 1);
+	ASSERT_STREQ(out, "\n");
+	return T_PASS;
+}
+
 /* ---- files ---- */
 int t_read_file_status(void)
 {
