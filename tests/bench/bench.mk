@@ -75,11 +75,16 @@ $(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm l
 # The exec-cost variants: text<n>k[-touched] pads the R+X segment, bss<n>k[-touched]
 # the .bss (pad.asm says how).
 pad_n = $(patsubst text%k,%,$(patsubst bss%k,%,$(firstword $(subst -, ,$(1)))))
-# twin: clonelab --version's sizes (98 KiB of text and rodata, 556 KiB of .bss beyond
-# the word) and its three system calls.
-pad_flags = $(if $(filter twin,$(1)),-DTWIN -DPADK=98 -DBSSK=556,\
+# twin: clonelab --version's three system calls, and its sizes, read off the x86_64
+# clonelab when the twin is built (twin_sizes: KiB of text and rodata, KiB of .bss).
+twin_sizes = readelf -lW build/x86_64/clonelab | sed 's/R E/RE/; s/RW /RW/' | { \
+	while read -r typ _ _ _ fs ms fl _; do [ "$$typ" = LOAD ] || continue; \
+	case $$fl in *E*) t=$$((fs / 1024));; *) b=$$(((ms - fs) / 1024));; esac; done; \
+	echo "-DPADK=$$t -DBSSK=$$b"; }
+pad_flags = $(if $(filter twin,$(1)),-DTWIN $$($(twin_sizes)),\
 	$(if $(filter text%,$(1)),-DPADK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DTOUCH),\
 	-DBSSK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DBTOUCH)))
+$(BENCH_B)/pad/twin: build/x86_64/clonelab
 $(BENCH_B)/pad/%: $(BENCH_DIR)/pad.asm linker/clonelab.ld
 	@mkdir -p $(dir $@)
 	$(Q)nasm -f elf64 -Wall $(call pad_flags,$*) -o $@.o $<
