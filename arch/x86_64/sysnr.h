@@ -5,7 +5,6 @@
 #define CL_ARCH_NAME "x86_64"
 #define CL_NR_read 0
 #define CL_NR_write 1
-#define CL_NR_writev 20
 #define CL_NR_close 3
 #define CL_NR_mmap 9
 #define CL_NR_mprotect 10
@@ -15,6 +14,7 @@
 #define CL_NR_rt_sigreturn 15
 #define CL_NR_ioctl 16
 #define CL_NR_pread64 17
+#define CL_NR_writev 20
 #define CL_NR_sched_yield 24
 #define CL_NR_nanosleep 35
 #define CL_NR_getpid 39
