@@ -31,13 +31,8 @@ for f in "${files[@]}"; do
         if [ -f "$p" ]; then
             if [[ $f == *.[ao] ]]; then  # objects: their sections
                 tdb=$(size "$p" 2>/dev/null | awk '$1 ~ /^[0-9]+$/ { t += $1; d += $2; b += $3 } END { printf "%d/%d/%d", t, d, b }')
-            else  # stripped executables: their LOAD segments (text R E, data RW, bss = RW memsz - filesz)
-                t=0 d=0 b=0
-                while read -r typ _ _ _ fs ms fl _; do
-                    [ "$typ" = LOAD ] || continue
-                    if [[ $fl == *E* ]]; then t=$((t + fs)); else d=$((d + fs)) b=$((b + ms - fs)); fi
-                done < <(readelf -lW "$p" 2>/dev/null | sed 's/R E/RE/; s/RW /RW/')
-                tdb=$t/$d/$b
+            else  # stripped executables: their LOAD segments
+                tdb=$(tests/segments.sh "$p" | tr ' ' /)
             fi
             printf ' %10s %20s' "$(stat -c %s "$p")" "${tdb:+($tdb)}"
         else

@@ -3,7 +3,6 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define O_APPEND 02000
-#define AT_REMOVEDIR 0x200
 #define MS_REC 0x4000
 #define MS_PRIVATE (1 << 18)
 #define PID_MAX_LIMIT (4UL << 20)	/* the kernel's largest pid_max (64-bit) */
@@ -135,11 +134,10 @@ static void clean_stale(const struct tfs *t)
 	char path[160];
 	long fd = SYS4(openat, t->root, "instances", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0), n;
 	while (!cl_is_err(fd) && (n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
-		for (long off = 0; off < n;) {	/* linux_dirent64: ino, off, reclen, type, name */
-			const char *name = buf + off + 19;
+		for (long off = 0; off < n; off += cl_dirent_len(buf + off)) {
+			const char *name = cl_dirent_name(buf + off);
 			if (dead_owner(name, t->ns))
 				SYS3(unlinkat, t->root, join(path, "instances", name), AT_REMOVEDIR);
-			off += *(uint16_t *)(buf + off + 16);
 		}
 	if (!cl_is_err(fd))
 		SYS1(close, fd);

@@ -43,6 +43,7 @@
 #define F_GETFL 3
 #define F_SETFL 4
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
 #define PROT_NONE 0
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -88,6 +89,10 @@
 #define EPERM 1
 
 static inline int cl_is_err(long r) { return (unsigned long)r > -4096UL; }
+/* A getdents64 buffer is a run of linux_dirent64 records: u64 inode, s64 offset, u16
+ * the record's length, u8 type, then the NUL-terminated name. */
+static inline const char *cl_dirent_name(const char *rec) { return rec + 19; }
+static inline unsigned cl_dirent_len(const char *rec) { return *(const uint16_t *)(const void *)(rec + 16); }
 /* Private zeroed memory from the kernel: its address, or -errno. Big buffers are mapped
  * where they are first needed, not put in .bss: aarch64's tiny code model reaches only
  * 1 MiB around the code, and a page never touched costs nothing either way. */

@@ -77,10 +77,8 @@ $(BENCH_B)/min-data $(BENCH_B)/min-bss: $(BENCH_B)/min-%: $(BENCH_DIR)/min.asm l
 pad_n = $(patsubst text%k,%,$(patsubst bss%k,%,$(firstword $(subst -, ,$(1)))))
 # twin: clonelab --version's three system calls, and its sizes, read off the x86_64
 # clonelab when the twin is built (twin_sizes: KiB of text and rodata, KiB of .bss).
-twin_sizes = readelf -lW build/x86_64/clonelab | sed 's/R E/RE/; s/RW /RW/' | { \
-	while read -r typ _ _ _ fs ms fl _; do [ "$$typ" = LOAD ] || continue; \
-	case $$fl in *E*) t=$$((fs / 1024));; *) b=$$(((ms - fs) / 1024));; esac; done; \
-	echo "-DPADK=$$t -DBSSK=$$b"; }
+twin_sizes = tests/segments.sh build/x86_64/clonelab | \
+	{ read -r t _ b; echo "-DPADK=$$((t / 1024)) -DBSSK=$$((b / 1024))"; }
 pad_flags = $(if $(filter twin,$(1)),-DTWIN $$($(twin_sizes)),\
 	$(if $(filter text%,$(1)),-DPADK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DTOUCH),\
 	-DBSSK=$(call pad_n,$(1)) $(if $(filter %-touched,$(1)),-DBTOUCH)))

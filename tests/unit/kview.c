@@ -220,9 +220,9 @@ static int leftovers(void)
 		return -1;
 	len = SYS3(getdents64, fd, buf, sizeof buf);
 	SYS1(close, fd);
-	for (long off = 0; off < len; off += *(uint16_t *)(buf + off + 16))
-		if (is_leftover(buf + off + 19))
-			n++, diag("left in instances: %s", buf + off + 19);
+	for (long off = 0; off < len; off += cl_dirent_len(buf + off))
+		if (is_leftover(cl_dirent_name(buf + off)))
+			n++, diag("left in instances: %s", cl_dirent_name(buf + off));
 	return n;
 }
 
@@ -308,7 +308,7 @@ int t_kview_stale_cleanup(void)
 	int after = leftovers();
 	if (after) {	/* never leave our fakes behind, whatever happened */
 		cl_write_file(en, "0");
-		SYS3(unlinkat, AT_FDCWD, inst, 0x200 /* AT_REMOVEDIR */);
+		SYS3(unlinkat, AT_FDCWD, inst, AT_REMOVEDIR);
 		probe[0] = '-', probe[cl_strlen(probe) - cl_strlen(" schedule_tail")] = 0;
 		if (kprobes && (fd = SYS4(openat, AT_FDCWD, "/sys/kernel/tracing/kprobe_events",
 					  O_WRONLY | 02000, 0)) >= 0)

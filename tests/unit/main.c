@@ -76,6 +76,8 @@ char *t_scratch(char *buf, const char *name)
 	return buf;
 }
 
+static void remove_entries(int dirfd, const char *prefix, int depth);
+
 /* Remove NAME in the directory dirfd: a file, or a directory with all it holds (never
  * following a symlink out of it). A directory is read again until it is empty (at most
  * three times): its entries are removed while it is being read. */
@@ -87,39 +89,35 @@ static void remove_tree(int dirfd, const char *name, int depth)
 		long fd = SYS4(openat, dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		if (fd < 0)
 			return;
-		char buf[1024];
-		long n;
-		while ((n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
-			for (long off = 0; off < n;) {
-				struct { unsigned long ino; long off; unsigned short reclen;
-					 unsigned char type; char name[]; } *d = (void *)(buf + off);
-				if (!cl_streq(d->name, ".") && !cl_streq(d->name, ".."))
-					remove_tree((int)fd, d->name, depth + 1);
-				off += d->reclen;
-			}
+		remove_entries((int)fd, "", depth + 1);
 		SYS1(close, fd);
-		if (SYS3(unlinkat, dirfd, name, 0x200 /* AT_REMOVEDIR */) != -ENOTEMPTY)
+		if (SYS3(unlinkat, dirfd, name, AT_REMOVEDIR) != -ENOTEMPTY)
 			return;
 	}
+}
+
+/* Remove every entry of the directory dirfd whose name starts with prefix. */
+static void remove_entries(int dirfd, const char *prefix, int depth)
+{
+	char buf[1024];
+	long n;
+	while ((n = SYS3(getdents64, dirfd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n; off += cl_dirent_len(buf + off)) {
+			const char *name = cl_dirent_name(buf + off);
+			if (!cl_streq(name, ".") && !cl_streq(name, "..") && cl_startswith(name, prefix))
+				remove_tree(dirfd, name, depth);
+		}
 }
 
 /* After each test: remove every /tmp entry that t_scratch named for this run. */
 static void sweep_scratch(void)
 {
-	char prefix[48], buf[2048];
+	char prefix[48];
 	scratch_prefix(prefix);
 	long fd = SYS4(openat, AT_FDCWD, "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return;
-	long n;
-	while ((n = SYS3(getdents64, fd, buf, sizeof buf)) > 0)
-		for (long off = 0; off < n;) {
-			struct { unsigned long ino; long off; unsigned short reclen; unsigned char type;
-				 char name[]; } *d = (void *)(buf + off);
-			if (cl_startswith(d->name, prefix))
-				remove_tree((int)fd, d->name, 0);
-			off += d->reclen;
-		}
+	remove_entries((int)fd, prefix, 0);
 	SYS1(close, fd);
 }
 
